@@ -1,0 +1,26 @@
+"""Package-wide switches.
+
+``fast_cpu``: use seglearn's CPU convolution kernels (:mod:`seglearn.functions`) instead of
+Chainer's stock CPU path. On by default; turn it off with the environment variable
+``SEGLEARN_FAST_CPU=0`` before import, or at run time with ``seglearn.config.fast_cpu = False``
+(or the :func:`using_fast_cpu` context manager). The GPU path is always Chainer's own.
+"""
+import contextlib
+import os
+
+fast_cpu = os.environ.get('SEGLEARN_FAST_CPU', '1').strip().lower() not in ('0', 'false', 'no', 'off')
+
+
+@contextlib.contextmanager
+def using_fast_cpu(enabled):
+    """Temporarily turn the fast CPU path on or off.
+
+    Args:
+        enabled (bool): the value of :data:`fast_cpu` inside the block.
+    """
+    global fast_cpu
+    previous, fast_cpu = fast_cpu, bool(enabled)
+    try:
+        yield
+    finally:
+        fast_cpu = previous
