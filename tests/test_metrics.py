@@ -1,0 +1,271 @@
+"""Tests of seglearn.metrics against brute-force loops, hand-worked cases and a real Trainer."""
+import math
+
+import numpy
+import pytest
+
+import seglearn  # noqa: F401
+import chainer  # noqa: E402
+import chainer.functions as F  # noqa: E402
+import chainer.links as L  # noqa: E402
+from chainer import training  # noqa: E402
+from chainer.training import extensions  # noqa: E402
+
+from seglearn.metrics import (  # noqa: E402
+    SegmentationEvaluator, confusion_matrix, evaluate, scores)
+
+
+def brute_confusion(pred, gt, n):
+    conf = numpy.zeros((n, n), dtype=numpy.int64)
+    for p, g in zip(pred.ravel().tolist(), gt.ravel().tolist()):
+        if g != -1:
+            conf[g, p] += 1
+    return conf
+
+
+def brute_scores(conf):
+    """The FCN definitions written out class by class."""
+    n = conf.shape[0]
+    total = sum(conf[i, j] for i in range(n) for j in range(n))
+    acc, iou = [], []
+    for i in range(n):
+        row = sum(conf[i, j] for j in range(n))
+        col = sum(conf[j, i] for j in range(n))
+        acc.append(conf[i, i] / row if row else math.nan)
+        union = row + col - conf[i, i]
+        iou.append(conf[i, i] / union if union else math.nan)
+    fw = sum(sum(conf[i]) / total * iou[i] for i in range(n) if sum(conf[i]) > 0)
+    mean = lambda v: sum(x for x in v if not math.isnan(x)) / sum(not math.isnan(x) for x in v)
+    return {'pixel_accuracy': sum(conf[i, i] for i in range(n)) / total,
+            'mean_class_accuracy': mean(acc), 'miou': mean(iou), 'fwiou': fw,
+            'iou': iou, 'class_accuracy': acc}
+
+
+@pytest.mark.parametrize('seed', range(5))
+def test_confusion_matches_loop_on_random_data(seed):
+    rng = numpy.random.RandomState(seed)
+    n = rng.randint(1, 8)
+    shape = tuple(rng.randint(1, 20, size=rng.randint(1, 4)))
+    gt = rng.randint(-1, n, size=shape).astype(numpy.int32)
+    pred = rng.randint(0, n, size=shape).astype(numpy.int32)
+    conf = confusion_matrix(pred, gt, n)
+    assert conf.dtype == numpy.int64 and conf.shape == (n, n)
+    numpy.testing.assert_array_equal(conf, brute_confusion(pred, gt, n))
+    assert conf.sum() == (gt != -1).sum()
+
+
+@pytest.mark.parametrize('seed', range(5))
+def test_scores_match_loop_on_random_data(seed):
+    rng = numpy.random.RandomState(100 + seed)
+    n = rng.randint(2, 7)
+    # Some classes absent from the truth, some never predicted, some both.
+    gt = rng.choice([-1] + list(range(0, n, 2)), size=(30, 20))
+    pred = rng.choice(range(0, n, 3), size=(30, 20))
+    got = evaluate(pred, gt, n)
+    want = brute_scores(brute_confusion(pred, gt, n))
+    for key in ('pixel_accuracy', 'mean_class_accuracy', 'miou', 'fwiou'):
+        assert isinstance(got[key], float)
+        assert got[key] == pytest.approx(want[key], rel=1e-12)
+    for key in ('iou', 'class_accuracy'):
+        assert got[key].dtype == numpy.float64
+        numpy.testing.assert_allclose(got[key], want[key], rtol=1e-12, equal_nan=True)
+
+
+def test_hand_worked_case():
+    # 3 classes. Class 1 is in the truth but never predicted; class 2 is predicted but absent
+    # from the truth (IoU 0, accuracy NaN); one pixel is ignored.
+    gt = numpy.array([[0, 0, 0, 1],
+                      [1, 0, 0, -1]], dtype=numpy.int32)
+    pred = numpy.array([[0, 0, 2, 0],
+                        [0, 0, 0, 2]], dtype=numpy.int32)
+    conf = confusion_matrix(pred, gt, 3)
+    numpy.testing.assert_array_equal(conf, [[4, 0, 1], [2, 0, 0], [0, 0, 0]])
+    s = scores(conf)
+    assert s['pixel_accuracy'] == pytest.approx(4 / 7)
+    numpy.testing.assert_allclose(s['class_accuracy'], [4 / 5, 0, numpy.nan], equal_nan=True)
+    assert s['mean_class_accuracy'] == pytest.approx(0.4)
+    # IoU0 = 4 / (5 + 6 - 4) = 4/7; IoU1 = 0 / (2 + 0 - 0) = 0; IoU2 = 0 / (0 + 1) = 0, not NaN.
+    numpy.testing.assert_allclose(s['iou'], [4 / 7, 0, 0])
+    assert s['miou'] == pytest.approx(4 / 21)
+    assert s['fwiou'] == pytest.approx(5 / 7 * 4 / 7)
+
+
+def test_class_absent_from_truth_and_prediction_is_nan_and_skipped():
+    gt = numpy.array([0, 1, 1, 0])
+    pred = numpy.array([0, 1, 0, 0])
+    s = evaluate(pred, gt, 3)
+    assert math.isnan(s['iou'][2]) and math.isnan(s['class_accuracy'][2])
+    assert s['miou'] == pytest.approx((2 / 3 + 1 / 2) / 2)
+    assert s['mean_class_accuracy'] == pytest.approx((1 + 1 / 2) / 2)
+
+
+def test_perfect_prediction():
+    gt = numpy.arange(12).reshape(3, 4) % 4
+    s = evaluate(gt, gt, 4)
+    for key in ('pixel_accuracy', 'mean_class_accuracy', 'miou', 'fwiou'):
+        assert s[key] == 1.0
+
+
+def test_list_of_pairs_equals_concatenation():
+    rng = numpy.random.RandomState(0)
+    shapes = [(5, 7), (3, 3), (10, 2)]
+    gts = [rng.randint(-1, 4, size=s).astype(numpy.int32) for s in shapes]
+    preds = [rng.randint(0, 4, size=s).astype(numpy.int32) for s in shapes]
+    cat_gt = numpy.concatenate([g.ravel() for g in gts])
+    cat_pred = numpy.concatenate([p.ravel() for p in preds])
+    numpy.testing.assert_array_equal(confusion_matrix(preds, gts, 4),
+                                     confusion_matrix(cat_pred, cat_gt, 4))
+    # generators work too
+    numpy.testing.assert_array_equal(confusion_matrix(iter(preds), (g for g in gts), 4),
+                                     brute_confusion(cat_pred, cat_gt, 4))
+    assert evaluate(preds, gts, 4) .keys() == evaluate(cat_pred, cat_gt, 4).keys()
+    assert evaluate(preds, gts, 4)['miou'] == evaluate(cat_pred, cat_gt, 4)['miou']
+
+
+def test_empty_list_gives_zero_matrix():
+    numpy.testing.assert_array_equal(confusion_matrix([], [], 3), numpy.zeros((3, 3)))
+
+
+@pytest.mark.parametrize('pred, gt, match', [
+    (numpy.zeros((2, 3), numpy.int32), numpy.zeros((3, 2), numpy.int32), r'\(2, 3\).*\(3, 2\)'),
+    (numpy.zeros(4, numpy.int32), numpy.array([0, 1, 3, 0]), r'gt holds 3.*n_class=3'),
+    (numpy.zeros(4, numpy.int32), numpy.array([0, -2, 0, 0]), r'gt holds -2'),
+    (numpy.array([0, 5, 0, 0]), numpy.zeros(4, numpy.int32), r'pred holds 5.*n_class=3'),
+    (numpy.array([0, -1, 0, 0]), numpy.zeros(4, numpy.int32), r'pred holds -1'),
+    ([numpy.zeros(2, numpy.int32)], [numpy.zeros(2, numpy.int32)] * 2, r'same number.*1 and 2'),
+    ([numpy.zeros(2, numpy.int32)], [numpy.array([0, 7])], r'gt\[0\] holds 7'),
+])
+def test_bad_values_and_shapes(pred, gt, match):
+    with pytest.raises(ValueError, match=match):
+        confusion_matrix(pred, gt, 3)
+
+
+def test_bad_types():
+    with pytest.raises(TypeError, match='pred.*integer.*float32'):
+        confusion_matrix(numpy.zeros(3, numpy.float32), numpy.zeros(3, numpy.int32), 2)
+    with pytest.raises(TypeError, match='gt.*integer.*float64'):
+        confusion_matrix(numpy.zeros(3, numpy.int32), numpy.zeros(3), 2)
+    with pytest.raises(TypeError, match='lists of int arrays'):
+        confusion_matrix(3, 4, 2)
+    for n in (0, -1, 2.0, True, None):
+        with pytest.raises(ValueError, match='n_class'):
+            confusion_matrix(numpy.zeros(3, numpy.int32), numpy.zeros(3, numpy.int32), n)
+
+
+def test_scores_bad_inputs():
+    with pytest.raises(ValueError, match='empty'):
+        scores(numpy.zeros((3, 3), numpy.int64))
+    with pytest.raises(ValueError, match='empty'):
+        evaluate(numpy.zeros(2, numpy.int32), numpy.full(2, -1, numpy.int32), 2)
+    with pytest.raises(ValueError, match='square'):
+        scores(numpy.ones((2, 3)))
+    with pytest.raises(ValueError, match='non-negative'):
+        scores(numpy.array([[1, -1], [0, 1]]))
+
+
+@pytest.mark.gpu
+def test_confusion_on_cupy_matches_numpy():
+    import cupy
+    rng = numpy.random.RandomState(3)
+    gt = rng.randint(-1, 5, size=(4, 9, 11)).astype(numpy.int32)
+    pred = rng.randint(0, 5, size=(4, 9, 11)).astype(numpy.int32)
+    conf = confusion_matrix(cupy.asarray(pred), cupy.asarray(gt), 5)
+    assert isinstance(conf, cupy.ndarray) and conf.dtype == cupy.int64
+    numpy.testing.assert_array_equal(cupy.asnumpy(conf), brute_confusion(pred, gt, 5))
+    s = scores(conf)
+    assert s['miou'] == evaluate(pred, gt, 5)['miou']
+    with pytest.raises(ValueError, match='gt holds 9'):
+        confusion_matrix(cupy.asarray(pred), cupy.asarray(gt * 0 + 9), 5)
+
+
+# --- the Trainer extension ------------------------------------------------------------------
+
+N_CLASS = 3
+
+
+class TinySeg(chainer.Chain):
+    """A 1×1 convolution: logits (B, N_CLASS, H, W)."""
+
+    def __init__(self):
+        super().__init__()
+        with self.init_scope():
+            self.conv = L.Convolution2D(2, N_CLASS, 1)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+def make_data(n=7, seed=0):
+    rng = numpy.random.RandomState(seed)
+    data = []
+    for _ in range(n):
+        img = rng.uniform(0, 1, size=(2, 5, 6)).astype(numpy.float32)
+        label = (img[0] * N_CLASS).astype(numpy.int32).clip(0, N_CLASS - 1)
+        label[rng.uniform(size=label.shape) < 0.2] = -1
+        data.append((img, label))
+    return data
+
+
+def expected_report(model, data, prefix='validation/main/'):
+    imgs = numpy.stack([d[0] for d in data])
+    labels = numpy.stack([d[1] for d in data])
+    with chainer.using_config('train', False):
+        logits = model.forward(imgs).array
+    s = evaluate(logits.argmax(axis=1), labels, N_CLASS)
+    loss = F.softmax_cross_entropy(logits, labels).array  # mean over non-ignored pixels
+    want = {prefix + k: s[k] for k in ('miou', 'pixel_accuracy', 'mean_class_accuracy', 'fwiou')}
+    want[prefix + 'loss'] = float(loss)
+    return want, s
+
+
+def test_evaluator_direct_call_matches_evaluate():
+    data = make_data()
+    model = TinySeg()
+    it = chainer.iterators.SerialIterator(data, 3, repeat=False, shuffle=False)
+    ev = SegmentationEvaluator(it, model, N_CLASS, label_names=['a', 'b', 'c'])
+    got = ev()
+    want, s = expected_report(model, data)
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value, rel=1e-5), key
+    for name, iou in zip('abc', s['iou']):
+        numpy.testing.assert_allclose(got['validation/main/iou/' + name], iou)
+    # the iterator is reset: a second evaluation sees the whole set again
+    assert ev()['validation/main/miou'] == pytest.approx(got['validation/main/miou'])
+
+
+def test_evaluator_in_trainer_reports_to_log(tmp_path):
+    data = make_data()
+    model = TinySeg()
+    classifier = L.Classifier(model, lossfun=F.softmax_cross_entropy, accfun=None)
+    classifier.compute_accuracy = False
+    optimizer = chainer.optimizers.SGD(lr=0.1)
+    optimizer.setup(classifier)
+    train_it = chainer.iterators.SerialIterator(data, 2, shuffle=False)
+    updater = training.updaters.StandardUpdater(train_it, optimizer)
+    trainer = training.Trainer(updater, (1, 'epoch'), out=str(tmp_path))
+    val_it = chainer.iterators.SerialIterator(data, 4, repeat=False, shuffle=False)
+    trainer.extend(SegmentationEvaluator(val_it, model, N_CLASS, device='@numpy',
+                                         label_names=['a', 'b', 'c']))
+    log = extensions.LogReport()
+    trainer.extend(log)
+    trainer.run()
+    entry = log.log[-1]
+    want, _ = expected_report(model, data)  # the model after the epoch is what was evaluated
+    for key, value in want.items():
+        assert entry[key] == pytest.approx(value, rel=1e-5), key
+    assert {'validation/main/iou/a', 'validation/main/iou/b'} <= set(entry)
+
+
+def test_evaluator_bad_inputs():
+    data = make_data(2)
+    it = chainer.iterators.SerialIterator(data, 2, repeat=False, shuffle=False)
+    with pytest.raises(ValueError, match='label_names.*3.*2'):
+        SegmentationEvaluator(it, TinySeg(), N_CLASS, label_names=['a', 'b'])
+    with pytest.raises(ValueError, match='n_class'):
+        SegmentationEvaluator(it, TinySeg(), 0)
+    with pytest.raises(ValueError, match='logits'):
+        SegmentationEvaluator(it, TinySeg(), 4)()
+    bad = [(img, numpy.full_like(label, 5)) for img, label in data]
+    bad_it = chainer.iterators.SerialIterator(bad, 2, repeat=False, shuffle=False)
+    with pytest.raises(ValueError, match='outside'):
+        SegmentationEvaluator(bad_it, TinySeg(), N_CLASS)()
