@@ -69,3 +69,35 @@ def bilinear_kernel(in_channels, out_channels, ksize):
     channels = numpy.arange(in_channels)
     kernel[channels, channels] = numpy.outer(w, w)
     return kernel
+
+
+def upsample_bilinear(x, scale):
+    """Upsample a batch of feature maps ×``scale`` by a bilinear transposed convolution.
+
+    Every channel is upsampled on its own (the batch and channel axes are folded together and one
+    ``(1, 1, k, k)`` kernel is used), through :func:`seglearn.functions.deconvolution_2d` with
+    ``(k, s, p) = deconv_params_for_scale(scale)``. The kernel is built on ``x``'s array module,
+    so NumPy and CuPy inputs both work, and gradients flow back to ``x``.
+
+    Args:
+        x (numpy.ndarray, cupy.ndarray or chainer.Variable): float32 (B, C, H, W).
+        scale (int): upsampling factor (>= 1).
+
+    Returns:
+        chainer.Variable: float32 (B, C, scale·H, scale·W).
+    """
+    scale = _check_int('scale', scale, 1)
+    if not isinstance(x, (chainer.Variable,) + chainer.get_array_types()):
+        raise TypeError('x must be a NumPy/CuPy array or a chainer.Variable, got {}'.format(
+            type(x).__name__))
+    if x.ndim != 4:
+        raise ValueError('x must have shape (B, C, H, W), got shape {}'.format(x.shape))
+    if x.dtype != numpy.float32:
+        raise TypeError('x must be float32, got {}'.format(x.dtype))
+    xp = chainer.backend.get_array_module(x)
+    ksize, stride, pad = deconv_params_for_scale(scale)
+    kernel = xp.asarray(bilinear_kernel(1, 1, ksize))
+    b, c, h, w = x.shape
+    y = functions.deconvolution_2d(chainer.functions.reshape(x, (b * c, 1, h, w)), kernel,
+                                   stride=stride, pad=pad)
+    return chainer.functions.reshape(y, (b, c, scale * h, scale * w))
