@@ -1,22 +1,62 @@
 """Array functions used by seglearn's links, with a fast CPU path (see :mod:`seglearn.config`).
 
-Each function keeps the signature and semantics of its ``chainer.functions`` namesake. On CuPy
-arrays, or with ``seglearn.config.fast_cpu`` off, it calls Chainer's own implementation.
+Each function keeps the signature and semantics of its ``chainer.functions`` namesake. On NumPy
+float32/float64 arrays with :data:`seglearn.config.fast_cpu` on (the default) it runs seglearn's
+channel-last CPU kernels (:mod:`seglearn.functions.convolution`); on CuPy arrays, other dtypes
+(float16), grouped convolution, or with the switch off, it calls Chainer's own implementation.
 """
+import numpy
+import chainer
 import chainer.functions as F
+
+from seglearn import config
+from seglearn.functions import convolution
+
+_FAST_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
+
+
+def _array(v):
+    return v.array if isinstance(v, chainer.Variable) else v
+
+
+def use_fast_path(*arrays):
+    """Whether the fast CPU kernels apply to these inputs.
+
+    Args:
+        *arrays: Variables, arrays or None (a missing bias).
+
+    Returns:
+        bool: True when :data:`seglearn.config.fast_cpu` is on and every given array is a plain
+        ``numpy.ndarray`` of one dtype, float32 or float64.
+    """
+    if not config.fast_cpu:
+        return False
+    arrays = [_array(a) for a in arrays if a is not None]
+    if not all(type(a) is numpy.ndarray for a in arrays):
+        return False
+    return arrays[0].dtype in _FAST_DTYPES and all(a.dtype == arrays[0].dtype for a in arrays)
+
+
+def _inputs(x, W, b):
+    return (x, W) if b is None else (x, W, b)
 
 
 def convolution_2d(x, W, b=None, stride=1, pad=0, cover_all=False, dilate=1, groups=1):
     """2-D convolution; same arguments as ``chainer.functions.convolution_2d``.
 
     Args:
-        x: (B, C_in, H, W) float32 input.
+        x: (B, C_in, H, W) float input.
         W: (C_out, C_in / groups, kh, kw) filters.
         b: (C_out,) bias or None.
+        stride, pad, dilate: ints or pairs. cover_all: ceil-mode output size.
+        groups (int): grouped convolution (always Chainer's implementation).
 
     Returns:
         chainer.Variable: (B, C_out, H_out, W_out).
     """
+    if groups == 1 and use_fast_path(x, W, b):
+        node = convolution.Convolution2D(stride, pad, cover_all, dilate)
+        return node.apply(_inputs(x, W, b))[0]
     return F.convolution_2d(x, W, b, stride, pad, cover_all=cover_all, dilate=dilate,
                             groups=groups)
 
@@ -25,11 +65,17 @@ def deconvolution_2d(x, W, b=None, stride=1, pad=0, outsize=None, dilate=1, grou
     """2-D transposed convolution; same arguments as ``chainer.functions.deconvolution_2d``.
 
     Args:
-        x: (B, C_in, H, W) float32 input.
+        x: (B, C_in, H, W) float input.
         W: (C_in, C_out / groups, kh, kw) filters.
         b: (C_out,) bias or None.
+        stride, pad, dilate: ints or pairs.
+        outsize: (H_out, W_out) or None.
+        groups (int): grouped convolution (always Chainer's implementation).
 
     Returns:
         chainer.Variable: (B, C_out, H_out, W_out), H_out = s·(H−1) + kh − 2p unless ``outsize``.
     """
+    if groups == 1 and use_fast_path(x, W, b):
+        node = convolution.Deconvolution2D(stride, pad, outsize, dilate)
+        return node.apply(_inputs(x, W, b))[0]
     return F.deconvolution_2d(x, W, b, stride, pad, outsize, dilate=dilate, groups=groups)

@@ -1,0 +1,193 @@
+"""Fast CPU 2-D convolution and transposed convolution as Chainer ``FunctionNode`` s.
+
+Three nodes, the same three Chainer uses, each one large matrix product on channel-last patch
+buffers (see :mod:`seglearn.functions._patches` for the layout):
+
+- :class:`Convolution2D`: ``y = im2col(x) @ W`` (+ b). Gradients: ``gx`` is a
+  :class:`Deconvolution2D` of ``gy``, ``gW`` a :class:`Convolution2DGradW`, ``gb`` a sum.
+- :class:`Deconvolution2D`: ``y = col2im(x @ Wᵀ)`` (+ b). Gradients: ``gx`` is a
+  :class:`Convolution2D` of ``gy``, ``gW`` a :class:`Convolution2DGradW` of ``(gy, x)``.
+- :class:`Convolution2DGradW`: ``gW = im2col(x)ᵀ @ gy``; its own gradients are again a
+  convolution and a transposed convolution, so double backprop works to any order.
+
+Semantics follow ``chainer.functions.convolution_2d`` / ``deconvolution_2d`` exactly (stride, pad,
+``cover_all``, dilation, ``outsize``) for ``groups=1`` and NumPy float32/float64 arrays; the
+dispatcher in :mod:`seglearn.functions` sends everything else to Chainer. Outputs are NCHW views of
+channel-last memory, which the next convolution reads without a copy.
+"""
+import numpy
+from chainer import function_node
+import chainer.functions as F
+from chainer.utils import conv, type_check
+
+from seglearn.functions import _patches
+
+
+def _pair(v):
+    return tuple(v) if hasattr(v, '__getitem__') else (v, v)
+
+
+class _ConvParams(object):
+    """Stride, pad and dilation pairs shared by the three nodes."""
+
+    def _set_params(self, stride, pad, dilate):
+        self.sy, self.sx = _pair(stride)
+        self.ph, self.pw = _pair(pad)
+        self.dy, self.dx = _pair(dilate)
+        if min(self.dy, self.dx) < 1:
+            raise ValueError('dilate must be positive, got {}'.format(dilate))
+
+    @property
+    def _geometry(self):
+        return dict(sy=self.sy, sx=self.sx, ph=self.ph, pw=self.pw, dy=self.dy, dx=self.dx)
+
+    @property
+    def _args(self):
+        return dict(stride=(self.sy, self.sx), pad=(self.ph, self.pw), dilate=(self.dy, self.dx))
+
+
+def _check_bias(in_types, n_out_axis):
+    if type_check.eval(in_types.size()) == 3:
+        x_type, w_type, b_type = in_types
+        type_check.expect(b_type.dtype == x_type.dtype, b_type.ndim == 1,
+                          b_type.shape[0] == w_type.shape[n_out_axis])
+
+
+class Convolution2D(function_node.FunctionNode, _ConvParams):
+    """``y = conv(x, W) + b`` on NumPy arrays; see :func:`seglearn.functions.convolution_2d`."""
+
+    def __init__(self, stride=1, pad=0, cover_all=False, dilate=1):
+        self._set_params(stride, pad, dilate)
+        self.cover_all = bool(cover_all)
+
+    def check_type_forward(self, in_types):
+        n_in = in_types.size()
+        type_check.expect(2 <= n_in, n_in <= 3)
+        x_type, w_type = in_types[:2]
+        type_check.expect(x_type.dtype.kind == 'f', w_type.dtype == x_type.dtype,
+                          x_type.ndim == 4, w_type.ndim == 4,
+                          x_type.shape[1] == w_type.shape[1])
+        _check_bias(in_types, 0)
+
+    def forward_cpu(self, inputs):
+        self.retain_inputs((0, 1))
+        x, W = inputs[:2]
+        b = inputs[2] if len(inputs) == 3 else None
+        c_out, _, kh, kw = W.shape
+        out_h = conv.get_conv_outsize(x.shape[2], kh, self.sy, self.ph, self.cover_all, self.dy)
+        out_w = conv.get_conv_outsize(x.shape[3], kw, self.sx, self.pw, self.cover_all, self.dx)
+        if out_h <= 0 or out_w <= 0:
+            raise ValueError('convolution output size must be positive, got {}x{} for input {} '
+                             'and filters {}'.format(out_h, out_w, x.shape, W.shape))
+        col = _patches.im2col(x, kh, kw, out_h=out_h, out_w=out_w, **self._geometry)
+        y = col @ _patches.filters_as_matrix(W)
+        if b is not None:
+            y += b
+        return _patches.nchw(y.reshape(x.shape[0], out_h, out_w, c_out)),
+
+    def backward(self, indexes, grad_outputs):
+        x, W = self.get_retained_inputs()
+        gy, = grad_outputs
+        ret = []
+        if 0 in indexes:
+            ret.append(Deconvolution2D(outsize=x.shape[2:], **self._args).apply((gy, W))[0])
+        if 1 in indexes:
+            ret.append(Convolution2DGradW(W.shape[2:], W.dtype, self.cover_all,
+                                          **self._args).apply((x, gy))[0])
+        if 2 in indexes:
+            ret.append(F.sum(gy, axis=(0, 2, 3)))
+        return ret
+
+
+class Deconvolution2D(function_node.FunctionNode, _ConvParams):
+    """Transposed convolution on NumPy arrays; see :func:`seglearn.functions.deconvolution_2d`."""
+
+    def __init__(self, stride=1, pad=0, outsize=None, dilate=1):
+        self._set_params(stride, pad, dilate)
+        self.outh, self.outw = (None, None) if outsize is None else tuple(outsize)
+
+    def check_type_forward(self, in_types):
+        n_in = in_types.size()
+        type_check.expect(2 <= n_in, n_in <= 3)
+        x_type, w_type = in_types[:2]
+        type_check.expect(x_type.dtype.kind == 'f', w_type.dtype == x_type.dtype,
+                          x_type.ndim == 4, w_type.ndim == 4,
+                          x_type.shape[1] == w_type.shape[0])
+        for out, axis, s, p, d in ((self.outh, 2, self.sy, self.ph, self.dy),
+                                   (self.outw, 3, self.sx, self.pw, self.dx)):
+            if out is not None:
+                k = w_type.shape[axis]
+                type_check.expect(conv.get_conv_outsize(out, k, s, p, d=d) <= x_type.shape[axis],
+                                  x_type.shape[axis] <= conv.get_conv_outsize(
+                                      out, k, s, p, cover_all=True, d=d))
+        _check_bias(in_types, 1)
+
+    def forward_cpu(self, inputs):
+        self.retain_inputs((0, 1))
+        x, W = inputs[:2]
+        b = inputs[2] if len(inputs) == 3 else None
+        n, _, h, w = x.shape
+        _, c_out, kh, kw = W.shape
+        out_h = self.outh or conv.get_deconv_outsize(h, kh, self.sy, self.ph, d=self.dy)
+        out_w = self.outw or conv.get_deconv_outsize(w, kw, self.sx, self.pw, d=self.dx)
+        if out_h <= 0 or out_w <= 0:
+            raise ValueError('deconvolution output size must be positive, got {}x{} for input {} '
+                             'and filters {}'.format(out_h, out_w, x.shape, W.shape))
+        self.outh, self.outw = out_h, out_w
+        self.cover_all = (h != conv.get_conv_outsize(out_h, kh, self.sy, self.ph, d=self.dy) or
+                          w != conv.get_conv_outsize(out_w, kw, self.sx, self.pw, d=self.dx))
+        gcol = _patches.rows(x) @ _patches.filters_as_matrix(W).T
+        y = _patches.col2im(gcol, n, out_h, out_w, c_out, kh, kw, out_h=h, out_w=w,
+                            **self._geometry)
+        if b is not None:
+            _patches.nhwc(y)[...] += b
+        return y,
+
+    def backward(self, indexes, grad_outputs):
+        x, W = self.get_retained_inputs()
+        gy, = grad_outputs
+        ret = []
+        if 0 in indexes:
+            ret.append(Convolution2D(cover_all=self.cover_all, **self._args).apply((gy, W))[0])
+        if 1 in indexes:
+            ret.append(Convolution2DGradW(W.shape[2:], W.dtype, self.cover_all,
+                                          **self._args).apply((gy, x))[0])
+        if 2 in indexes:
+            ret.append(F.sum(gy, axis=(0, 2, 3)))
+        return ret
+
+
+class Convolution2DGradW(function_node.FunctionNode, _ConvParams):
+    """Filter gradient of a convolution: ``gW = im2col(x)ᵀ @ gy`` from ``(x, gy)``.
+
+    Args:
+        ksize (tuple): (kh, kw).
+        dtype: dtype of the filters (the gradient is cast to it).
+        cover_all (bool): the convolution's ``cover_all``.
+        stride, pad, dilate: the convolution's, as pairs or ints.
+    """
+
+    def __init__(self, ksize, dtype, cover_all, stride=1, pad=0, dilate=1):
+        self._set_params(stride, pad, dilate)
+        self.kh, self.kw = ksize
+        self.dtype = numpy.dtype(dtype)
+        self.cover_all = cover_all
+
+    def forward_cpu(self, inputs):
+        self.retain_inputs((0, 1))
+        x, gy = inputs
+        out_h, out_w = gy.shape[2:]
+        col = _patches.im2col(x, self.kh, self.kw, out_h=out_h, out_w=out_w, **self._geometry)
+        gW = col.T @ _patches.rows(gy)
+        shape = (gy.shape[1], x.shape[1], self.kh, self.kw)
+        return _patches.matrix_as_filters(gW, shape).astype(self.dtype, copy=False),
+
+    def backward(self, indexes, grad_outputs):
+        x, gy = self.get_retained_inputs()
+        ggW, = grad_outputs
+        ret = []
+        if 0 in indexes:
+            ret.append(Deconvolution2D(outsize=x.shape[2:], **self._args).apply((gy, ggW))[0])
+        if 1 in indexes:
+            ret.append(Convolution2D(cover_all=self.cover_all, **self._args).apply((x, ggW))[0])
+        return ret
