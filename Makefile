@@ -1,17 +1,22 @@
 # seglearn — every target creates .venv (Python 3.11) when it is missing; a second run is fast.
 SHELL := /bin/bash
 VENV ?= .venv
-PY311 ?= $(shell command -v python3.11 2>/dev/null || ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.11.*/bin/python3.11 2>/dev/null | tail -n 1)
+PY311 ?= $(shell tools/find-python 3.11)
+PY312 ?= $(shell tools/find-python 3.12)
+MODERN ?= .venv-modern
+MODERN_STAMP := $(MODERN)/.seglearn-installed
+MODERN_CHAPTER ?= chapters/02_chainer_and_cupy.ipynb
 PYTHON := $(VENV)/bin/python
 PIP := $(PYTHON) -m pip --disable-pip-version-check
 STAMP := $(VENV)/.seglearn-installed
 
-.PHONY: help setup lab chapters test test-fast check bench gpu-check clean
+.PHONY: help setup lab chapters test test-fast test-modern modern-smoke check bench gpu-check clean
 help:
 	@echo "make lab        start JupyterLab in chapters/ (sets up .venv first)"
 	@echo "make chapters   execute every chapter headless into build/chapters/ and print a table"
 	@echo "make test       the full test suite: package, exercise checker, every chapter"
 	@echo "make test-fast  the unit tests only (a few minutes)"
+	@echo "make test-modern  smoke run on Python 3.12 + NumPy 2 (.venv-modern; skipped without python3.12)"
 	@echo "make check      grade the exercises you answered in chapters/"
 	@echo "make bench      CPU benchmarks (benchmarks/RESULTS.md)"
 	@echo "make gpu-check  GPU tests and benchmarks (needs CuPy and a CUDA device)"
@@ -29,6 +34,15 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q --no-build-isolation -e ".[dev]"
 	@touch $@
 
+# The modern stack: Python 3.12+, NumPy 2, Chainer 7.8.1 through seglearn._compat.
+$(MODERN_STAMP): pyproject.toml
+	@if [ ! -x $(MODERN)/bin/python ]; then echo "creating $(MODERN) with $(PY312)"; $(PY312) -m venv $(MODERN); fi
+	$(MODERN)/bin/python -m pip --disable-pip-version-check install -q "setuptools>=64,<74" wheel "numpy>=2"
+	$(MODERN)/bin/python -m pip --disable-pip-version-check install -q --no-build-isolation "chainer==7.8.1"
+	$(MODERN)/bin/python -m pip --disable-pip-version-check install -q --no-build-isolation --no-deps -e .
+	$(MODERN)/bin/python -m pip --disable-pip-version-check install -q $$($(MODERN)/bin/python tools/modern_requirements.py)
+	@touch $@
+
 lab: $(STAMP)
 	cd chapters && ../$(VENV)/bin/jupyter lab
 
@@ -40,6 +54,14 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(PYTHON) -m pytest tests -m "not slow and not gpu"
+
+test-modern:
+	@if [ -z "$(PY312)" ]; then echo "modern-stack smoke run skipped: no working python3.12 found (install one, e.g. pyenv install 3.12)"; \
+	else $(MAKE) --no-print-directory modern-smoke; fi
+
+modern-smoke: $(MODERN_STAMP)
+	$(MODERN)/bin/python -m pytest tests -m "modern and not gpu" -p no:cacheprovider
+	$(MODERN)/bin/python -m seglearn.exercises.run_chapters $(MODERN_CHAPTER) build/modern
 
 check: $(STAMP)
 	$(PYTHON) -m pytest tests/test_answers.py --answers chapters -q

@@ -11,9 +11,12 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    if cupy_available():
-        return
+    """Every fast CPU test also runs in the modern-stack smoke run (``-m modern``; slow tests opt in
+    with ``@pytest.mark.modern``); ``gpu`` tests skip cleanly without CuPy and a device."""
+    gpu = cupy_available()
     skip = pytest.mark.skip(reason='needs CuPy and a CUDA device')
     for item in items:
-        if 'gpu' in item.keywords:
+        if 'slow' not in item.keywords and 'gpu' not in item.keywords:
+            item.add_marker(pytest.mark.modern)
+        if 'gpu' in item.keywords and not gpu:
             item.add_marker(skip)

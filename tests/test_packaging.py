@@ -44,4 +44,5 @@ def test_build_tools_agree():
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / 'README.md').read_text()
     ci = (ROOT / '.ci' / 'run').read_text()
-    assert 'make test' in readme and re.search(r'^make test\b', ci, re.M)
+    assert 'make test' in readme and re.search(r'^make test$', ci, re.M)
+    assert re.search(r'^make test-modern$', ci, re.M)
