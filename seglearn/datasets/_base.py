@@ -1,0 +1,174 @@
+"""What every seglearn dataset shares: indexing rules, class names, palette, argument checks.
+
+A segmentation dataset is a :class:`chainer.dataset.DatasetMixin` whose ``get_example(i)``
+returns ``(img, label)``:
+
+* ``img``: float32 ``(C, H, W)``, RGB (or one grey channel), values 0–255;
+* ``label``: int32 ``(H, W)``, one class id per pixel, ``-1`` where the pixel is ignored.
+
+This module also holds the small helpers the generated and the real-layout datasets have in
+common, so that no dataset repeats them.
+"""
+import os
+
+from seglearn import _compat
+
+_compat.apply()
+
+import chainer  # noqa: E402
+import numpy  # noqa: E402
+
+
+class SegmentationDataset(chainer.dataset.DatasetMixin):
+    """Base class: ``len()``, index checking, ``class_names``, ``n_class`` and ``palette``.
+
+    Subclasses set ``class_names`` (a list of str, class id = position) and implement
+    ``__len__`` and ``_get(i)`` for a checked, non-negative index ``i``.
+    """
+
+    class_names = []
+
+    @property
+    def n_class(self):
+        """int: Number of classes (the ignore label -1 is not a class)."""
+        return len(self.class_names)
+
+    @property
+    def palette(self):
+        """numpy.ndarray: uint8 ``(n_class, 3)`` colours, row ``c`` for class ``c``."""
+        from seglearn.visualize import default_palette
+        return default_palette(self.n_class)
+
+    def __len__(self):
+        raise NotImplementedError
+
+    def _get(self, i):
+        raise NotImplementedError
+
+    def _index(self, i):
+        """Checks ``i`` and returns it as a non-negative int (negative ``i`` counts from the end)."""
+        if isinstance(i, (bool, numpy.bool_)) or not isinstance(i, (int, numpy.integer)):
+            raise TypeError('index must be an int, got {!r}'.format(type(i).__name__))
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError('index {} is out of range for a dataset of {} examples'.format(i, n))
+        return int(i) % n
+
+    def get_example(self, i):
+        """Returns example ``i``.
+
+        Args:
+            i (int): Index, ``-len(self) <= i < len(self)``.
+
+        Returns:
+            tuple: ``img`` float32 ``(C, H, W)`` 0–255 and ``label`` int32 ``(H, W)``
+            (``-1`` = ignore).
+
+        Raises:
+            IndexError: ``i`` is out of range.
+        """
+        return self._get(self._index(i))
+
+    def arrays(self):
+        """All examples stacked; see :func:`to_arrays`."""
+        return to_arrays(self)
+
+
+def to_arrays(dataset, indices=None):
+    """Materialises a dataset into two arrays.
+
+    Args:
+        dataset: Anything indexable returning ``(img, label)`` pairs of one common shape.
+        indices (iterable of int or None): Which examples (default: all, in order).
+
+    Returns:
+        tuple: ``imgs`` float32 ``(N, C, H, W)`` and ``labels`` int32 ``(N, H, W)``.
+
+    Raises:
+        ValueError: The dataset is empty or its examples differ in shape.
+    """
+    if indices is None:
+        indices = range(len(dataset))
+    examples = [dataset[i] for i in indices]
+    if not examples:
+        raise ValueError('to_arrays needs at least one example, got an empty selection')
+    shapes = {(img.shape, label.shape) for img, label in examples}
+    if len(shapes) != 1:
+        raise ValueError('to_arrays needs examples of one shape, got {}: crop or resize first'
+                         .format(sorted(shapes)))
+    imgs = numpy.stack([img for img, _ in examples]).astype(numpy.float32, copy=False)
+    labels = numpy.stack([label for _, label in examples]).astype(numpy.int32, copy=False)
+    return imgs, labels
+
+
+def check_size(size, minimum=1, name='size'):
+    """Turns ``size`` (int or ``(h, w)``) into a ``(h, w)`` tuple of ints.
+
+    Raises:
+        TypeError: ``size`` is neither an int nor a pair of ints.
+        ValueError: A side is smaller than ``minimum``.
+    """
+    if isinstance(size, (int, numpy.integer)) and not isinstance(size, bool):
+        size = (size, size)
+    if (not isinstance(size, (tuple, list)) or len(size) != 2
+            or not all(isinstance(s, (int, numpy.integer)) and not isinstance(s, bool)
+                       for s in size)):
+        raise TypeError('{} must be an int or a pair (h, w) of ints, got {!r}'.format(name, size))
+    if min(size) < minimum:
+        raise ValueError('{} must be at least {} pixels per side, got {!r}'
+                         .format(name, minimum, size))
+    return int(size[0]), int(size[1])
+
+
+def check_int(value, name, minimum=0):
+    """Checks that ``value`` is an int ``>= minimum`` and returns it as a Python int."""
+    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)):
+        raise TypeError('{} must be an int, got {!r}'.format(name, value))
+    if value < minimum:
+        raise ValueError('{} must be >= {}, got {}'.format(name, minimum, value))
+    return int(value)
+
+
+def check_choice(value, name, choices):
+    """Checks that ``value`` is one of ``choices`` and returns it."""
+    if value not in choices:
+        raise ValueError('{} must be one of {}, got {!r}'.format(name, ', '.join(map(repr, choices)),
+                                                                 value))
+    return value
+
+
+def require(path, layout):
+    """Returns ``path`` if it exists, else raises a FileNotFoundError naming it and the layout.
+
+    Args:
+        path (str): The file or folder that must exist.
+        layout (str): The expected directory layout, printed in the error message.
+    """
+    if not os.path.exists(path):
+        raise FileNotFoundError('missing {!r}. Expected layout:\n{}'.format(path, layout))
+    return path
+
+
+def read_image(path):
+    """Reads an image file as float32 ``(3, H, W)`` RGB 0–255 (grey, CMYK or RGBA converted)."""
+    from PIL import Image
+    with Image.open(path) as f:
+        img = numpy.asarray(f.convert('RGB'), dtype=numpy.float32)
+    return img.transpose(2, 0, 1)
+
+
+def read_label(path):
+    """Reads the raw integer values of a label image (palette indices for palette PNGs).
+
+    Returns:
+        numpy.ndarray: int32 ``(H, W)``.
+
+    Raises:
+        ValueError: The file stores colours (RGB) rather than class indices.
+    """
+    from PIL import Image
+    with Image.open(path) as f:
+        if f.mode not in ('P', 'L', 'I', 'I;16'):
+            raise ValueError('{!r} is a {} image; a label image must store class indices '
+                             '(mode P or L), not colours'.format(path, f.mode))
+        return numpy.asarray(f, dtype=numpy.int32).copy()
