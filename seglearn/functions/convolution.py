@@ -136,9 +136,19 @@ class Deconvolution2D(function_node.FunctionNode, _ConvParams):
         self.outh, self.outw = out_h, out_w
         self.cover_all = (h != conv.get_conv_outsize(out_h, kh, self.sy, self.ph, d=self.dy) or
                           w != conv.get_conv_outsize(out_w, kw, self.sx, self.pw, d=self.dx))
-        gcol = _patches.rows(x) @ _patches.filters_as_matrix(W).T
-        y = _patches.col2im(gcol, n, out_h, out_w, c_out, kh, kw, out_h=h, out_w=w,
-                            **self._geometry)
+        dkh, dkw = (kh - 1) * self.dy + 1, (kw - 1) * self.dx + 1
+        if self.sy == self.sx == 1 and self.ph < dkh and self.pw < dkw:
+            # stride 1: a plain convolution with flipped filters and the complementary pad is
+            # one im2col + GEMM, cheaper than GEMM + col2im's kh·kw scattered adds
+            flipped = W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+            col = _patches.im2col(x, kh, kw, 1, 1, dkh - 1 - self.ph, dkw - 1 - self.pw,
+                                  self.dy, self.dx, out_h, out_w)
+            y = _patches.nchw((col @ _patches.filters_as_matrix(flipped)).reshape(
+                n, out_h, out_w, c_out))
+        else:
+            gcol = _patches.rows(x) @ _patches.filters_as_matrix(W).T
+            y = _patches.col2im(gcol, n, out_h, out_w, c_out, kh, kw, out_h=h, out_w=w,
+                                **self._geometry)
         if b is not None:
             _patches.nhwc(y)[...] += b
         return y,
