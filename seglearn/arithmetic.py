@@ -421,9 +421,13 @@ def fcn_crop_offsets(variant):
     Returns:
         tuple of int: skip crops (pool4, then pool3) followed by the final crop:
         ``(19,)``, ``(5, 27)``, ``(5, 9, 31)``.
+
+    Raises:
+        ValueError: for an unknown variant (TypeError if it is not a str).
     """
-    if variant not in FCN_UPSAMPLING:
-        raise ValueError('unknown FCN variant {!r}; expected one of {}'.format(
+    if not isinstance(variant, str) or variant not in FCN_UPSAMPLING:
+        error = ValueError if isinstance(variant, str) else TypeError
+        raise error('unknown FCN variant {!r}; expected one of {}'.format(
             variant, sorted(FCN_UPSAMPLING)))
     upsampling = FCN_UPSAMPLING[variant]
     # after the k-th upsampling (but the last), the scores of pool (5 - k) are fused in
