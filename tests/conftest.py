@@ -20,3 +20,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.modern)
         if 'gpu' in item.keywords and not gpu:
             item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    results = getattr(config, '_seglearn_exercise_results', None)
+    if results:
+        from seglearn.exercises.grader import format_table
+        terminalreporter.section('exercises')
+        terminalreporter.write_line(format_table(results))

@@ -1,0 +1,67 @@
+"""Exercises: ``check(fn)`` for learners, exercise specs per chapter, the notebook grader.
+
+For learners
+------------
+In a chapter, write the function in the cell tagged ``exercise`` and run ``check(fn)`` below it::
+
+    from seglearn import check
+    check(deconv_output_size)
+
+It prints ✔/✘ per case (the call, the expected and the actual value), a hint on failure, and
+returns a :class:`Result` (``.passed``, ``.status``). Your exceptions, endless loops (a time limit
+per call) and wrong types or shapes are reported as ✘, never raised. A stub that still raises
+``NotImplementedError`` is "not attempted". ``make check`` grades every exercise cell of the
+notebooks in ``chapters/`` and prints a table (chapter | exercise | status).
+
+For chapter authors
+-------------------
+Each chapter has a module ``seglearn/exercises/chNN.py`` that registers its exercises::
+
+    from seglearn import arithmetic
+    from seglearn.exercises.core import Case, Exercise, Property, register
+
+    STUB = '''
+    def deconv_output_size(size, ksize, stride=1, pad=0):
+        \"\"\"Output size of a transposed convolution (one spatial axis).\"\"\"
+        raise NotImplementedError
+    '''
+
+    def _random(rng):                     # rng: numpy.random.RandomState(seed)
+        return [(int(rng.randint(1, 40)), int(rng.randint(1, 9))) for _ in range(20)]
+
+    register(Exercise(
+        name='deconv_output_size',        # the function name; unique over the course
+        chapter='ch03',
+        title='output size of a transposed convolution',
+        reference=arithmetic.deconv_output_size,
+        stub=STUB,                        # the committed exercise cell, character for character
+        cases=[(7, 64, 32, 16), Case(1, 4, stride=2, pad=1)],
+        random_cases=_random,
+        properties=[Property('conv undoes it', lambda fn: None if ... else 'message')],
+        hint='Zero insertion turns n inputs into s(n-1)+1 values; what does the conv add?',
+        mistakes=[(lambda n, k, s=1, p=0: s * n + k - 2 * p, 'n inputs have n-1 gaps')],
+    ))
+
+- ``cases``: :class:`Case` objects (``Case(*args, _label=..., _hint=..., **kwargs)``), tuples of
+  positional arguments, or dicts of keyword arguments. Arguments are deep-copied per call.
+- The expected value is always ``reference(*args)``; ``compare(expected, actual)`` returns None
+  when the answer is right, else a message. The default :func:`auto_compare` treats ints exactly
+  (an int is required), floats and arrays with tolerances, arrays needing the same shape and dtype
+  kind; use ``allclose(rtol, atol, dtype)`` or your own function for anything else.
+- ``properties``: :class:`Property` (description, ``test(fn) -> None | message``, hint).
+- ``mistakes``: (wrong_function, hint) pairs; a failing answer that matches one gets its hint.
+  Tests also assert that each of them fails.
+- Exercise cells run alone in a fresh namespace (the grader does not run the rest of the
+  notebook) that already holds ``seglearn, numpy, np, chainer, F, L, math``; import anything else
+  inside the cell.
+- Notebook cells: the exercise cell has the tag ``exercise`` and holds exactly ``STUB``; the cell
+  below runs ``check(<name>)``. ``tests/test_answers.py`` checks all of this for every chapter.
+"""
+from seglearn.exercises.core import (  # noqa: F401
+    FAILED, MISSING, NOT_ATTEMPTED, PASSED, Case, Exercise, Property, Result, all_exercises,
+    allclose, auto_compare, call_with_timeout, check, equal, get_exercise, grade, register,
+)
+
+__all__ = ['check', 'Case', 'Exercise', 'Property', 'Result', 'register', 'all_exercises',
+           'get_exercise', 'grade', 'allclose', 'equal', 'auto_compare', 'call_with_timeout',
+           'PASSED', 'FAILED', 'NOT_ATTEMPTED', 'MISSING']

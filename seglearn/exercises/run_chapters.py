@@ -1,0 +1,129 @@
+"""Execute the chapter notebooks headless, in order, and print a table of chapter, seconds, result.
+
+    python -m seglearn.exercises.run_chapters chapters build/chapters [--timeout 600] [--only 03]
+
+Each notebook runs in a fresh kernel of *this* interpreter (so the project's environment is
+used whatever kernels are installed elsewhere), with the chapters folder as working directory.
+Executed copies are written to the output folder. The exit status is non-zero if any chapter
+fails. ``tests/test_chapters.py`` calls :func:`execute_notebook` too.
+"""
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+CELL_TIMEOUT = 600
+BUDGET_SECONDS = 180
+
+
+class _ThisInterpreterKernels(KernelSpecManager):
+    """Resolves ``python3`` to an ipykernel running on ``sys.executable``."""
+
+    def get_kernel_spec(self, kernel_name):
+        if kernel_name == 'python3':
+            return KernelSpec(argv=[sys.executable, '-m', 'ipykernel_launcher', '-f',
+                                    '{connection_file}'],
+                              display_name='Python 3', language='python', resource_dir='')
+        return super().get_kernel_spec(kernel_name)
+
+
+def _error_summary(error):
+    if isinstance(error, CellExecutionError):
+        name = getattr(error, 'ename', '') or 'CellExecutionError'
+        value = getattr(error, 'evalue', '') or ''
+        return '{}: {}'.format(name, value)[:300]
+    return '{}: {}'.format(type(error).__name__, error)[:300]
+
+
+def execute_notebook(path, out_path=None, timeout=CELL_TIMEOUT):
+    """Run a notebook top to bottom in a fresh kernel.
+
+    Args:
+        path: the ``.ipynb`` file; its folder is the working directory.
+        out_path: where to write the executed copy (None: not written).
+        timeout (int): seconds allowed per cell.
+
+    Returns:
+        (float, str or None): seconds taken and an error summary (None when every cell ran).
+    """
+    path = Path(path)
+    nb = nbformat.read(str(path), as_version=4)
+    km = KernelManager(kernel_name='python3', kernel_spec_manager=_ThisInterpreterKernels())
+    client = NotebookClient(nb, km=km, timeout=timeout, kernel_name='python3',
+                            resources={'metadata': {'path': str(path.parent.resolve())}})
+    start = time.perf_counter()
+    error = None
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError, RuntimeError) as e:
+        error = _error_summary(e)
+    seconds = time.perf_counter() - start
+    if out_path is not None:
+        out_path = Path(out_path)
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(out_path))
+    return seconds, error
+
+
+def chapter_paths(src_dir, only=None):
+    """The ``NN_*.ipynb`` notebooks of ``src_dir`` in order (``only``: list of 'NN' prefixes)."""
+    paths = sorted(Path(src_dir).glob('[0-9][0-9]_*.ipynb'))
+    if only:
+        paths = [p for p in paths if p.name[:2] in only]
+    return paths
+
+
+def format_rows(rows, budget=BUDGET_SECONDS):
+    """Table text for rows of (name, seconds, error)."""
+    width = max([len('chapter')] + [len(name) for name, _, _ in rows])
+    out = ['{:<{w}}  {:>8}  {}'.format('chapter', 'seconds', 'result', w=width),
+           '{}  {}  {}'.format('-' * width, '-' * 8, '-' * 6)]
+    for name, seconds, error in rows:
+        result = 'pass' if error is None else 'FAIL  ' + error
+        if error is None and seconds > budget:
+            result += '  (over the {} s budget)'.format(budget)
+        out.append('{:<{w}}  {:>8.1f}  {}'.format(name, seconds, result, w=width))
+    total = sum(s for _, s, _ in rows)
+    n_fail = sum(e is not None for _, _, e in rows)
+    out.append('{} chapters, {:.0f} s in all, {} failed'.format(len(rows), total, n_fail))
+    return '\n'.join(out)
+
+
+def run_chapters(src_dir, out_dir, timeout=CELL_TIMEOUT, only=None, verbose=True):
+    """Execute every chapter of ``src_dir`` in order, writing executed copies to ``out_dir``.
+
+    Returns:
+        list[(str, float, str or None)]: chapter file name, seconds, error summary.
+    """
+    rows = []
+    for path in chapter_paths(src_dir, only):
+        if verbose:
+            print('running {} …'.format(path.name), flush=True)
+        seconds, error = execute_notebook(path, Path(out_dir) / path.name, timeout=timeout)
+        rows.append((path.name, seconds, error))
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('src', help='folder of NN_name.ipynb notebooks')
+    parser.add_argument('out', help='folder for the executed copies')
+    parser.add_argument('--timeout', type=int, default=CELL_TIMEOUT, help='seconds per cell')
+    parser.add_argument('--only', nargs='*', help='chapter numbers to run, e.g. 03 04')
+    args = parser.parse_args(argv)
+    rows = run_chapters(args.src, args.out, timeout=args.timeout, only=args.only)
+    if not rows:
+        print('no NN_name.ipynb notebooks in {}'.format(args.src))
+        return 1
+    print(format_rows(rows))
+    return 1 if any(e is not None for _, _, e in rows) else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
