@@ -1,0 +1,168 @@
+"""What every seglearn segmentation model shares.
+
+* :class:`SegmentationModel` — the base ``chainer.Chain``: input checks, and ``predict`` that turns
+  images into int32 label maps (argmax over the class axis of ``forward``'s logits).
+* :func:`crop` / :func:`center_crop` — the spatial crops of FCN and U-Net.
+* :class:`BilinearUpsampling2D` — a transposed convolution with a fixed bilinear kernel, as FCN
+  uses for its upsampling layers.
+* :func:`check_positive_int` — argument checking shared by the model constructors.
+
+All code here is xp-agnostic: the same model runs on NumPy and on CuPy arrays.
+"""
+import chainer
+import numpy
+
+from seglearn import functions, links, upsampling
+
+
+def check_positive_int(name, value, minimum=1):
+    """Return ``value`` as an int, or raise if it is not an integer ``>= minimum``.
+
+    Raises:
+        TypeError: ``value`` is not an integer.
+        ValueError: ``value < minimum``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)):
+        raise TypeError('{} must be an integer, got {!r}'.format(name, value))
+    if value < minimum:
+        raise ValueError('{} must be >= {}, got {}'.format(name, minimum, value))
+    return int(value)
+
+
+def crop(x, offset, size):
+    """Crop the last two axes of ``x`` to ``size`` starting at ``offset`` (like Caffe's Crop).
+
+    Args:
+        x (chainer.Variable or array): (B, C, H, W).
+        offset (int or tuple of int): top-left corner ``(oy, ox)``, or one int for both.
+        size (tuple of int): ``(h, w)`` of the result.
+
+    Returns:
+        chainer.Variable: (B, C, h, w).
+    """
+    oy, ox = (offset, offset) if isinstance(offset, int) else offset
+    h, w = size
+    if oy < 0 or ox < 0 or oy + h > x.shape[2] or ox + w > x.shape[3]:
+        raise ValueError('cannot crop {}x{} at offset ({}, {}) from a map of size {}x{}'.format(
+            h, w, oy, ox, x.shape[2], x.shape[3]))
+    return x[:, :, oy:oy + h, ox:ox + w]
+
+
+def center_crop(x, size):
+    """Crop the centre ``size = (h, w)`` of the last two axes of ``x`` (U-Net's skip crop).
+
+    When the margin is odd the extra row/column is dropped at the bottom/right.
+
+    Returns:
+        chainer.Variable: (B, C, h, w).
+    """
+    h, w = size
+    return crop(x, ((x.shape[2] - h) // 2, (x.shape[3] - w) // 2), size)
+
+
+class BilinearUpsampling2D(links.Deconvolution2D):
+    """Transposed convolution with a fixed bilinear kernel and no bias (FCN's upsampling).
+
+    The kernel is :func:`seglearn.upsampling.bilinear_kernel` on the channel diagonal. It is
+    registered as a *persistent* array, not as a parameter: optimizers and their hooks (weight
+    decay, gradient clipping) never see it, so it stays bilinear however the model is trained, yet
+    it is saved/loaded by ``chainer.serializers`` and moved by ``to_device`` with the model. (The
+    FCN reference code fixes these layers too: ``lr_mult: 0``.)
+
+    Args:
+        channels (int): input = output channels.
+        ksize (int): kernel size (``2·stride`` upsamples exactly ×stride without padding loss).
+        stride (int): upsampling factor.
+        pad (int): padding removed from each border of the output.
+
+    Input (B, channels, H, W) → output (B, channels, stride·(H−1) + ksize − 2·pad, …).
+    """
+
+    def __init__(self, channels, ksize, stride, pad=0):
+        channels = check_positive_int('channels', channels)
+        super().__init__(channels, channels, ksize, stride, pad, nobias=True,
+                         initialW=upsampling.bilinear_kernel(channels, channels, ksize))
+        kernel = self.W.array
+        del self.W
+        self.add_persistent('W', kernel)
+
+    def forward(self, x):
+        return functions.deconvolution_2d(x, self.W, None, self.stride, self.pad, self.outsize,
+                                          dilate=self.dilate, groups=self.groups)
+
+
+class SegmentationModel(chainer.Chain):
+    """Base class of seglearn's models.
+
+    Subclasses set ``n_class`` and ``in_channels`` and implement ``forward(x)``:
+    ``x`` float32 (B, in_channels, H, W) → logits float32 (B, n_class, H', W').
+    """
+
+    n_class = None
+    in_channels = None
+
+    def check_input(self, x):
+        """Raise a clear error unless ``x`` is a float (B, in_channels, H, W) batch.
+
+        Raises:
+            TypeError: ``x`` has no shape or is not floating point.
+            ValueError: wrong number of axes, channels or an empty batch/map.
+        """
+        shape = getattr(x, 'shape', None)
+        if shape is None:
+            raise TypeError('x must be an array or Variable of shape (B, {}, H, W), got {}'.format(
+                self.in_channels, type(x).__name__))
+        if len(shape) != 4:
+            raise ValueError('x must have 4 axes (B, C, H, W) with C = {}; got shape {}'.format(
+                self.in_channels, tuple(shape)))
+        if shape[1] != self.in_channels:
+            raise ValueError('{} expects {} input channel(s), got x of shape {}'.format(
+                type(self).__name__, self.in_channels, tuple(shape)))
+        if min(shape) < 1:
+            raise ValueError('x must not be empty, got shape {}'.format(tuple(shape)))
+        if numpy.dtype(x.dtype).kind != 'f':
+            raise TypeError('x must be floating point (float32), got dtype {}'.format(x.dtype))
+
+    def predict_logits(self, x):
+        """Logits (B, n_class, H, W) at the input size, for prediction.
+
+        ``forward`` by default; models whose output is smaller than their input (valid U-Net)
+        override it to pad first.
+        """
+        return self.forward(x)
+
+    def predict(self, imgs):
+        """Label maps for images, with ``train=False`` and no backprop graph.
+
+        Args:
+            imgs: a list of float32 CHW arrays (NumPy or CuPy; sizes may differ), or a float
+                (B, C, H, W) array. They are sent to the model's device.
+
+        Returns:
+            list of numpy.ndarray: one int32 (H, W) label map per image, at the image's size.
+        """
+        if hasattr(imgs, 'ndim'):
+            if imgs.ndim != 4:
+                raise ValueError('imgs must be a list of CHW arrays or a (B, C, H, W) array; got '
+                                 'an array of shape {} (wrap a single image in a list)'.format(
+                                     imgs.shape))
+            batches = [imgs]
+        else:
+            batches = []
+            for i, img in enumerate(imgs):
+                if getattr(img, 'ndim', None) != 3:
+                    raise ValueError('imgs[{}] must be a CHW array, got {}'.format(
+                        i, getattr(img, 'shape', type(img).__name__)))
+                batches.append(img[None])
+        labels = []
+        cpu = chainer.backend.CpuDevice()
+        with chainer.using_config('train', False), chainer.no_backprop_mode():
+            for batch in batches:
+                x = self.device.send(batch)
+                if numpy.dtype(x.dtype).kind != 'f':
+                    raise TypeError('images must be floating point, got dtype {}'.format(x.dtype))
+                x = x.astype(numpy.float32, copy=False)
+                logits = self.predict_logits(x)
+                label = logits.array.argmax(axis=1).astype(numpy.int32)
+                labels.extend(cpu.send(label))
+        return labels

@@ -1,0 +1,102 @@
+"""Inspect a model: a per-layer table of output shapes and parameter counts, and a total count.
+
+:func:`summary` runs one forward pass (``train=False``, no backprop graph) on a zero input of the
+given shape and records, through a ``chainer.LinkHook``, every leaf link that is called: its path
+in the model, its output shape and its number of parameters. Functions without parameters (ReLU,
+pooling, concatenation) do not appear.
+"""
+import chainer
+import numpy
+
+
+def _is_trainable(param):
+    rule = param.update_rule
+    return rule is None or rule.enabled
+
+
+def count_params(model, trainable_only=True):
+    """Number of parameters of a link.
+
+    Args:
+        model (chainer.Link): any link (initialised: run a forward first for lazily built links).
+        trainable_only (bool): count only the parameters an optimizer updates (not those whose
+            update rule was disabled). With False, persistent arrays are counted too (batch-norm
+            running statistics, FCN's fixed bilinear kernels).
+
+    Returns:
+        int: the count.
+    """
+    if not isinstance(model, chainer.Link):
+        raise TypeError('model must be a chainer.Link, got {}'.format(type(model).__name__))
+    total = 0
+    for param in model.params():
+        if param.array is None:
+            raise ValueError('parameter {!r} is not initialised yet (lazily built link): run a '
+                             'forward pass first'.format(param.name))
+        if not trainable_only or _is_trainable(param):
+            total += param.size
+    if not trainable_only:
+        for link in model.links():
+            for name in link._persistent:
+                value = getattr(link, name)
+                if hasattr(value, 'size') and getattr(value, 'ndim', 0) > 0:
+                    total += int(value.size)
+    return int(total)
+
+
+class _Recorder(chainer.LinkHook):
+    name = 'SummaryRecorder'
+
+    def __init__(self, paths):
+        self.paths = paths
+        self.rows = []
+
+    def forward_postprocess(self, args):
+        link = args.link
+        if isinstance(link, chainer.Chain) or isinstance(link, chainer.ChainList):
+            return
+        shape = getattr(args.out, 'shape', None)
+        self.rows.append((self.paths.get(id(link), type(link).__name__),
+                          type(link).__name__, shape,
+                          sum(p.size for p in link.params() if p.array is not None)))
+
+
+def summary(model, input_shape):
+    """A table of the layers a forward pass goes through.
+
+    Args:
+        model (chainer.Link): a seglearn model (or any link whose ``forward`` takes one array).
+        input_shape (tuple of int): ``(C, H, W)`` or ``(B, C, H, W)``.
+
+    Returns:
+        str: one row per call of a leaf link (name, type, output shape, #params), then the
+        model's output shape and its total and trainable parameter counts.
+    """
+    if not isinstance(model, chainer.Link):
+        raise TypeError('model must be a chainer.Link, got {}'.format(type(model).__name__))
+    shape = tuple(input_shape)
+    if len(shape) == 3:
+        shape = (1,) + shape
+    if len(shape) != 4 or not all(isinstance(s, (int, numpy.integer)) and s >= 1 for s in shape):
+        raise ValueError('input_shape must be (C, H, W) or (B, C, H, W) positive ints, got '
+                         '{!r}'.format(input_shape))
+    x = model.xp.zeros(shape, dtype=numpy.float32)
+    recorder = _Recorder({id(link): path.lstrip('/') for path, link in model.namedlinks(skipself=True)})
+    with chainer.using_config('train', False), chainer.no_backprop_mode(), recorder:
+        y = model(x)
+    rows = [('name', 'type', 'output shape', 'params')]
+    rows += [(name, kind, 'x'.join(map(str, out)) if out else '?', '{:,}'.format(n))
+             for name, kind, out, n in recorder.rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = []
+    for i, row in enumerate(rows):
+        lines.append('  '.join(cell.ljust(w) if j < 3 else cell.rjust(w)
+                               for j, (cell, w) in enumerate(zip(row, widths))))
+        if i == 0:
+            lines.append('-' * len(lines[0]))
+    lines.append('-' * len(lines[0]))
+    lines.append('{}: input {} -> output {}'.format(
+        type(model).__name__, 'x'.join(map(str, shape)), 'x'.join(map(str, y.shape))))
+    lines.append('parameters: {:,} total, {:,} trainable'.format(
+        sum(p.size for p in model.params()), count_params(model)))
+    return '\n'.join(lines)
