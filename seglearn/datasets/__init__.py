@@ -10,7 +10,19 @@ Built in, generated from a seed, no download:
 * :class:`CellsDataset`: touching cells separated by thin gaps, with instances (U-Net chapters).
 
 :func:`to_arrays` stacks a dataset into two arrays.
+
+Real data sets, read from their usual folder layouts (they never download on their own; use
+:func:`download` first):
+
+* :class:`VOCSegmentation`: PASCAL VOC 2012, 21 classes (FCN);
+* :class:`CamVid`: road scenes, SegNet layout, 11 classes (FC-DenseNet);
+* :class:`ISBI2012`: EM slices of neuronal membranes (U-Net);
+* :class:`OxfordPets`: pet / background from the Oxford-IIIT Pet trimaps.
 """
 from seglearn.datasets._base import SegmentationDataset, to_arrays  # noqa: F401
+from seglearn.datasets.camvid import CAMVID_CLASSES, CamVid  # noqa: F401
 from seglearn.datasets.cells import CellsDataset  # noqa: F401
+from seglearn.datasets.isbi import ISBI2012  # noqa: F401
+from seglearn.datasets.pets import OxfordPets  # noqa: F401
 from seglearn.datasets.shapes import ShapesDataset  # noqa: F401
+from seglearn.datasets.voc import VOC_CLASSES, VOCSegmentation  # noqa: F401

@@ -172,3 +172,55 @@ def read_label(path):
             raise ValueError('{!r} is a {} image; a label image must store class indices '
                              '(mode P or L), not colours'.format(path, f.mode))
         return numpy.asarray(f, dtype=numpy.int32).copy()
+
+
+def map_values(raw, table, path):
+    """Maps raw label values to class ids through ``table``.
+
+    Args:
+        raw (numpy.ndarray): int32 ``(H, W)`` values read from ``path``.
+        table (dict): ``{raw value: class id}``; class id ``-1`` means ignore.
+        path (str): The file the values came from (for the error message).
+
+    Returns:
+        numpy.ndarray: int32 ``(H, W)``.
+
+    Raises:
+        ValueError: ``raw`` holds a value that ``table`` does not know.
+    """
+    unknown = sorted(set(numpy.unique(raw).tolist()) - set(table))
+    if unknown:
+        raise ValueError('{!r} holds label values {} outside the expected {}'
+                         .format(path, unknown[:10], sorted(table)))
+    lookup = numpy.zeros(max(table) + 1, dtype=numpy.int32)
+    for value, class_id in table.items():
+        lookup[value] = class_id
+    return lookup[raw]
+
+
+class FilePairDataset(SegmentationDataset):
+    """A dataset of ``(image file, label file)`` pairs; subclasses set ``_pairs`` and ``_table``.
+
+    ``_table`` maps the raw values of the label files to class ids (see :func:`map_values`).
+    """
+
+    _pairs = ()
+    _table = {}
+
+    def __len__(self):
+        return len(self._pairs)
+
+    def _get(self, i):
+        img_path, label_path = self._pairs[i]
+        img = read_image(img_path)
+        label = map_values(read_label(label_path), self._table, label_path)
+        if img.shape[1:] != label.shape:
+            raise ValueError('{!r} is {}×{} but its label {!r} is {}×{}'.format(
+                img_path, img.shape[1], img.shape[2], label_path, *label.shape))
+        return img, label
+
+
+def read_lines(path):
+    """Non-empty, non-comment lines of a text file, stripped."""
+    with open(path) as f:
+        return [line.strip() for line in f if line.strip() and not line.startswith('#')]

@@ -13,8 +13,8 @@ problem rather than a colour lookup:
 
 Example ``i`` is generated from ``numpy.random.default_rng([seed, i])`` when it is asked for, so
 the data set costs no memory, is the same on every machine, and any example can be regenerated
-alone. ``ShapesDataset(n=1000, size=64)`` generates its 1,000 examples in well under a second
-(about 0.3 ms each on one laptop core).
+alone. ``ShapesDataset(n=1000, size=64)`` generates its 1,000 examples in about a second on one
+laptop core.
 
 >>> ds = ShapesDataset(n=100, size=64, seed=0)
 >>> img, label = ds[0]

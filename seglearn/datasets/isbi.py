@@ -1,0 +1,75 @@
+"""ISBI 2012 EM segmentation challenge (neuronal membranes), the U-Net paper's first data set.
+
+Thirty 512×512 serial-section electron-microscopy slices of the *Drosophila* ventral nerve cord,
+stored as multi-page TIFF stacks: ``train-volume.tif`` (the images) and ``train-labels.tif``
+(255 = cell interior, 0 = membrane). We map 255 → 1 (``'cell'``) and 0 → 0 (``'membrane'``), so
+the thin membranes play the role of the background gaps of :class:`CellsDataset`. The test
+volume's labels were never published, so only the training volume is a dataset here.
+
+Get the data with ``seglearn.datasets.download('isbi2012', root)``, then ``ISBI2012(root)``.
+"""
+import os
+
+import numpy
+
+from seglearn.datasets import _base
+
+LAYOUT = """<root>/
+  train-volume.tif   30 pages, 512×512, 8-bit grey
+  train-labels.tif   30 pages, 255 = cell, 0 = membrane"""
+
+
+def read_tiff_stack(path):
+    """All pages of a multi-page TIFF.
+
+    Returns:
+        numpy.ndarray: ``(pages, H, W)`` in the file's own dtype.
+
+    Raises:
+        ValueError: The pages are not all single-channel images of one size.
+    """
+    from PIL import Image, ImageSequence
+    with Image.open(path) as f:
+        pages = [numpy.asarray(page) for page in ImageSequence.Iterator(f)]
+    if len({p.shape for p in pages}) != 1 or pages[0].ndim != 2:
+        raise ValueError('{!r}: expected grey pages of one size, got shapes {}'
+                         .format(path, sorted({p.shape for p in pages})))
+    return numpy.stack(pages)
+
+
+class ISBI2012(_base.SegmentationDataset):
+    """ISBI 2012 EM membranes: 30 training slices.
+
+    Args:
+        root (str): The folder holding ``train-volume.tif`` and ``train-labels.tif``.
+        split (str): Only ``'train'`` (the test labels are not public).
+
+    Each example is ``(img, label)``: ``img`` float32 ``(1, H, W)`` 0–255, ``label`` int32
+    ``(H, W)``: 1 = cell (file value above 127), 0 = membrane. Both stacks are read into memory
+    on construction (about 8 MB each).
+
+    Raises:
+        FileNotFoundError: A file is missing (the message names it).
+        ValueError: ``split`` is unknown, or the two stacks differ in shape.
+    """
+
+    class_names = ['membrane', 'cell']
+
+    def __init__(self, root, split='train'):
+        _base.check_choice(split, 'split', ('train',))
+        volume_path = _base.require(os.path.join(root, 'train-volume.tif'), LAYOUT)
+        labels_path = _base.require(os.path.join(root, 'train-labels.tif'), LAYOUT)
+        self.root, self.split = root, split
+        self.volume = read_tiff_stack(volume_path)
+        self.labels = read_tiff_stack(labels_path)
+        if self.volume.shape != self.labels.shape:
+            raise ValueError('{!r} has shape {} but {!r} has shape {}'.format(
+                volume_path, self.volume.shape, labels_path, self.labels.shape))
+
+    def __len__(self):
+        return len(self.volume)
+
+    def _get(self, i):
+        img = self.volume[i].astype(numpy.float32)[None]
+        label = (self.labels[i] > 127).astype(numpy.int32)
+        return img, label

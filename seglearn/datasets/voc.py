@@ -1,0 +1,73 @@
+"""PASCAL VOC 2012 segmentation, read from the official ``VOCdevkit`` layout (no download here).
+
+The FCN paper trains and evaluates on PASCAL VOC: 20 object classes plus background. Its label
+images are *palette* PNGs: each pixel stores a class index, and the file carries a colour table
+so that viewers show colours. Read the indices (Pillow mode ``'P'``), never the colours. Index
+255 marks object outlines and difficult regions ("void"); it becomes ``-1`` (ignored).
+
+Get the data with ``seglearn.datasets.download('voc2012', root)`` or by hand
+(``VOCtrainval_11-May-2012.tar``, about 2 GB), then ``VOCSegmentation(root, 'train')``.
+"""
+import os
+
+from seglearn.datasets import _base
+
+#: The 21 VOC classes, background first (class id = position).
+VOC_CLASSES = [
+    'background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair',
+    'cow', 'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa',
+    'train', 'tvmonitor']
+
+LAYOUT = """VOCdevkit/VOC2012/                 (root is this folder, VOCdevkit/, or their parent)
+  ImageSets/Segmentation/{train,val,trainval}.txt   one image id per line
+  JPEGImages/<id>.jpg
+  SegmentationClass/<id>.png       palette PNG: indices 0-20, 255 = void"""
+
+SPLITS = ('train', 'val', 'trainval')
+
+
+def find_voc_root(root):
+    """The ``VOC2012`` folder under ``root`` (``root`` itself, ``root/VOC2012`` or
+    ``root/VOCdevkit/VOC2012``), or None."""
+    for candidate in (root, os.path.join(root, 'VOC2012'),
+                      os.path.join(root, 'VOCdevkit', 'VOC2012')):
+        if os.path.isdir(os.path.join(candidate, 'ImageSets', 'Segmentation')):
+            return candidate
+    return None
+
+
+class VOCSegmentation(_base.FilePairDataset):
+    """PASCAL VOC 2012 semantic segmentation.
+
+    Args:
+        root (str): ``VOCdevkit/VOC2012``, ``VOCdevkit`` or the folder holding ``VOCdevkit``.
+        split (str): ``'train'`` (1,464 images), ``'val'`` (1,449) or ``'trainval'``.
+
+    Each example is ``(img, label)``: ``img`` float32 ``(3, H, W)`` RGB 0–255, ``label`` int32
+    ``(H, W)`` in ``0..20``, ``-1`` where the file says 255 (void).
+
+    Raises:
+        FileNotFoundError: A file of the layout is missing (the message names it).
+        ValueError: ``split`` is unknown.
+    """
+
+    class_names = VOC_CLASSES
+    _table = {c: c for c in range(21)} | {255: -1}
+
+    def __init__(self, root, split='train'):
+        _base.check_choice(split, 'split', SPLITS)
+        base = find_voc_root(root) or root
+        list_file = _base.require(
+            os.path.join(base, 'ImageSets', 'Segmentation', split + '.txt'), LAYOUT)
+        self.root, self.split = base, split
+        self.ids = [line.split()[0] for line in _base.read_lines(list_file)]
+        self._pairs = [
+            (_base.require(os.path.join(base, 'JPEGImages', i + '.jpg'), LAYOUT),
+             _base.require(os.path.join(base, 'SegmentationClass', i + '.png'), LAYOUT))
+            for i in self.ids]
+
+    @property
+    def palette(self):
+        """numpy.ndarray: the VOC colour table, uint8 ``(21, 3)``."""
+        from seglearn.visualize import VOC_PALETTE
+        return VOC_PALETTE[:self.n_class]
