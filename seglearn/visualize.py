@@ -1,0 +1,320 @@
+"""Pictures of segmentations: palettes, coloured label maps, overlays, grids and training curves.
+
+A label map is a 2-D array of class ids; to look at it we give each class a colour (a
+*palette*, an ``(n_class, 3)`` uint8 array indexed by class id) and paint every pixel:
+``palette[label]``. The datasets have their own conventions:
+
+* PASCAL VOC stores its labels as palette PNGs with a fixed colour map built by interleaving the
+  bits of the class id into R, G and B (:func:`voc_colormap`): background black, aeroplane
+  (1) dark red (128, 0, 0), …, person (15) pink (192, 128, 128).
+* CamVid as prepared for SegNet uses 11 classes with colours from the original CamVid list
+  (:data:`CAMVID_PALETTE`).
+* For anything else :func:`default_palette` gives black for class 0 (background) and distinct
+  colours after it.
+
+Ignored pixels (label ``-1``) are drawn in :data:`IGNORE_COLOR` (white), which no palette here uses.
+
+Figures are made as ``matplotlib.figure.Figure`` objects without pyplot, so nothing opens a
+window and the functions run headless: a notebook shows a figure that is the last value of a
+cell (or ``display(fig)``); ``fig.savefig(path)`` writes it to a file.
+"""
+import json
+import os
+
+import numpy
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from seglearn import backend
+
+IGNORE_COLOR = numpy.array([255, 255, 255], dtype=numpy.uint8)
+"""Colour of ignored pixels (label -1) in :func:`colorize`: white."""
+
+
+def voc_colormap(n=256):
+    """The PASCAL VOC colour map: bits of the class id interleaved into R, G, B.
+
+    Bit ``3k`` of the id goes to bit ``7 − k`` of red, bit ``3k + 1`` to green, bit ``3k + 2``
+    to blue.
+
+    Args:
+        n (int): number of colours, 1–256.
+
+    Returns:
+        numpy.ndarray: uint8 ``(n, 3)``.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, numpy.integer)) or not 1 <= n <= 256:
+        raise ValueError('n must be an int in 1..256; got {!r}'.format(n))
+    ids = numpy.arange(n)
+    cmap = numpy.zeros((n, 3), dtype=numpy.int64)
+    for k in range(8):
+        for channel in range(3):
+            bit = (ids >> (3 * k + channel)) & 1
+            cmap[:, channel] |= bit << (7 - k)
+    return cmap.astype(numpy.uint8)
+
+
+VOC_PALETTE = voc_colormap(21)
+"""uint8 (21, 3): background + the 20 PASCAL VOC classes."""
+
+CAMVID_CLASSES = ('Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree', 'SignSymbol', 'Fence',
+                  'Car', 'Pedestrian', 'Bicyclist')
+CAMVID_PALETTE = numpy.array([
+    [128, 128, 128],  # Sky
+    [128, 0, 0],      # Building
+    [192, 192, 128],  # Pole
+    [128, 64, 128],   # Road
+    [60, 40, 222],    # Pavement
+    [128, 128, 0],    # Tree
+    [192, 128, 128],  # SignSymbol
+    [64, 64, 128],    # Fence
+    [64, 0, 128],     # Car
+    [64, 64, 0],      # Pedestrian
+    [0, 128, 192],    # Bicyclist
+], dtype=numpy.uint8)
+"""uint8 (11, 3): the SegNet CamVid classes in :data:`CAMVID_CLASSES` order."""
+
+_TAB20 = (numpy.asarray(colormaps['tab20'].colors) * 255).round().astype(numpy.uint8)
+
+
+def default_palette(n):
+    """Distinct colours for ``n`` classes: black for class 0, then matplotlib's tab20 colours
+    (the ten strong ones first, then their light versions), then VOC colour-map entries.
+
+    ``default_palette(n)`` is a prefix of ``default_palette(m)`` for ``n < m``, so a class keeps
+    its colour whatever the number of classes shown.
+
+    Args:
+        n (int): number of classes, 1–256.
+
+    Returns:
+        numpy.ndarray: uint8 ``(n, 3)``, all rows different and none equal to :data:`IGNORE_COLOR`.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, numpy.integer)) or not 1 <= n <= 256:
+        raise ValueError('n must be an int in 1..256; got {!r}'.format(n))
+    colours = numpy.concatenate([numpy.zeros((1, 3), numpy.uint8), _TAB20[0::2], _TAB20[1::2],
+                                 voc_colormap(256)[21:]])
+    return colours[:n].copy()
+
+
+def _check_palette(palette):
+    arr = numpy.asarray(palette)
+    if arr.ndim != 2 or arr.shape[1] != 3 or arr.shape[0] == 0 or arr.dtype.kind not in 'iu' or \
+            arr.min() < 0 or arr.max() > 255:
+        raise ValueError('palette must be an (n, 3) array of ints in 0..255; got {}'.format(
+            'shape {} dtype {}'.format(arr.shape, arr.dtype)))
+    return arr.astype(numpy.uint8)
+
+
+def _check_labels(label, name='label'):
+    label = backend.to_numpy(label) if hasattr(label, 'dtype') else numpy.asarray(label)
+    if label.dtype.kind not in 'iu':
+        raise TypeError('{} must be an integer array of class ids; got dtype {}'.format(
+            name, label.dtype))
+    if label.size and label.min() < -1:
+        raise ValueError('{} holds {}: class ids must be >= 0, or -1 for ignore'.format(
+            name, label.min()))
+    return label
+
+
+def _palette_for(labels, palette, n_min=1):
+    if palette is not None:
+        return _check_palette(palette)
+    top = max([int(lab.max()) for lab in labels if lab.size] + [n_min - 1])
+    return default_palette(max(top + 1, 1))
+
+
+def colorize(label, palette=None):
+    """Paint a label map with a palette.
+
+    Args:
+        label: int array ``(H, W)`` (any shape works) of class ids, -1 = ignore; NumPy or CuPy
+            (moved to the host).
+        palette: ``(n, 3)`` uint8-valued colours; None = ``default_palette(label.max() + 1)``.
+
+    Returns:
+        numpy.ndarray: uint8 ``(H, W, 3)``; ignored pixels are :data:`IGNORE_COLOR`.
+
+    Raises:
+        ValueError: a label is ``>= len(palette)`` or below -1.
+    """
+    label = _check_labels(label)
+    palette = _palette_for([label], palette)
+    if label.size and label.max() >= len(palette):
+        raise ValueError('label holds class {} but the palette has only {} colours'.format(
+            label.max(), len(palette)))
+    out = palette[numpy.where(label < 0, 0, label)]
+    out[label == -1] = IGNORE_COLOR
+    return out
+
+
+def to_hwc(img):
+    """A float ``(C, H, W)`` 0–255 image (C = 1 or 3) as a displayable uint8 ``(H, W, 3)`` RGB.
+
+    Args:
+        img: float array ``(1, H, W)`` or ``(3, H, W)``, NumPy or CuPy.
+
+    Returns:
+        numpy.ndarray: uint8 ``(H, W, 3)``, values clipped to 0–255 and rounded (grey repeated).
+    """
+    img = backend.to_numpy(img) if hasattr(img, 'dtype') else numpy.asarray(img)
+    if img.ndim != 3 or img.shape[0] not in (1, 3):
+        raise ValueError('img must be a (C, H, W) array with C = 1 or 3; got shape {}'.format(
+            img.shape))
+    if img.dtype.kind != 'f':
+        raise TypeError('img must be a float array (0–255); got dtype {}'.format(img.dtype))
+    hwc = numpy.broadcast_to(img, (3,) + img.shape[1:]).transpose(1, 2, 0)
+    return numpy.clip(numpy.rint(hwc), 0, 255).astype(numpy.uint8)
+
+
+def overlay(img, label, palette=None, alpha=0.5):
+    """Blend the colours of a label map over an image.
+
+    Args:
+        img: float array ``(C, H, W)``, C = 1 or 3, values 0–255.
+        label: int array ``(H, W)``, -1 = ignore (those pixels show the bare image).
+        palette: ``(n, 3)`` colours; None = :func:`default_palette`.
+        alpha (float): weight of the label colour, 0 (image only) to 1 (colours only).
+
+    Returns:
+        numpy.ndarray: uint8 ``(H, W, 3)``.
+    """
+    if not 0 <= alpha <= 1:
+        raise ValueError('alpha must be in [0, 1]; got {!r}'.format(alpha))
+    base = to_hwc(img)
+    label = _check_labels(label)
+    if label.shape != base.shape[:2]:
+        raise ValueError('img and label must have the same spatial size; got img {} and label '
+                         '{}'.format(base.shape[:2], label.shape))
+    colours = colorize(label, palette)
+    mixed = (1 - alpha) * base + alpha * colours.astype(numpy.float64)
+    out = numpy.clip(numpy.rint(mixed), 0, 255).astype(numpy.uint8)
+    out[label == -1] = base[label == -1]
+    return out
+
+
+def _as_list(x, name):
+    if x is None:
+        return None
+    if hasattr(x, 'ndim') and hasattr(x, 'dtype'):
+        x = backend.to_numpy(x)
+        return [x[i] for i in range(len(x))]
+    try:
+        return list(x)
+    except TypeError:
+        raise TypeError('{} must be a list of arrays or a batch array; got {}'.format(
+            name, type(x).__name__)) from None
+
+
+def show_grid(imgs, gts, preds=None, palette=None, titles=None, class_names=None):
+    """Images, their truth and (optionally) predictions side by side, one column per example.
+
+    Args:
+        imgs: list (or batch array) of float ``(C, H, W)`` images, C = 1 or 3, 0–255.
+        gts: list (or batch array) of int ``(H, W)`` label maps.
+        preds: optional list of int ``(H, W)`` predicted label maps.
+        palette: ``(n, 3)`` colours; None = ``default_palette`` for ``len(class_names)`` or for
+            the largest class shown.
+        titles: optional list of column titles, one per example.
+        class_names: optional list of class names; adds a legend of the class colours.
+
+    Returns:
+        matplotlib.figure.Figure: rows image / truth / prediction, ``len(imgs)`` columns.
+    """
+    imgs, gts, preds = _as_list(imgs, 'imgs'), _as_list(gts, 'gts'), _as_list(preds, 'preds')
+    n = len(imgs)
+    if n == 0:
+        raise ValueError('imgs is empty: nothing to show')
+    for name, seq in (('gts', gts), ('preds', preds), ('titles', titles)):
+        if seq is not None and len(seq) != n:
+            raise ValueError('{} must have one entry per image ({}); got {}'.format(
+                name, n, len(seq)))
+    gts = [_check_labels(g, 'gts') for g in gts]
+    preds = None if preds is None else [_check_labels(p, 'preds') for p in preds]
+    palette = _palette_for(gts + (preds or []), palette,
+                           n_min=len(class_names) if class_names is not None else 1)
+    rows = [('image', imgs), ('truth', gts)] + ([('prediction', preds)] if preds else [])
+    fig = Figure(figsize=(2.4 * n, 2.4 * len(rows) + (0.6 if class_names else 0)))
+    axes = fig.subplots(len(rows), n, squeeze=False)
+    for r, (row_name, items) in enumerate(rows):
+        for c, item in enumerate(items):
+            ax = axes[r, c]
+            ax.imshow(to_hwc(item) if r == 0 else colorize(item, palette), interpolation='nearest')
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c == 0:
+                ax.set_ylabel(row_name)
+            if r == 0 and titles is not None:
+                ax.set_title(str(titles[c]))
+    if class_names is not None:
+        if len(class_names) > len(palette):
+            raise ValueError('{} class names but only {} palette colours'.format(
+                len(class_names), len(palette)))
+        handles = [Patch(facecolor=palette[k] / 255.0, edgecolor='black', label=str(name))
+                   for k, name in enumerate(class_names)]
+        fig.legend(handles=handles, loc='lower center', ncol=min(len(handles), 6),
+                   frameon=False)
+    fig.tight_layout(rect=(0, 0.08 if class_names else 0, 1, 1))
+    return fig
+
+
+def _read_log(log):
+    if isinstance(log, (str, os.PathLike)):
+        with open(log) as f:
+            log = json.load(f)
+    if not isinstance(log, list) or not all(isinstance(e, dict) for e in log):
+        raise TypeError('log must be the path of a Chainer LogReport file or a list of dicts')
+    return log
+
+
+def plot_log(log, keys, x='epoch', title=None):
+    """Training curves from a Chainer ``LogReport``.
+
+    Args:
+        log: path of the ``log`` JSON file a ``LogReport`` writes in the trainer's ``out``
+            folder, or the list of dicts it holds (``LogReport.log``).
+        keys: a key (``'main/loss'``), a list of keys drawn on one axes, or a list of such lists,
+            one axes each (``[['main/loss', 'validation/main/loss'], ['validation/main/miou']]``).
+            Keys that the log never reports are skipped.
+        x (str): ``'epoch'`` or ``'iteration'``.
+        title (str): optional figure title.
+
+    Returns:
+        matplotlib.figure.Figure: one axes per group of keys.
+
+    Raises:
+        ValueError: none of the keys (of a group) is in the log, or the log has no ``x``.
+    """
+    entries = _read_log(log)
+    if x not in ('epoch', 'iteration'):
+        raise ValueError("x must be 'epoch' or 'iteration'; got {!r}".format(x))
+    if isinstance(keys, str):
+        keys = [keys]
+    keys = list(keys)
+    if all(isinstance(k, str) for k in keys):
+        keys = [keys]
+    groups = [[g] if isinstance(g, str) else list(g) for g in keys]
+    if not groups or not all(groups):
+        raise ValueError('keys must name at least one log key; got {!r}'.format(keys))
+    available = sorted({k for e in entries for k in e})
+    if x not in available:
+        raise ValueError('the log has no {!r} values; available keys: {}'.format(x, available))
+    fig = Figure(figsize=(5 * len(groups), 3.5))
+    axes = fig.subplots(1, len(groups), squeeze=False)[0]
+    for ax, group in zip(axes, groups):
+        found = [k for k in group if k in available]
+        if not found:
+            raise ValueError('none of the keys {} is in the log; available keys: {}'.format(
+                group, available))
+        for key in found:
+            points = [(e[x], e[key]) for e in entries if key in e and x in e]
+            xs, ys = zip(*points)
+            ax.plot(xs, ys, marker='o' if len(points) < 30 else None, label=key)
+        ax.set_xlabel(x)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

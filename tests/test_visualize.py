@@ -1,0 +1,243 @@
+"""Tests of seglearn.visualize: palettes, colorize/overlay values, figure layout, log plots."""
+import io
+import json
+
+import numpy
+import pytest
+
+import seglearn  # noqa: F401
+import chainer  # noqa: E402
+import chainer.links as L  # noqa: E402
+from chainer import training  # noqa: E402
+from chainer.training import extensions  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from seglearn.visualize import (  # noqa: E402
+    CAMVID_CLASSES, CAMVID_PALETTE, IGNORE_COLOR, VOC_PALETTE, colorize, default_palette,
+    overlay, plot_log, show_grid, to_hwc, voc_colormap)
+
+
+def brute_voc_colour(i):
+    """The VOC colour map written bit by bit, as in the devkit's description."""
+    r = g = b = 0
+    c = i
+    for j in range(8):
+        r |= ((c >> 0) & 1) << (7 - j)
+        g |= ((c >> 1) & 1) << (7 - j)
+        b |= ((c >> 2) & 1) << (7 - j)
+        c >>= 3
+    return r, g, b
+
+
+def test_voc_palette_known_values():
+    assert VOC_PALETTE.shape == (21, 3) and VOC_PALETTE.dtype == numpy.uint8
+    assert tuple(VOC_PALETTE[0]) == (0, 0, 0)
+    assert tuple(VOC_PALETTE[1]) == (128, 0, 0)      # aeroplane
+    assert tuple(VOC_PALETTE[15]) == (192, 128, 128)  # person
+    full = voc_colormap()
+    assert full.shape == (256, 3)
+    assert [tuple(c) for c in full] == [brute_voc_colour(i) for i in range(256)]
+    assert tuple(full[255]) == (224, 224, 192)  # the colour of VOC's void border
+    assert len({tuple(c) for c in full}) == 256
+
+
+def test_camvid_palette():
+    assert CAMVID_PALETTE.shape == (11, 3) and CAMVID_PALETTE.dtype == numpy.uint8
+    assert len(CAMVID_CLASSES) == 11
+    assert tuple(CAMVID_PALETTE[CAMVID_CLASSES.index('Road')]) == (128, 64, 128)
+    assert tuple(CAMVID_PALETTE[CAMVID_CLASSES.index('Sky')]) == (128, 128, 128)
+    assert len({tuple(c) for c in CAMVID_PALETTE}) == 11
+
+
+@pytest.mark.parametrize('palette', [VOC_PALETTE, CAMVID_PALETTE, default_palette(256)])
+def test_ignore_colour_differs_from_every_palette_colour(palette):
+    assert not (palette == IGNORE_COLOR).all(axis=1).any()
+
+
+def test_default_palette():
+    p = default_palette(256)
+    assert p.dtype == numpy.uint8 and p.shape == (256, 3)
+    assert tuple(p[0]) == (0, 0, 0)
+    assert len({tuple(c) for c in p}) == 256
+    for n in (1, 2, 5, 21, 40):
+        numpy.testing.assert_array_equal(default_palette(n), p[:n])
+    for bad in (0, 257, 2.5, True):
+        with pytest.raises(ValueError, match='n must be an int'):
+            default_palette(bad)
+    with pytest.raises(ValueError, match='1..256'):
+        voc_colormap(0)
+
+
+def test_colorize_values_and_ignore():
+    label = numpy.array([[0, 1, 2], [-1, 15, 1]], dtype=numpy.int32)
+    out = colorize(label, VOC_PALETTE)
+    assert out.shape == (2, 3, 3) and out.dtype == numpy.uint8
+    for (i, j), value in numpy.ndenumerate(label):
+        want = IGNORE_COLOR if value == -1 else VOC_PALETTE[value]
+        numpy.testing.assert_array_equal(out[i, j], want)
+    # default palette sized by the largest label
+    numpy.testing.assert_array_equal(colorize(label), default_palette(16)[numpy.maximum(label, 0)]
+                                     * (label[..., None] >= 0) + IGNORE_COLOR * (label[..., None] < 0))
+    assert label[1, 0] == -1  # the input is not modified
+
+
+def test_colorize_bad_inputs():
+    with pytest.raises(ValueError, match='class 21.*21 colours'):
+        colorize(numpy.array([[21]]), VOC_PALETTE)
+    with pytest.raises(ValueError, match='>= 0, or -1'):
+        colorize(numpy.array([[-2]]))
+    with pytest.raises(TypeError, match='integer'):
+        colorize(numpy.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r'palette must be an \(n, 3\)'):
+        colorize(numpy.zeros((2, 2), numpy.int32), palette=[[0, 0]])
+    with pytest.raises(ValueError, match='palette'):
+        colorize(numpy.zeros((2, 2), numpy.int32), palette=[[0, 0, 300]])
+
+
+def test_to_hwc():
+    img = numpy.array([[[-5.0, 100.4]], [[300.0, 0.6]], [[1.0, 2.0]]], dtype=numpy.float32)
+    out = to_hwc(img)
+    assert out.shape == (1, 2, 3) and out.dtype == numpy.uint8
+    numpy.testing.assert_array_equal(out[0, 0], [0, 255, 1])
+    numpy.testing.assert_array_equal(out[0, 1], [100, 1, 2])
+    grey = to_hwc(numpy.full((1, 2, 2), 7.0, numpy.float32))
+    assert (grey == 7).all() and grey.shape == (2, 2, 3)
+    with pytest.raises(ValueError, match='C = 1 or 3'):
+        to_hwc(numpy.zeros((2, 4, 4), numpy.float32))
+    with pytest.raises(TypeError, match='float'):
+        to_hwc(numpy.zeros((3, 4, 4), numpy.uint8))
+
+
+def test_overlay_blends_and_leaves_ignored_pixels():
+    rng = numpy.random.RandomState(0)
+    img = rng.uniform(0, 255, size=(3, 4, 5)).astype(numpy.float32)
+    label = rng.randint(-1, 3, size=(4, 5)).astype(numpy.int32)
+    out = overlay(img, label, VOC_PALETTE, alpha=0.3)
+    assert out.shape == (4, 5, 3) and out.dtype == numpy.uint8
+    base = to_hwc(img).astype(float)
+    for (i, j), value in numpy.ndenumerate(label):
+        if value == -1:
+            numpy.testing.assert_array_equal(out[i, j], base[i, j])
+        else:
+            want = 0.7 * base[i, j] + 0.3 * VOC_PALETTE[value]
+            assert numpy.abs(out[i, j] - want).max() <= 0.5 + 1e-9
+    numpy.testing.assert_array_equal(overlay(img, label, VOC_PALETTE, alpha=0), to_hwc(img))
+    grey = overlay(img[:1], label, alpha=1.0)
+    numpy.testing.assert_array_equal(grey[label >= 0], colorize(label)[label >= 0])
+
+
+def test_overlay_bad_inputs():
+    img = numpy.zeros((3, 4, 4), numpy.float32)
+    with pytest.raises(ValueError, match='alpha'):
+        overlay(img, numpy.zeros((4, 4), numpy.int32), alpha=1.5)
+    with pytest.raises(ValueError, match='same spatial size'):
+        overlay(img, numpy.zeros((4, 5), numpy.int32))
+
+
+def small_batch(n=3):
+    rng = numpy.random.RandomState(0)
+    imgs = [rng.uniform(0, 255, size=(3, 6, 8)).astype(numpy.float32) for _ in range(n)]
+    gts = [rng.randint(-1, 4, size=(6, 8)).astype(numpy.int32) for _ in range(n)]
+    preds = [rng.randint(0, 4, size=(6, 8)).astype(numpy.int32) for _ in range(n)]
+    return imgs, gts, preds
+
+
+def test_show_grid_layout():
+    imgs, gts, preds = small_batch()
+    fig = show_grid(imgs, gts, preds, titles=['a', 'b', 'c'])
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 9
+    assert [ax.get_title() for ax in fig.axes[:3]] == ['a', 'b', 'c']
+    assert fig.axes[3].get_ylabel() == 'truth' and fig.axes[6].get_ylabel() == 'prediction'
+    # the truth panel shows the colorized label
+    shown = fig.axes[3].get_images()[0].get_array()
+    numpy.testing.assert_array_equal(shown, colorize(gts[0], default_palette(4)))
+    fig = show_grid(numpy.stack(imgs[:2]), numpy.stack(gts[:2]))  # batch arrays, no predictions
+    assert len(fig.axes) == 4
+    fig.savefig(io.BytesIO(), format='png')  # renders headless
+
+
+def test_show_grid_legend_and_grey_images():
+    imgs, gts, preds = small_batch(2)
+    imgs = [img[:1] for img in imgs]
+    fig = show_grid(imgs, gts, preds, palette=VOC_PALETTE,
+                    class_names=['bg', 'one', 'two', 'three'])
+    assert len(fig.axes) == 6
+    texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert texts == ['bg', 'one', 'two', 'three']
+    fig.savefig(io.BytesIO(), format='png')
+
+
+def test_show_grid_bad_inputs():
+    imgs, gts, preds = small_batch(2)
+    with pytest.raises(ValueError, match='one entry per image'):
+        show_grid(imgs, gts[:1])
+    with pytest.raises(ValueError, match='titles'):
+        show_grid(imgs, gts, titles=['x'])
+    with pytest.raises(ValueError, match='empty'):
+        show_grid([], [])
+    with pytest.raises(ValueError, match='class names'):
+        show_grid(imgs, gts, palette=VOC_PALETTE[:4], class_names=list('abcde'))
+
+
+def write_real_log(out):
+    """Train a tiny classifier for 3 epochs with a LogReport and an Evaluator; return the path."""
+    rng = numpy.random.RandomState(0)
+    x = rng.normal(size=(20, 4)).astype(numpy.float32)
+    t = (x[:, 0] > 0).astype(numpy.int32)
+    data = list(zip(x, t))
+    model = L.Classifier(L.Linear(4, 2))
+    optimizer = chainer.optimizers.SGD(lr=0.1)
+    optimizer.setup(model)
+    it = chainer.iterators.SerialIterator(data, 5, shuffle=False)
+    trainer = training.Trainer(training.updaters.StandardUpdater(it, optimizer), (3, 'epoch'),
+                               out=str(out))
+    val = chainer.iterators.SerialIterator(data, 10, repeat=False, shuffle=False)
+    trainer.extend(extensions.Evaluator(val, model))
+    trainer.extend(extensions.LogReport())
+    trainer.run()
+    return out / 'log'
+
+
+def test_plot_log_reads_a_real_logreport_file(tmp_path):
+    path = write_real_log(tmp_path)
+    entries = json.loads(path.read_text())
+    fig = plot_log(str(path), ['main/loss', 'validation/main/loss', 'not/there'])
+    assert len(fig.axes) == 1
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ['main/loss', 'validation/main/loss']
+    numpy.testing.assert_allclose(lines[0].get_xdata(), [e['epoch'] for e in entries])
+    numpy.testing.assert_allclose(lines[0].get_ydata(), [e['main/loss'] for e in entries])
+    fig = plot_log(path, [['main/loss'], ['main/accuracy', 'validation/main/accuracy']],
+                   x='iteration', title='tiny')
+    assert len(fig.axes) == 2
+    assert fig.axes[1].get_xlabel() == 'iteration'
+    fig.savefig(io.BytesIO(), format='png')
+
+
+def test_plot_log_handmade_list_and_bad_inputs():
+    log = [{'epoch': 1, 'iteration': 10, 'main/loss': 2.0},
+           {'epoch': 2, 'iteration': 20, 'main/loss': 1.0, 'validation/main/miou': 0.5}]
+    fig = plot_log(log, 'validation/main/miou')
+    line, = fig.axes[0].get_lines()
+    assert list(line.get_xdata()) == [2] and list(line.get_ydata()) == [0.5]
+    with pytest.raises(ValueError, match="none of the keys.*available keys.*main/loss"):
+        plot_log(log, ['nope'])
+    with pytest.raises(ValueError, match='x must be'):
+        plot_log(log, 'main/loss', x='time')
+    with pytest.raises(ValueError, match="no 'epoch'"):
+        plot_log([{'main/loss': 1.0}], 'main/loss')
+    with pytest.raises(TypeError, match='list of dicts'):
+        plot_log({'main/loss': 1.0}, 'main/loss')
+    with pytest.raises(ValueError, match='at least one'):
+        plot_log(log, [])
+
+
+@pytest.mark.gpu
+def test_colorize_and_overlay_accept_cupy():
+    import cupy
+    label = numpy.array([[0, 1], [-1, 2]], dtype=numpy.int32)
+    img = numpy.full((3, 2, 2), 50.0, numpy.float32)
+    numpy.testing.assert_array_equal(colorize(cupy.asarray(label)), colorize(label))
+    numpy.testing.assert_array_equal(overlay(cupy.asarray(img), cupy.asarray(label)),
+                                     overlay(img, label))
