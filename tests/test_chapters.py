@@ -1,0 +1,21 @@
+"""Every chapter notebook executes top to bottom headless (the same runner as ``make chapters``)."""
+from pathlib import Path
+
+import pytest
+
+import seglearn  # noqa: F401
+from seglearn.exercises.run_chapters import chapter_paths, execute_notebook
+
+CHAPTERS = Path(__file__).resolve().parent.parent / 'chapters'
+PATHS = chapter_paths(CHAPTERS)
+
+
+def test_there_are_chapters():
+    assert PATHS, 'no NN_name.ipynb notebooks in {}'.format(CHAPTERS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('path', PATHS, ids=[p.stem for p in PATHS])
+def test_chapter_executes(path, tmp_path):
+    seconds, error = execute_notebook(path, tmp_path / path.name, timeout=600)
+    assert error is None, '{} failed after {:.0f} s: {}'.format(path.name, seconds, error)
