@@ -31,6 +31,7 @@ array([[1, 1],
 :class:`SegmentationEvaluator` is a Chainer Trainer extension that reports these metrics (and
 the validation loss) on a validation iterator at the end of each epoch.
 """
+import copy
 import numbers
 
 import chainer
@@ -92,8 +93,8 @@ def _checked_pair(pred, gt, n_class, where=''):
             where, where, pred.shape, gt.shape))
     bad = (gt != -1) & ((gt < 0) | (gt >= n_class))
     if bool(bad.any()):
-        raise ValueError('gt{} holds {}, outside [0, n_class={}) and not the ignore label -1'.format(
-            where, _first_bad(gt, bad), n_class))
+        raise ValueError('gt{} holds {}, outside [0, n_class={}) and not the ignore label '
+                         '-1'.format(where, _first_bad(gt, bad), n_class))
     bad = (pred < 0) | (pred >= n_class)
     if bool(bad.any()):
         raise ValueError('pred{} holds {}, outside [0, n_class={})'.format(
@@ -139,11 +140,11 @@ def _zip_pairs(preds, gts):
     try:
         preds, gts = list(preds), list(gts)
     except TypeError:
-        raise TypeError('pred and gt must be int arrays or lists of int arrays; got {} and {}'.format(
-            type(preds).__name__, type(gts).__name__)) from None
+        raise TypeError('pred and gt must be int arrays or lists of int arrays; got {} and '
+                        '{}'.format(type(preds).__name__, type(gts).__name__)) from None
     if len(preds) != len(gts):
-        raise ValueError('pred and gt must hold the same number of label maps; got {} and {}'.format(
-            len(preds), len(gts)))
+        raise ValueError('pred and gt must hold the same number of label maps; got {} and '
+                         '{}'.format(len(preds), len(gts)))
     return list(zip(preds, gts))
 
 
@@ -165,8 +166,8 @@ def scores(confusion):
     """
     conf = backend.to_numpy(confusion)
     if conf.ndim != 2 or conf.shape[0] != conf.shape[1] or conf.shape[0] == 0:
-        raise ValueError('confusion must be a square (n_class, n_class) matrix; got shape {}'.format(
-            conf.shape))
+        raise ValueError('confusion must be a square (n_class, n_class) matrix; got shape '
+                         '{}'.format(conf.shape))
     if conf.dtype.kind not in 'iuf':
         raise TypeError('confusion must hold numbers; got dtype {}'.format(conf.dtype))
     conf = conf.astype(numpy.float64)
@@ -259,9 +260,10 @@ class SegmentationEvaluator(extensions.Evaluator):
         iterator = self._iterators['main']
         model = self._targets['main']
         device = self.device if self.device is not None else model.device
-        if self.eval_hook:
-            self.eval_hook(self)
-        iterator.reset()
+        if hasattr(iterator, 'reset'):
+            iterator.reset()
+        else:  # an old-style iterator: sweep a copy, as chainer's Evaluator does
+            iterator = copy.copy(iterator)
         n = self.n_class
         xp = device.xp
         counts = xp.zeros(n * n, dtype=xp.int64)
@@ -288,8 +290,8 @@ class SegmentationEvaluator(extensions.Evaluator):
                 loss = F.softmax_cross_entropy(logits, t_safe, reduce='no')
             loss_sum += loss.array.astype(xp.float64).sum()
         if int(invalid) > 0:
-            raise ValueError('labels hold {} values outside [0, n_class={}) that are not the ignore '
-                             'label -1'.format(int(invalid), n))
+            raise ValueError('labels hold {} values outside [0, n_class={}) that are not the '
+                             'ignore label -1'.format(int(invalid), n))
         conf = backend.to_numpy(counts).reshape(n, n)
         result = scores(conf)
         prefix = '{}/main/'.format(self.name if self.name is not None else self.default_name)

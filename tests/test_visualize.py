@@ -76,8 +76,9 @@ def test_colorize_values_and_ignore():
         want = IGNORE_COLOR if value == -1 else VOC_PALETTE[value]
         numpy.testing.assert_array_equal(out[i, j], want)
     # default palette sized by the largest label
-    numpy.testing.assert_array_equal(colorize(label), default_palette(16)[numpy.maximum(label, 0)]
-                                     * (label[..., None] >= 0) + IGNORE_COLOR * (label[..., None] < 0))
+    want = numpy.where(label[..., None] >= 0, default_palette(16)[numpy.maximum(label, 0)],
+                       IGNORE_COLOR)
+    numpy.testing.assert_array_equal(colorize(label), want)
     assert label[1, 0] == -1  # the input is not modified
 
 
