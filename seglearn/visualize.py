@@ -14,6 +14,10 @@ A label map is a 2-D array of class ids; to look at it we give each class a colo
 
 Ignored pixels (label ``-1``) are drawn in :data:`IGNORE_COLOR` (white), which no palette here uses.
 
+Figures: :func:`show_grid` (image / truth / prediction side by side), :func:`plot_log`
+(training curves from a Chainer ``LogReport``), :func:`plot_confusion` (where the pixels of each
+class went) and :func:`plot_kernel` (a convolution kernel with its values).
+
 Figures are made as ``matplotlib.figure.Figure`` objects without pyplot, so nothing opens a
 window and the functions run headless: a notebook shows a figure that is the last value of a
 cell (or ``display(fig)``); ``fig.savefig(path)`` writes it to a file.
@@ -316,5 +320,82 @@ def plot_log(log, keys, x='epoch', title=None):
         ax.legend()
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(confusion, class_names=None, normalize=True):
+    """A confusion matrix as a heat map: rows = truth, columns = prediction.
+
+    With ``normalize`` each row is divided by its sum, so the diagonal shows the class accuracy
+    and a row shows where the pixels of that class went (rows of absent classes stay empty).
+
+    Args:
+        confusion: ``(n, n)`` array of counts (e.g. from :func:`seglearn.metrics.confusion_matrix`).
+        class_names: optional list of ``n`` names for the ticks.
+        normalize (bool): show row fractions instead of counts.
+
+    Returns:
+        matplotlib.figure.Figure: one axes with the heat map and a colour bar.
+    """
+    conf = backend.to_numpy(confusion) if hasattr(confusion, 'dtype') else numpy.asarray(confusion)
+    if conf.ndim != 2 or conf.shape[0] != conf.shape[1] or conf.dtype.kind not in 'iuf':
+        raise ValueError('confusion must be a square (n, n) array of counts; got shape {}'.format(
+            conf.shape))
+    n = conf.shape[0]
+    if class_names is not None and len(class_names) != n:
+        raise ValueError('class_names must have {} names; got {}'.format(n, len(class_names)))
+    values = conf.astype(numpy.float64)
+    if normalize:
+        rows = values.sum(axis=1, keepdims=True)
+        values = numpy.divide(values, rows, out=numpy.zeros_like(values), where=rows > 0)
+    fig = Figure(figsize=(1.5 + 0.5 * n, 1 + 0.5 * n))
+    ax = fig.subplots()
+    image = ax.imshow(values, cmap='Blues', vmin=0, vmax=1 if normalize else None)
+    fig.colorbar(image, ax=ax, label='fraction of the true class' if normalize else 'pixels')
+    ticks = list(range(n))
+    names = [str(c) for c in class_names] if class_names is not None else ticks
+    ax.set_xticks(ticks)
+    ax.set_xticklabels(names, rotation=90)
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(names)
+    ax.set_xlabel('prediction')
+    ax.set_ylabel('truth')
+    if n <= 25:
+        top = values.max() if values.size else 0
+        for (i, j), v in numpy.ndenumerate(values):
+            ax.text(j, i, '{:.2f}'.format(v) if normalize else '{:d}'.format(int(v)),
+                    ha='center', va='center', fontsize=7,
+                    color='white' if top and v > top / 2 else 'black')
+    fig.tight_layout()
+    return fig
+
+
+def plot_kernel(kernel, title=None, annotate=True):
+    """A 2-D filter (e.g. one bilinear upsampling kernel) as an image with its values.
+
+    Args:
+        kernel: ``(k, k)`` (or ``(kh, kw)``) float array; a Variable or CuPy array is moved to
+            the host.
+        title (str): optional axes title.
+        annotate (bool): write each value in its cell (kernels up to 16×16).
+
+    Returns:
+        matplotlib.figure.Figure
+    """
+    kernel = backend.to_numpy(kernel) if hasattr(kernel, 'dtype') else numpy.asarray(kernel)
+    if kernel.ndim != 2:
+        raise ValueError('kernel must be a 2-D array (kh, kw); got shape {}'.format(kernel.shape))
+    fig = Figure(figsize=(1 + 0.45 * kernel.shape[1], 0.6 + 0.45 * kernel.shape[0]))
+    ax = fig.subplots()
+    image = ax.imshow(kernel, cmap='viridis')
+    fig.colorbar(image, ax=ax)
+    if annotate and max(kernel.shape) <= 16:
+        for (i, j), v in numpy.ndenumerate(kernel):
+            ax.text(j, i, '{:.2f}'.format(v), ha='center', va='center', fontsize=7, color='white')
+    ax.set_xticks(range(kernel.shape[1]))
+    ax.set_yticks(range(kernel.shape[0]))
+    if title:
+        ax.set_title(title)
     fig.tight_layout()
     return fig

@@ -242,3 +242,35 @@ def test_colorize_and_overlay_accept_cupy():
     numpy.testing.assert_array_equal(colorize(cupy.asarray(label)), colorize(label))
     numpy.testing.assert_array_equal(overlay(cupy.asarray(img), cupy.asarray(label)),
                                      overlay(img, label))
+
+
+def test_plot_confusion():
+    from seglearn.visualize import plot_confusion
+    conf = numpy.array([[8, 2, 0], [1, 3, 0], [0, 0, 0]])
+    fig = plot_confusion(conf, class_names=['bg', 'cat', 'dog'])
+    ax = fig.axes[0]
+    shown = ax.get_images()[0].get_array()
+    numpy.testing.assert_allclose(shown, [[0.8, 0.2, 0], [0.25, 0.75, 0], [0, 0, 0]])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ['bg', 'cat', 'dog']
+    assert len(ax.texts) == 9
+    counts = plot_confusion(conf, normalize=False).axes[0]
+    numpy.testing.assert_array_equal(counts.get_images()[0].get_array(), conf)
+    assert '8' in [t.get_text() for t in counts.texts]
+    fig.savefig(io.BytesIO(), format='png')
+    with pytest.raises(ValueError, match='square'):
+        plot_confusion(numpy.zeros((2, 3)))
+    with pytest.raises(ValueError, match='class_names must have 3'):
+        plot_confusion(conf, class_names=['a'])
+
+
+def test_plot_kernel():
+    from seglearn.visualize import plot_kernel
+    kernel = numpy.outer([0.25, 0.75, 0.75, 0.25], [0.25, 0.75, 0.75, 0.25])
+    fig = plot_kernel(chainer.Variable(kernel.astype(numpy.float32)), title='k=4')
+    ax = fig.axes[0]
+    numpy.testing.assert_allclose(ax.get_images()[0].get_array(), kernel)
+    assert ax.get_title() == 'k=4' and len(ax.texts) == 16
+    assert '0.56' in [t.get_text() for t in ax.texts]
+    assert len(plot_kernel(kernel, annotate=False).axes[0].texts) == 0
+    with pytest.raises(ValueError, match='2-D'):
+        plot_kernel(numpy.zeros((1, 4, 4)))
