@@ -269,3 +269,28 @@ def test_evaluator_bad_inputs():
     bad_it = chainer.iterators.SerialIterator(bad, 2, repeat=False, shuffle=False)
     with pytest.raises(ValueError, match='outside'):
         SegmentationEvaluator(bad_it, TinySeg(), N_CLASS)()
+
+
+class OnceIterator(chainer.dataset.Iterator):
+    """An old-style iterator without reset(): one pass over a list in batches."""
+
+    def __init__(self, data, batch_size):
+        self.data, self.batch_size, self.position = data, batch_size, 0
+
+    def __next__(self):
+        if self.position >= len(self.data):
+            raise StopIteration
+        batch = self.data[self.position:self.position + self.batch_size]
+        self.position += self.batch_size
+        return batch
+
+
+def test_evaluator_copies_an_iterator_without_reset():
+    data = make_data()
+    model = TinySeg()
+    ev = SegmentationEvaluator(OnceIterator(data, 3), model, N_CLASS)
+    first, second = ev(), ev()
+    want, _ = expected_report(model, data)
+    for key, value in want.items():
+        assert first[key] == pytest.approx(value, rel=1e-5)
+        assert second[key] == pytest.approx(value, rel=1e-5)
