@@ -1,0 +1,449 @@
+"""Training a segmentation model with Chainer's Trainer, reproducibly and resumably.
+
+Chainer splits a training loop into parts you can swap: an *iterator* cuts the dataset into
+batches, an *updater* runs forward, backward and the optimizer step, and the *trainer* calls
+*extensions* (evaluation, logging, plots, snapshots) on triggers such as "every epoch".
+:func:`make_trainer` assembles the usual set for segmentation:
+
+* :class:`SegmentationLoss` wraps the model: pixel cross-entropy (:mod:`seglearn.losses`),
+  reporting ``main/loss`` and ``main/pixel_accuracy``;
+* :class:`~seglearn.metrics.SegmentationEvaluator` on the validation set (mIoU and friends);
+* ``LogReport`` (``out/log``), ``PrintReport``, an optional ``ProgressBar``, and ``PlotReport``
+  curves ``out/loss.png`` and ``out/miou.png``;
+* ``out/best_model.npz``: the model with the best validation mIoU so far
+  (:func:`seglearn.inference.load_model` rebuilds it);
+* ``out/snapshot.npz``: the whole trainer (model, optimizer state, iterator position, logs, random
+  state) every epoch, written atomically, so :func:`resume` continues a stopped run exactly where
+  it left off — on the CPU the resumed run reproduces the uninterrupted one.
+
+Reproducibility: call :func:`seed_all` before building the model (its initial weights come from
+NumPy's global generator), and pass the same ``seed`` to :func:`make_trainer` (it fixes the
+shuffling order). GPU runs are repeatable only up to cuDNN's non-deterministic kernels.
+"""
+import os
+import random
+import sys
+
+import chainer
+import numpy
+from chainer import training
+from chainer.dataset import convert
+from chainer.iterators import SerialIterator
+from chainer.training import extensions, triggers
+from chainer.training.extensions import snapshot_writers
+
+from seglearn import backend
+from seglearn.inference import atomic_save, save_model
+from seglearn.losses import pixel_cross_entropy
+from seglearn.metrics import SegmentationEvaluator
+
+SNAPSHOT = 'snapshot.npz'
+BEST_MODEL = 'best_model.npz'
+
+
+def seed_all(seed):
+    """Seed every random generator a training run uses.
+
+    Python's ``random``, NumPy's global generator (weight initialisation, dropout on the CPU,
+    augmentation that uses ``numpy.random``), Chainer's ``CHAINER_SEED`` and CuPy's generator when
+    a GPU is usable. After one call, building a model and training it on the CPU gives the same
+    numbers every time.
+
+    Args:
+        seed (int): a non-negative integer.
+
+    Raises:
+        ValueError: seed is not a non-negative integer.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)) or seed < 0:
+        raise ValueError('seed must be a non-negative integer; got {!r}'.format(seed))
+    seed = int(seed)
+    random.seed(seed)
+    numpy.random.seed(seed)
+    os.environ['CHAINER_SEED'] = str(seed)
+    if backend.cupy_available():
+        import cupy
+        cupy.random.seed(seed)
+
+
+def center_crop(x, size):
+    """Crop the last two axes of an array to ``size`` around the centre.
+
+    Used where a model's output is smaller than its input (U-Net with valid convolutions): the
+    labels are cropped to the output. Offsets follow the U-Net convention (floor on the top/left).
+
+    Args:
+        x (array): (..., H, W) array.
+        size (tuple): (h, w) with h <= H and w <= W.
+
+    Returns:
+        array: (..., h, w) view.
+
+    Raises:
+        ValueError: size larger than the array.
+    """
+    h, w = size
+    big_h, big_w = x.shape[-2:]
+    if h > big_h or w > big_w:
+        raise ValueError('cannot crop an array of spatial size {} to a larger size {}'.format(
+            (big_h, big_w), (h, w)))
+    top, left = (big_h - h) // 2, (big_w - w) // 2
+    return x[..., top:top + h, left:left + w]
+
+
+def pad_for_valid_unet(dataset, depth=4):
+    """Make a dataset fit a U-Net with valid convolutions, keeping every labelled pixel.
+
+    A valid U-Net's output is smaller than its input by ``2m`` pixels (``m = 92`` for depth 4)
+    and only some sizes are valid. Each image is mirror-padded by ``m`` on every side, plus ``e``
+    more at the bottom/right so that the output size ``H + e`` is valid; the label (and weight
+    map, if the examples are triples) is padded by ``e`` at the bottom/right with -1 (ignored)
+    and 0. The output then lines up with the padded label pixel for pixel — the overlap-tile
+    strategy applied to training — so both the loss and
+    :class:`~seglearn.metrics.SegmentationEvaluator` can be used unchanged.
+
+    Args:
+        dataset: examples ``(img, label)`` or ``(img, label, weight_map)``.
+        depth (int): the U-Net's depth.
+
+    Returns:
+        chainer.datasets.TransformDataset: padded examples, computed on access (no caching).
+    """
+    from seglearn.models.unet import nearest_valid_input_size, unet_output_size
+    from seglearn.transforms import mirror_pad
+    smallest = nearest_valid_input_size(1, depth, 'up')
+    margin = (smallest - unet_output_size(smallest, depth)) // 2
+
+    def pad(example):
+        img, label = example[:2]
+        extra = [nearest_valid_input_size(s + 2 * margin, depth, 'up') - 2 * margin - s
+                 for s in label.shape]
+        img = mirror_pad(img, (margin, margin + extra[0], margin, margin + extra[1]))
+        widths = ((0, extra[0]), (0, extra[1]))
+        padded = (img, numpy.pad(label, widths, constant_values=-1))
+        if len(example) == 3:
+            padded += (numpy.pad(example[2], widths, constant_values=0),)
+        return padded
+
+    return chainer.datasets.TransformDataset(dataset, pad)
+
+
+class SegmentationLoss(chainer.Chain):
+    """A model plus its loss: what the optimizer minimises.
+
+    ``forward(x, t)`` or ``forward(x, t, weight_map)`` (a dataset of ``(img, label, weight)``
+    triples gives the latter) runs ``model.forward(x)`` and returns
+    :func:`~seglearn.losses.pixel_cross_entropy`. When the logits are smaller than the labels
+    (U-Net with valid convolutions) the labels and weights are centre-cropped to the logits.
+    Reports ``loss`` and ``pixel_accuracy`` (over non-ignored pixels) to Chainer's reporter, seen
+    as ``main/loss`` and ``main/pixel_accuracy`` in the trainer's log.
+
+    Args:
+        model (chainer.Chain): segmentation model with ``forward(x)`` → (B, n_class, H, W).
+        class_weight (array or None): (n_class,) per-class weights.
+        normalize (bool): mean over non-ignored pixels (True) or sum (False, FCN reference).
+    """
+
+    def __init__(self, model, class_weight=None, normalize=True):
+        super().__init__()
+        with self.init_scope():
+            self.model = model
+        self.class_weight = None if class_weight is None else numpy.asarray(
+            class_weight, numpy.float32)
+        self.normalize = normalize
+
+    def forward(self, x, t, weight_map=None):
+        """Loss of one batch.
+
+        Args:
+            x (array): (B, C, H, W) float32 images.
+            t (array): (B, H, W) int32 labels, -1 = ignore.
+            weight_map (array or None): (B, H, W) float32 per-pixel weights.
+
+        Returns:
+            chainer.Variable: scalar loss.
+        """
+        logits = self.model.forward(x)
+        size = logits.shape[2:]
+        if t.shape[1:] != size:
+            t = center_crop(t, size)
+            if weight_map is not None:
+                weight_map = center_crop(weight_map, size)
+        loss = pixel_cross_entropy(logits, t, class_weight=self.class_weight,
+                                   weight_map=weight_map, normalize=self.normalize)
+        valid = t != -1
+        hits = (logits.array.argmax(axis=1) == t) & valid
+        accuracy = float(hits.sum()) / max(int(valid.sum()), 1)
+        chainer.report({'loss': loss, 'pixel_accuracy': accuracy}, self)
+        return loss
+
+
+class EpochShuffleOrderSampler:
+    """Shuffles the dataset at each epoch with an order that depends only on (seed, epoch).
+
+    Chainer's ``ShuffleOrderSampler`` keeps a ``RandomState`` that is not saved in snapshots, so
+    a resumed run would see different batches. Here the k-th permutation is drawn from
+    ``RandomState([seed, k])`` and the counter k is saved with the iterator
+    (:class:`ResumableSerialIterator`).
+
+    Args:
+        seed (int): base seed.
+    """
+
+    def __init__(self, seed):
+        self.seed = int(seed)
+        self.calls = 0
+
+    def __call__(self, current_order, current_position):
+        rng = numpy.random.RandomState([self.seed, self.calls])
+        self.calls += 1
+        return rng.permutation(len(current_order))
+
+
+class ResumableSerialIterator(SerialIterator):
+    """``SerialIterator`` whose snapshot also holds its order sampler's counter.
+
+    Args:
+        dataset: the dataset.
+        batch_size (int): examples per batch.
+        seed (int): seed of the :class:`EpochShuffleOrderSampler`.
+    """
+
+    def __init__(self, dataset, batch_size, seed=0):
+        super().__init__(dataset, batch_size, repeat=True,
+                         order_sampler=EpochShuffleOrderSampler(seed))
+
+    def serialize(self, serializer):
+        super().serialize(serializer)
+        self.order_sampler.calls = int(serializer('order_sampler_calls',
+                                                  self.order_sampler.calls))
+
+
+class RandomStateKeeper(training.Extension):
+    """Saves and restores Python's and NumPy's global random state with the trainer snapshot.
+
+    Dropout on the CPU and random augmentation draw from these generators; restoring them makes a
+    resumed run draw the same numbers as an uninterrupted one. The extension does nothing while
+    training; it only takes part in (de)serialisation.
+    """
+
+    trigger = 1, 'epoch'
+
+    def __call__(self, trainer):
+        pass
+
+    def serialize(self, serializer):
+        name, keys, pos, has_gauss, cached = numpy.random.get_state()
+        keys = serializer('numpy_keys', numpy.asarray(keys, numpy.uint32).copy())
+        ints = serializer('numpy_pos_has_gauss', numpy.array([pos, has_gauss], numpy.int64))
+        cached = serializer('numpy_cached_gaussian', numpy.array(cached, numpy.float64))
+        numpy.random.set_state((name, keys, int(ints[0]), int(ints[1]), float(cached)))
+        version, internal, gauss_next = random.getstate()
+        internal = serializer('python_state', numpy.array(internal, numpy.int64))
+        gauss = serializer('python_gauss_next', numpy.array(
+            numpy.nan if gauss_next is None else gauss_next, numpy.float64))
+        gauss = None if numpy.isnan(gauss) else float(gauss)
+        random.setstate((version, tuple(int(v) for v in internal), gauss))
+
+
+class AtomicWriter(snapshot_writers.Writer):
+    """Snapshot writer that never leaves a half-written file.
+
+    It writes to a temporary file in the same folder, flushes it to disk (``fsync``) and renames
+    it over the target with ``os.replace``, an atomic operation: after a crash or a Ctrl-C the
+    target is either the old snapshot or the new one, never a mix.
+    (Chainer's ``SimpleWriter`` also renames a temporary file, without the ``fsync``.)
+
+    Args:
+        savefun: ``savefun(file, target)``; :func:`chainer.serializers.save_npz` by default.
+    """
+
+    def __init__(self, savefun=chainer.serializers.save_npz):
+        super().__init__()
+        self._savefun = savefun
+
+    def __call__(self, filename, outdir, target):
+        atomic_save(os.path.join(outdir, filename), lambda f: self._savefun(f, target))
+        self._post_save()
+
+
+def make_optimizer(name='adam', lr=None):
+    """A Chainer optimizer by name.
+
+    Args:
+        name (str): ``'adam'`` (Adam, α = lr or 1e-3), ``'sgd'`` (MomentumSGD, momentum 0.9,
+            lr or 0.01), ``'momentum99'`` (MomentumSGD, momentum 0.99 as in FCN/U-Net, lr or
+            1e-4) or ``'rmsprop'`` (RMSprop, lr or 1e-3, as in FC-DenseNet).
+        lr (float or None): learning rate; None = the default above.
+
+    Returns:
+        chainer.Optimizer: not yet set up on a model.
+
+    Raises:
+        ValueError: unknown name or lr ≤ 0.
+    """
+    if lr is not None and not lr > 0:
+        raise ValueError('lr must be > 0; got {!r}'.format(lr))
+    optimizers = chainer.optimizers
+    makers = {
+        'adam': lambda: optimizers.Adam(alpha=lr or 1e-3),
+        'sgd': lambda: optimizers.MomentumSGD(lr=lr or 0.01, momentum=0.9),
+        'momentum99': lambda: optimizers.MomentumSGD(lr=lr or 1e-4, momentum=0.99),
+        'rmsprop': lambda: optimizers.RMSprop(lr=lr or 1e-3),
+    }
+    if name not in makers:
+        raise ValueError('optimizer must be one of {} or a chainer Optimizer; got {!r}'.format(
+            sorted(makers), name))
+    return makers[name]()
+
+
+def _pairs(batch, device=None):
+    """Batch converter for evaluation: (img, label[, weight]) examples → (x, t)."""
+    return convert.concat_examples(batch, device)[:2]
+
+
+def _check_positive(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
+        raise ValueError('{} must be a positive integer; got {!r}'.format(name, value))
+
+
+def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size=4, device=None,
+                 out='result', n_class=None, label_names=None, seed=0, snapshot_every=1,
+                 progress=True, lr=None, weight_decay=0.0, class_weight=None, normalize=True,
+                 resume=False, model_kwargs=None):
+    """Build a Chainer Trainer for a segmentation model.
+
+    The model is moved to ``device`` and wrapped in :class:`SegmentationLoss`. Extensions (see
+    the module docstring): validation with :class:`~seglearn.metrics.SegmentationEvaluator`
+    (when ``val`` is given), ``LogReport``, ``PrintReport``, ``ProgressBar`` (if ``progress``),
+    ``PlotReport`` (loss.png, miou.png), ``best_model.npz`` on the best ``validation/main/miou``
+    and an atomic trainer snapshot ``snapshot.npz`` every ``snapshot_every`` epochs.
+
+    Args:
+        model (chainer.Chain): ``forward(x)`` → logits; ``n_class`` attribute unless given.
+        train: dataset of ``(img, label)`` or ``(img, label, weight_map)`` examples.
+        val: validation dataset of ``(img, label)`` examples, or None.
+        optimizer (str or chainer.Optimizer): a name for :func:`make_optimizer` or an optimizer
+            instance (it is set up on the loss chain here).
+        epochs (int): number of epochs.
+        batch_size (int): examples per batch (validation too).
+        device: anything :func:`seglearn.backend.get_device` accepts; None = GPU if usable.
+        out (str): output folder (created).
+        n_class (int or None): classes; None = ``model.n_class``.
+        label_names (list of str or None): class names for per-class IoU in the log.
+        seed (int): seed of the shuffling order (see :class:`EpochShuffleOrderSampler`).
+        snapshot_every (int): epochs between trainer snapshots.
+        progress (bool): show a progress bar.
+        lr (float or None): learning rate for a named optimizer.
+        weight_decay (float): L2 weight decay (an optimizer hook) when > 0.
+        class_weight (array or None): (n_class,) class weights for the loss.
+        normalize (bool): loss normalisation, see :func:`~seglearn.losses.pixel_cross_entropy`.
+        resume (bool): continue from ``out/snapshot.npz`` when it exists (see :func:`resume`).
+        model_kwargs (dict or None): constructor arguments recorded in ``best_model.npz``
+            (see :func:`~seglearn.inference.save_model`); None = read from the model.
+
+    Returns:
+        chainer.training.Trainer: call ``.run()``; ``trainer.loss_chain`` is the loss wrapper.
+
+    Raises:
+        ValueError: bad epochs/batch_size/snapshot_every/weight_decay, an empty dataset, or no
+            n_class.
+        TypeError: optimizer neither a name nor a chainer Optimizer.
+    """
+    _check_positive('epochs', epochs)
+    _check_positive('batch_size', batch_size)
+    _check_positive('snapshot_every', snapshot_every)
+    if len(train) == 0:
+        raise ValueError('train must hold at least one example; got an empty dataset')
+    if n_class is None:
+        n_class = getattr(model, 'n_class', None)
+        if n_class is None:
+            raise ValueError('n_class is None and the model has no n_class attribute')
+    device = backend.get_device(device)
+    device.use()
+    model.to_device(device)
+
+    loss_chain = SegmentationLoss(model, class_weight=class_weight, normalize=normalize)
+    if not weight_decay >= 0:
+        raise ValueError('weight_decay must be >= 0; got {!r}'.format(weight_decay))
+    if isinstance(optimizer, str):
+        optimizer = make_optimizer(optimizer, lr=lr)
+    elif not isinstance(optimizer, chainer.Optimizer):
+        raise TypeError('optimizer must be a name such as "adam" or a chainer Optimizer; '
+                        'got {!r}'.format(optimizer))
+    optimizer.setup(loss_chain)
+    if weight_decay > 0:
+        optimizer.add_hook(chainer.optimizer_hooks.WeightDecay(weight_decay))
+
+    train_iter = ResumableSerialIterator(train, batch_size, seed=seed)
+    updater = training.updaters.StandardUpdater(train_iter, optimizer, device=device)
+    trainer = training.Trainer(updater, (epochs, 'epoch'), out=out)
+    trainer.loss_chain = loss_chain
+    os.makedirs(out, exist_ok=True)
+
+    epoch = (1, 'epoch')
+    plot_keys = {'loss.png': ['main/loss']}
+    report = ['epoch', 'iteration', 'main/loss', 'main/pixel_accuracy']
+    if val is not None:
+        val_iter = SerialIterator(val, batch_size, repeat=False, shuffle=False)
+        trainer.extend(SegmentationEvaluator(val_iter, model, n_class, device=device,
+                                             label_names=label_names, converter=_pairs),
+                       trigger=epoch)
+        plot_keys['loss.png'].append('validation/main/loss')
+        plot_keys['miou.png'] = ['validation/main/miou']
+        report += ['validation/main/loss', 'validation/main/miou',
+                   'validation/main/pixel_accuracy']
+        best_path = os.path.join(out, BEST_MODEL)
+        trainer.extend(lambda _: save_model(model, best_path, kwargs=model_kwargs),
+                       name='best_model',
+                       trigger=triggers.MaxValueTrigger('validation/main/miou', epoch))
+    trainer.extend(extensions.LogReport(trigger=epoch))
+    # sys.stdout looked up now, not when Chainer was imported (notebooks and tests replace it)
+    trainer.extend(extensions.PrintReport(report + ['elapsed_time'], out=sys.stdout))
+    if progress:
+        trainer.extend(extensions.ProgressBar(update_interval=1, out=sys.stdout))
+    if extensions.PlotReport.available():
+        for filename, keys in plot_keys.items():
+            trainer.extend(extensions.PlotReport(keys, 'epoch', filename=filename))
+    trainer.extend(RandomStateKeeper(), name='random_state')
+    trainer.extend(extensions.snapshot(filename=SNAPSHOT, writer=AtomicWriter()),
+                   trigger=(snapshot_every, 'epoch'))
+    if resume:
+        _resume(trainer, out, missing_ok=True)
+    return trainer
+
+
+def _resume(trainer, out, missing_ok):
+    path = os.path.join(out if out is not None else trainer.out, SNAPSHOT)
+    if not os.path.exists(path):
+        if missing_ok:
+            return False
+        raise FileNotFoundError('no trainer snapshot to resume from: {} does not exist'.format(
+            path))
+    try:
+        chainer.serializers.load_npz(path, trainer)
+    except (KeyError, ValueError) as error:
+        raise ValueError('the snapshot {} does not match this trainer (was it made with another '
+                         'model, optimizer or validation set-up?): {}'.format(path, error)) from None
+    return True
+
+
+def resume(trainer, out=None, missing_ok=False):
+    """Load the latest trainer snapshot so that ``trainer.run()`` continues from it.
+
+    Build the trainer exactly as for the interrupted run (same model class and size, optimizer,
+    datasets, ``val`` or not, seed), then call ``resume``. The epochs to run may be raised.
+
+    Args:
+        trainer (chainer.training.Trainer): made by :func:`make_trainer`.
+        out (str or None): folder holding ``snapshot.npz``; None = ``trainer.out``.
+        missing_ok (bool): return False instead of raising when there is no snapshot.
+
+    Returns:
+        bool: True when a snapshot was loaded.
+
+    Raises:
+        FileNotFoundError: no snapshot and not ``missing_ok``.
+        ValueError: the snapshot does not fit this trainer.
+    """
+    return _resume(trainer, out, missing_ok)

@@ -1,0 +1,302 @@
+"""Tests for seglearn.training: seeding, the loss chain, resumable iteration and exact resume."""
+import json
+import os
+import random
+
+import numpy
+import pytest
+
+import seglearn  # noqa: F401
+import chainer
+import chainer.functions as F
+from chainer.serializers import DictionarySerializer, NpzDeserializer
+
+from seglearn import links
+from seglearn.inference import load_model
+from seglearn.losses import pixel_cross_entropy
+from seglearn.training import (AtomicWriter, EpochShuffleOrderSampler, RandomStateKeeper,
+                               ResumableSerialIterator, SegmentationLoss, center_crop,
+                               make_optimizer, make_trainer, pad_for_valid_unet, resume, seed_all)
+
+
+class Tiny(chainer.Chain):
+    """A 3×3 conv, dropout (so resuming must restore the random state) and a 1×1 conv."""
+
+    def __init__(self, n_class=4, in_channels=3):
+        super().__init__()
+        self.n_class, self.in_channels = n_class, in_channels
+        with self.init_scope():
+            self.c1 = links.Convolution2D(in_channels, 6, 3, pad=1)
+            self.c2 = links.Convolution2D(6, n_class, 1)
+
+    def forward(self, x):
+        return self.c2(F.dropout(F.relu(self.c1(x / 255.0)), 0.3))
+
+
+def _data(n, size=16, n_class=4, seed=0, weights=False):
+    rng = numpy.random.RandomState(seed)
+    out = []
+    for _ in range(n):
+        img = (rng.rand(3, size, size) * 255).astype(numpy.float32)
+        label = (img[0] * n_class / 256).astype(numpy.int32)  # learnable from the red channel
+        label[rng.rand(size, size) < 0.1] = -1
+        example = (img, label)
+        if weights:
+            example += ((rng.rand(size, size) + 0.5).astype(numpy.float32),)
+        out.append(example)
+    return out
+
+
+def _roundtrip(obj, fresh):
+    """Serialize ``obj`` to a dict and load it into ``fresh`` (what a snapshot does)."""
+    s = DictionarySerializer()
+    s.save(obj)
+    NpzDeserializer(s.target).load(fresh)
+    return fresh
+
+
+def test_seed_all_reproduces_every_generator():
+    seed_all(3)
+    first = (random.random(), numpy.random.rand(), Tiny().c1.W.array.copy())
+    seed_all(3)
+    second = (random.random(), numpy.random.rand(), Tiny().c1.W.array.copy())
+    assert first[:2] == second[:2]
+    numpy.testing.assert_array_equal(first[2], second[2])
+    assert os.environ['CHAINER_SEED'] == '3'
+    seed_all(4)
+    assert numpy.random.rand() != first[1]
+    for bad in (-1, 1.5, '3', True):
+        with pytest.raises(ValueError, match='seed'):
+            seed_all(bad)
+
+
+def test_center_crop():
+    x = numpy.arange(2 * 7 * 6).reshape(2, 7, 6)
+    numpy.testing.assert_array_equal(center_crop(x, (3, 2)), x[:, 2:5, 2:4])
+    numpy.testing.assert_array_equal(center_crop(x, (7, 6)), x)
+    with pytest.raises(ValueError, match='larger'):
+        center_crop(x, (8, 6))
+
+
+def test_segmentation_loss_matches_pixel_cross_entropy_and_reports():
+    numpy.random.seed(0)
+    model = Tiny()
+    (x0, t0, w0), (x1, t1, w1) = _data(2, weights=True)
+    x, t, w = numpy.stack([x0, x1]), numpy.stack([t0, t1]), numpy.stack([w0, w1])
+    cw = numpy.array([1, 2, 3, 4], numpy.float32)
+    chain = SegmentationLoss(model, class_weight=cw)
+    observer = chainer.Reporter()
+    observer.add_observer('main', chain)
+    with chainer.using_config('train', False), observer.scope(observation := {}):
+        loss = chain(x, t, w)
+    with chainer.using_config('train', False):
+        logits = model.forward(x)
+    ref = pixel_cross_entropy(logits, t, class_weight=cw, weight_map=w)
+    numpy.testing.assert_allclose(loss.array, ref.array, rtol=1e-6)
+    assert float(observation['main/loss'].array) == float(loss.array)
+    valid = t != -1
+    expected_acc = (logits.array.argmax(axis=1) == t)[valid].mean()
+    assert observation['main/pixel_accuracy'] == pytest.approx(expected_acc)
+
+
+def test_segmentation_loss_crops_labels_to_smaller_logits():
+    class Valid(Tiny):
+        def forward(self, x):
+            return super().forward(x)[:, :, 2:-2, 1:-1]
+
+    numpy.random.seed(1)
+    model = Valid()
+    (x0, t0, w0), = _data(1, weights=True)
+    x, t, w = x0[None], t0[None], w0[None]
+    with chainer.using_config('train', False):
+        loss = SegmentationLoss(model)(x, t, w)
+        ref = pixel_cross_entropy(model.forward(x), t[:, 2:-2, 1:-1], weight_map=w[:, 2:-2, 1:-1])
+    numpy.testing.assert_allclose(loss.array, ref.array, rtol=1e-6)
+
+
+def test_order_sampler_depends_only_on_seed_and_epoch():
+    a, b = EpochShuffleOrderSampler(5), EpochShuffleOrderSampler(5)
+    orders = [a(numpy.arange(10), 0) for _ in range(3)]
+    assert all(sorted(o) == list(range(10)) for o in orders)
+    assert not numpy.array_equal(orders[0], orders[1])
+    b.calls = 2  # jumping to epoch 2 gives epoch 2's order, whatever came before
+    numpy.testing.assert_array_equal(b(numpy.arange(10), 0), orders[2])
+    assert not numpy.array_equal(EpochShuffleOrderSampler(6)(numpy.arange(10), 0), orders[0])
+
+
+def test_resumable_iterator_continues_identically():
+    data = list(range(7))
+    it = ResumableSerialIterator(data, 3, seed=1)
+    for _ in range(4):  # 12 examples: into the second epoch
+        it.next()
+    fresh = _roundtrip(it, ResumableSerialIterator(data, 3, seed=1))
+    assert fresh.order_sampler.calls == it.order_sampler.calls
+    for _ in range(6):  # through two more epoch boundaries
+        assert fresh.next() == it.next()
+    # A plain SerialIterator with a shuffle sampler loses its random state in a snapshot.
+    plain = chainer.iterators.SerialIterator(data, 3, order_sampler=chainer.iterators.
+                                             ShuffleOrderSampler(numpy.random.RandomState(1)))
+    for _ in range(4):
+        plain.next()
+    fresh_plain = _roundtrip(plain, chainer.iterators.SerialIterator(
+        data, 3, order_sampler=chainer.iterators.ShuffleOrderSampler(numpy.random.RandomState(1))))
+    assert [fresh_plain.next() for _ in range(6)] != [plain.next() for _ in range(6)]
+
+
+def test_random_state_keeper_round_trip():
+    keeper = RandomStateKeeper()
+    random.seed(1)
+    numpy.random.seed(1)
+    numpy.random.randn()  # leaves a cached Gaussian in NumPy's state
+    random.gauss(0, 1)  # and one in Python's
+    s = DictionarySerializer()
+    s.save(keeper)
+    expected = (random.random(), random.gauss(0, 1), numpy.random.randn(), numpy.random.rand())
+    random.seed(99)
+    numpy.random.seed(99)
+    NpzDeserializer(s.target).load(keeper)
+    got = (random.random(), random.gauss(0, 1), numpy.random.randn(), numpy.random.rand())
+    assert got == expected
+
+
+def test_atomic_writer_keeps_old_snapshot_when_interrupted(tmp_path):
+    out = str(tmp_path)
+    AtomicWriter()('snap.npz', out, {'a': numpy.arange(3)})
+
+    def dying_save(f, target):
+        f.write(b'PK\x03\x04 partial zip')
+        raise RuntimeError('killed while writing')
+
+    with pytest.raises(RuntimeError, match='killed'):
+        AtomicWriter(savefun=dying_save)('snap.npz', out, {'a': numpy.arange(5)})
+    with numpy.load(os.path.join(out, 'snap.npz')) as npz:
+        numpy.testing.assert_array_equal(npz['a'], numpy.arange(3))
+    assert os.listdir(out) == ['snap.npz']
+
+
+def _train(out, epochs, resume_run=False, val=True, **kwargs):
+    seed_all(0)
+    model = Tiny()
+    trainer = make_trainer(model, _data(12, seed=1), _data(4, seed=2) if val else None,
+                           epochs=epochs, batch_size=4, device='@numpy', out=out,
+                           progress=False, resume=resume_run, **kwargs)
+    trainer.run()
+    with open(os.path.join(out, 'log')) as f:
+        return json.load(f), model
+
+
+def test_resume_reproduces_uninterrupted_run(tmp_path, capsys):
+    full, full_model = _train(str(tmp_path / 'full'), epochs=3)
+    first, _ = _train(str(tmp_path / 'split'), epochs=1)
+    assert len(first) == 1
+    # A new model, optimizer and trainer, as in a new process, picking up the snapshot; two more
+    # epochs so that the resumed run crosses an epoch boundary (a new shuffling order) itself.
+    resumed, resumed_model = _train(str(tmp_path / 'split'), epochs=3, resume_run=True)
+    assert len(full) == len(resumed) == 3
+    keys = ['main/loss', 'main/pixel_accuracy', 'validation/main/loss', 'validation/main/miou',
+            'validation/main/pixel_accuracy', 'epoch', 'iteration']
+    for a, b in zip(full, resumed):
+        for key in keys:
+            assert a[key] == pytest.approx(b[key], rel=1e-6, abs=1e-7), key
+    numpy.testing.assert_allclose(full_model.c1.W.array, resumed_model.c1.W.array, rtol=1e-6)
+    # The second epoch really differs from the first (the test could fail).
+    assert full[0]['main/loss'] != full[1]['main/loss']
+
+
+def test_trainer_outputs(tmp_path, capsys):
+    out = str(tmp_path / 'r')
+    log, model = _train(out, epochs=2, weight_decay=1e-4, label_names=['a', 'b', 'c', 'd'])
+    files = set(os.listdir(out))
+    assert {'log', 'snapshot.npz', 'best_model.npz'} <= files
+    if chainer.training.extensions.PlotReport.available():
+        assert {'loss.png', 'miou.png'} <= files
+    assert 'validation/main/iou/a' in log[-1]
+    best = load_model(os.path.join(out, 'best_model.npz'))
+    assert isinstance(best, Tiny)
+    printed = capsys.readouterr().out
+    assert 'main/loss' in printed and 'validation/main/miou' in printed
+    # best_model.npz holds the epoch with the best validation mIoU
+    best_epoch = max(log, key=lambda e: e['validation/main/miou'])['epoch']
+    if best_epoch == len(log):
+        numpy.testing.assert_array_equal(best.c1.W.array, model.c1.W.array)
+
+
+def test_trainer_without_validation_and_with_weight_maps(tmp_path, capsys):
+    numpy.random.seed(0)
+    model = Tiny()
+    trainer = make_trainer(model, _data(8, weights=True), None, epochs=1, batch_size=4,
+                           device='@numpy', out=str(tmp_path), progress=False,
+                           optimizer=chainer.optimizers.MomentumSGD(lr=0.01))
+    before = model.c1.W.array.copy()
+    trainer.run()
+    assert not numpy.array_equal(before, model.c1.W.array)
+    assert 'best_model.npz' not in os.listdir(str(tmp_path))
+    assert 'snapshot.npz' in os.listdir(str(tmp_path))
+
+
+def test_resume_errors(tmp_path, capsys):
+    numpy.random.seed(0)
+    trainer = make_trainer(Tiny(), _data(4), None, epochs=1, device='@numpy',
+                           out=str(tmp_path / 'a'), progress=False)
+    with pytest.raises(FileNotFoundError, match='snapshot.npz'):
+        resume(trainer)
+    assert resume(trainer, missing_ok=True) is False
+    trainer.run()
+    other = make_trainer(Tiny(n_class=5), _data(4), None, epochs=2, device='@numpy',
+                         out=str(tmp_path / 'b'), progress=False)
+    with pytest.raises(ValueError, match='does not match this trainer'):
+        resume(other, str(tmp_path / 'a'))
+    same = make_trainer(Tiny(), _data(4), None, epochs=2, device='@numpy',
+                        out=str(tmp_path / 'c'), progress=False)
+    assert resume(same, str(tmp_path / 'a')) is True
+    assert same.updater.epoch == 1
+
+
+def test_make_trainer_bad_arguments(tmp_path):
+    model, data = Tiny(), _data(2)
+    for name in ('epochs', 'batch_size', 'snapshot_every'):
+        with pytest.raises(ValueError, match=name):
+            make_trainer(model, data, out=str(tmp_path), **{name: 0})
+    with pytest.raises(ValueError, match='at least one example'):
+        make_trainer(model, [], out=str(tmp_path))
+    with pytest.raises(ValueError, match='n_class'):
+        make_trainer(chainer.Chain(), data, out=str(tmp_path))
+    with pytest.raises(TypeError, match='optimizer'):
+        make_trainer(model, data, optimizer=3, out=str(tmp_path))
+    with pytest.raises(ValueError, match='weight_decay'):
+        make_trainer(model, data, weight_decay=-1, out=str(tmp_path))
+
+
+def test_make_optimizer():
+    assert isinstance(make_optimizer('adam'), chainer.optimizers.Adam)
+    assert make_optimizer('adam', lr=0.5).alpha == 0.5
+    sgd = make_optimizer('momentum99', lr=1e-10)
+    assert (sgd.lr, sgd.momentum) == (1e-10, 0.99)
+    assert isinstance(make_optimizer('rmsprop'), chainer.optimizers.RMSprop)
+    with pytest.raises(ValueError, match='optimizer must be one of'):
+        make_optimizer('adamw')
+    with pytest.raises(ValueError, match='lr'):
+        make_optimizer('sgd', lr=0)
+
+
+def test_pad_for_valid_unet_lines_up_outputs_and_labels(tmp_path, capsys):
+    from seglearn.models import UNet
+    from seglearn.models.unet import unet_output_size
+    data = pad_for_valid_unet(_data(4, size=10, weights=True), depth=2)
+    img, label, weight = data[0]
+    (img0, label0, weight0), = _data(1, size=10, weights=True)
+    out = unet_output_size(img.shape[1], 2)
+    assert label.shape == weight.shape == (out, out) and out >= 10
+    numpy.testing.assert_array_equal(label[:10, :10], label0)
+    assert (label[10:] == -1).all() and (label[:, 10:] == -1).all()
+    assert (weight[10:] == 0).all()
+    margin = (img.shape[1] - out) // 2
+    numpy.testing.assert_array_equal(img[:, margin:margin + 10, margin:margin + 10], img0)
+    # the mirror: the row above the image is its second row
+    numpy.testing.assert_array_equal(img[:, margin - 1, margin:margin + 10], img0[:, 1])
+    numpy.random.seed(0)
+    unet = UNet(n_class=4, in_channels=3, depth=2, base=4)
+    pairs = pad_for_valid_unet(_data(4, size=10), depth=2)
+    make_trainer(unet, data, pairs, epochs=1, batch_size=2, device='@numpy', out=str(tmp_path),
+                 progress=False).run()
+    assert os.path.exists(os.path.join(str(tmp_path), 'best_model.npz'))
