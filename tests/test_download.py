@@ -2,6 +2,7 @@
 import functools
 import hashlib
 import http.server
+import importlib
 import io
 import os
 import tarfile
@@ -11,7 +12,10 @@ import zipfile
 import pytest
 
 import seglearn  # noqa: F401
-from seglearn.datasets import download as dl
+import seglearn.datasets
+
+# the package exports the function download(), which shadows the module of the same name
+dl = importlib.import_module('seglearn.datasets.download')
 
 
 @pytest.fixture
@@ -334,3 +338,10 @@ def test_download_unknown_name_and_registry_contents():
             assert r.url.startswith(('http://', 'https://'))
             assert r.sha256 is None or len(r.sha256) == 64
             assert r.md5 is None or len(r.md5) == 32
+
+
+def test_package_exports():
+    assert seglearn.datasets.download is dl.download
+    assert seglearn.datasets.download_url is dl.download_url
+    assert seglearn.datasets.extract_archive is dl.extract_archive
+    assert issubclass(seglearn.datasets.ChecksumError, seglearn.datasets.DownloadError)

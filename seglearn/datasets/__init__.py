@@ -18,10 +18,17 @@ Real data sets, read from their usual folder layouts (they never download on the
 * :class:`CamVid`: road scenes, SegNet layout, 11 classes (FC-DenseNet);
 * :class:`ISBI2012`: EM slices of neuronal membranes (U-Net);
 * :class:`OxfordPets`: pet / background from the Oxford-IIIT Pet trimaps.
+
+:func:`download` fetches them (verified, atomic, safe extraction; see
+:mod:`seglearn.datasets.download`, whose name the function shadows here: import the module with
+``importlib.import_module('seglearn.datasets.download')`` when you need it).
 """
 from seglearn.datasets._base import SegmentationDataset, to_arrays  # noqa: F401
 from seglearn.datasets.camvid import CAMVID_CLASSES, CamVid  # noqa: F401
 from seglearn.datasets.cells import CellsDataset  # noqa: F401
+from seglearn.datasets.download import (ChecksumError, DownloadError,  # noqa: F401
+                                        UnsafeArchiveError, download, download_url,
+                                        extract_archive)
 from seglearn.datasets.isbi import ISBI2012  # noqa: F401
 from seglearn.datasets.pets import OxfordPets  # noqa: F401
 from seglearn.datasets.shapes import ShapesDataset  # noqa: F401
