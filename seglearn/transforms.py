@@ -64,15 +64,24 @@ def _check_pair(img, label):
                          'and label {} (H, W)'.format(img.shape, label.shape))
 
 
+def _ints(value, count, minimum):
+    """An int or a sequence of ``count`` ints, each >= minimum, as a tuple; None if not."""
+    values = (value,) * count if isinstance(value, numbers.Integral) else value
+    if not isinstance(values, (tuple, list)) or len(values) != count:
+        return None
+    if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum
+               for v in values):
+        return None
+    return tuple(int(v) for v in values)
+
+
 def _size2(size, name='size'):
     """An int or a pair of ints → (h, w), both >= 1."""
-    pair = (size, size) if isinstance(size, numbers.Integral) else tuple(size) \
-        if isinstance(size, (tuple, list)) else None
-    if pair is None or len(pair) != 2 or not all(
-            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in pair):
+    pair = _ints(size, 2, 1)
+    if pair is None:
         raise ValueError('{} must be an int or an (h, w) pair of ints >= 1; got {!r}'.format(
             name, size))
-    return int(pair[0]), int(pair[1])
+    return pair
 
 
 def _check_rng(rng):
@@ -256,13 +265,11 @@ def mirror_pad(x, pad):
     if not hasattr(x, 'ndim') or x.ndim < 2:
         raise ValueError('x must be an array with at least 2 dimensions (..., H, W); got {}'.format(
             getattr(x, 'shape', type(x).__name__)))
-    pads = (pad,) * 4 if isinstance(pad, numbers.Integral) else tuple(pad) \
-        if isinstance(pad, (tuple, list)) else None
-    if pads is None or len(pads) != 4 or not all(
-            isinstance(p, numbers.Integral) and not isinstance(p, bool) and p >= 0 for p in pads):
+    pads = _ints(pad, 4, 0)
+    if pads is None:
         raise ValueError('pad must be an int or (top, bottom, left, right) ints >= 0; got '
                          '{!r}'.format(pad))
-    top, bottom, left, right = (int(p) for p in pads)
+    top, bottom, left, right = pads
     xp = backend.get_xp(x)
     rows = xp.asarray(_reflect_indices(x.shape[-2], top, bottom))
     cols = xp.asarray(_reflect_indices(x.shape[-1], left, right))
