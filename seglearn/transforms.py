@@ -3,9 +3,8 @@
 In segmentation every geometric change made to an image must be made, identically, to its label
 map: a crop takes the same window from both, a flip flips both, a warp moves both pixels by the
 same displacement. And labels are *class ids*, not intensities: resizing or warping them must
-pick an existing value (nearest neighbour, or the majority of a block), never average two ids
-into a third class that was not there (half-way between 0 "background" and 2 "car" is 1, which
-is not "half a car").
+pick an existing value (nearest neighbour, or the majority of a block), never average two ids:
+the average of 0 "background" and 2 "car" is 1, a third class that was not there at all.
 
 Conventions: images are float32 ``(C, H, W)`` (RGB 0–255), labels are int32 ``(H, W)`` with
 ``-1`` = ignore. Random functions take ``rng``: a ``numpy.random.RandomState`` or
