@@ -1,9 +1,10 @@
 """Chainer links used by every seglearn model, routed through :mod:`seglearn.functions`.
 
-They are ``chainer.links.Convolution2D`` / ``Deconvolution2D`` in every respect (arguments,
-parameters, serialisation) except that ``forward`` calls seglearn's functions, which take a fast
-path on the CPU when :data:`seglearn.config.fast_cpu` is on.
+They are ``chainer.links.Convolution2D`` / ``Deconvolution2D`` / ``BatchNormalization`` in every
+respect (arguments, parameters, serialisation) except that ``forward`` calls seglearn's functions,
+which take a fast path on the CPU when :data:`seglearn.config.fast_cpu` is on.
 """
+import chainer
 import chainer.links as L
 
 from seglearn import functions
@@ -27,3 +28,29 @@ class Deconvolution2D(L.Deconvolution2D):
             self._initialize_params(x.shape[1])
         return functions.deconvolution_2d(x, self.W, self.b, self.stride, self.pad,
                                           self.outsize, dilate=self.dilate, groups=self.groups)
+
+
+class BatchNormalization(L.BatchNormalization):
+    """``chainer.links.BatchNormalization`` whose training-mode forward calls
+    :func:`seglearn.functions.batch_normalization` (BLAS channel sums on the CPU).
+
+    Inference mode (fixed statistics) and everything else are the parent's.
+    """
+
+    def forward(self, x, finetune=False):
+        if not chainer.config.train:
+            return super(BatchNormalization, self).forward(x)
+        if self.avg_mean is None:
+            self._initialize_params(tuple(d for i, d in enumerate(x.shape) if i not in self.axis))
+        gamma = self.gamma if self.gamma is not None else self._get_gamma()[0]
+        beta = self.beta if self.beta is not None else self._get_beta()[0]
+        decay, avg_mean, avg_var = self.decay, self.avg_mean, self.avg_var
+        if finetune:
+            self.N += 1
+            decay = 1. - 1. / self.N
+        if chainer.config.in_recomputing:  # no statistics update on a recomputed forward
+            if finetune:
+                self.N -= 1
+            avg_mean = avg_var = None
+        return functions.batch_normalization(x, gamma, beta, eps=self.eps, running_mean=avg_mean,
+                                             running_var=avg_var, decay=decay, axis=self.axis)

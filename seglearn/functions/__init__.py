@@ -2,15 +2,16 @@
 
 Each function keeps the signature and semantics of its ``chainer.functions`` namesake. On NumPy
 float32/float64 arrays with :data:`seglearn.config.fast_cpu` on (the default) it runs seglearn's
-channel-last CPU kernels (:mod:`seglearn.functions.convolution`); on CuPy arrays, other dtypes
-(float16), grouped convolution, or with the switch off, it calls Chainer's own implementation.
+channel-last CPU kernels (:mod:`seglearn.functions.convolution`, :mod:`.normalization`); on CuPy
+arrays, other dtypes (float16), grouped convolution, or with the switch off, it calls Chainer's own
+implementation.
 """
 import numpy
 import chainer
 import chainer.functions as F
 
 from seglearn import config
-from seglearn.functions import convolution
+from seglearn.functions import convolution, normalization
 
 _FAST_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
 
@@ -79,3 +80,25 @@ def deconvolution_2d(x, W, b=None, stride=1, pad=0, outsize=None, dilate=1, grou
         node = convolution.Deconvolution2D(stride, pad, outsize, dilate)
         return node.apply(_inputs(x, W, b))[0]
     return F.deconvolution_2d(x, W, b, stride, pad, outsize, dilate=dilate, groups=groups)
+
+
+def batch_normalization(x, gamma, beta, eps=2e-5, running_mean=None, running_var=None,
+                        decay=0.9, axis=None):
+    """Batch normalization with batch statistics; same arguments as Chainer's.
+
+    Args:
+        x: (B, C, H, W) float input (other ranks and axes: Chainer's implementation).
+        gamma, beta: (C,) scale and shift.
+        eps (float): added to the variance.
+        running_mean, running_var: (C,) arrays updated in place, or None.
+        decay (float): decay of the running statistics.
+        axis: axes to normalise over (default all but the channel axis).
+
+    Returns:
+        chainer.Variable: normalised ``x``.
+    """
+    kwargs = dict(eps=eps, running_mean=running_mean, running_var=running_var, decay=decay,
+                  axis=axis)
+    if use_fast_path(x, gamma, beta):
+        return normalization.batch_normalization(x, gamma, beta, **kwargs)
+    return F.batch_normalization(x, gamma, beta, **kwargs)

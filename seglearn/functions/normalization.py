@@ -1,0 +1,131 @@
+"""Batch normalization with a faster NumPy core: per-channel sums as matrix-vector products.
+
+Batch normalization needs sums over every axis but the channel one: ``mean``, ``var`` in the
+forward pass, ``Σ gy`` and ``Σ gy·x̂`` in the backward pass. NumPy's ``a.sum(axis=(0, 2, 3))``
+runs its inner loop along the last axis; on channel-last memory (what
+:mod:`seglearn.functions.convolution` outputs) that loop is only ``C`` long and the sum crawls.
+Written as a matrix-vector product the same sum is one BLAS call on either layout:
+
+- channel-last memory: the array is a ``(B·H·W, C)`` matrix ``X``; the sums are ``1ᵀX``;
+- NCHW memory: it is a ``(B·C, H·W)`` matrix; ``X1`` gives per-(image, channel) sums, added over
+  the batch.
+
+The per-channel affine maps (``x·scale + shift``) get the same care in :func:`scale_shift`.
+Everything else is Chainer's own :class:`chainer.functions.normalization.batch_normalization.
+BatchNormalization` node: this module only plugs a faster CPU implementation into its
+``impl_selector`` hook, so the type checks, running statistics and double backprop are Chainer's.
+"""
+import math
+
+import numpy
+from chainer.functions.normalization import batch_normalization as _bn
+
+from seglearn.functions import _patches
+
+
+def channel_sum(a):
+    """Sum of an NCHW array over axes (0, 2, 3) through one matrix-vector product.
+
+    Args:
+        a (numpy.ndarray): (B, C, H, W), channel-last or NCHW contiguous (others use ``sum``).
+
+    Returns:
+        numpy.ndarray: (C,) of ``a.dtype``.
+    """
+    b, c, h, w = a.shape
+    last = _patches.nhwc(a)
+    if last.flags.c_contiguous:
+        return numpy.ones(b * h * w, a.dtype) @ last.reshape(b * h * w, c)
+    if a.flags.c_contiguous:
+        return (a.reshape(b * c, h * w) @ numpy.ones(h * w, a.dtype)).reshape(b, c).sum(0)
+    return a.sum(axis=(0, 2, 3))
+
+
+def scale_shift(x, scale, shift, out=None):
+    """``x * scale + shift`` with (C,) vectors broadcast over the channel axis, layout kept.
+
+    On channel-last memory a plain broadcast runs NumPy's inner loop over only ``C`` numbers;
+    here the ``(B·H·W, C)`` matrix is viewed as ``(B·H·W/k, k·C)`` rows and the vectors tiled ``k``
+    times, so each inner loop is ``k·C`` long.
+
+    Args:
+        x (numpy.ndarray): (B, C, H, W).
+        scale, shift (numpy.ndarray): (C,) of ``x.dtype``.
+        out (numpy.ndarray): optional result array with the same shape and memory layout as ``x``
+            (``x`` itself is allowed).
+
+    Returns:
+        numpy.ndarray: (B, C, H, W), channel-last in memory when ``x`` is.
+    """
+    b, c, h, w = x.shape
+    last = _patches.nhwc(x)
+    if last.flags.c_contiguous and (out is None or _patches.nhwc(out).flags.c_contiguous):
+        n = b * h * w
+        k = math.gcd(n, max(1, 2048 // c))
+        m = last.reshape(n // k, k * c)
+        o = numpy.empty_like(m) if out is None else _patches.nhwc(out).reshape(n // k, k * c)
+        numpy.multiply(m, numpy.tile(scale, k), out=o)
+        o += numpy.tile(shift, k)
+        return _patches.nchw(o.reshape(b, h, w, c))
+    o = numpy.multiply(x, scale[:, None, None], out=out)
+    o += shift[:, None, None]
+    return o
+
+
+class FastBatchNormalizationImpl(_bn.GeneralBatchNormalizationImpl):
+    """Chainer's NumPy implementation rewritten around :func:`channel_sum` and
+    :func:`scale_shift`; for 4-D NumPy inputs normalised over (0, 2, 3), dtype equal to gamma's.
+    """
+
+    def forward(self, axis, gamma, x, x_layout, xp, expander, beta, eps, decay, running_mean,
+                running_var):
+        m = x.size // gamma.size
+        inv_m = 1. / m  # a Python float keeps float32 (an int may not)
+        mean = channel_sum(x) * inv_m
+        y = scale_shift(x, numpy.ones_like(mean), -mean)
+        var = channel_sum(numpy.square(y)) * inv_m
+        inv_std = numpy.reciprocal(numpy.sqrt(var + eps))
+        y = scale_shift(y, gamma * inv_std, beta, out=y)
+        if running_mean is not None:
+            running_mean *= decay
+            running_mean += (1 - decay) * mean
+            running_var *= decay
+            running_var += (1 - decay) * (m / max(m - 1., 1.)) * var
+        return y, x_layout, running_mean, running_var, mean, var, inv_std, None
+
+    def backward(self, axis, gamma, gy, x, x_layout, xp, expander, mean, inv_std, eps, var,
+                 forward_data):
+        inv_m = 1. / (x.size // gamma.size)
+        x_hat = scale_shift(x, inv_std, -mean * inv_std)
+        gbeta = channel_sum(gy)
+        ggamma = channel_sum(gy * x_hat)
+        # gx = γ/σ · (gy − (x̂·ggamma + gbeta)/m) = a·gy + (b·x̂ + c)
+        a = gamma * inv_std
+        gx = scale_shift(x_hat, -a * ggamma * inv_m, -a * gbeta * inv_m, out=x_hat)
+        gx += scale_shift(gy, a, numpy.zeros_like(a))
+        return gx, x_layout, ggamma, gbeta
+
+
+def _select_impl(node, inputs):
+    x, gamma, _ = inputs
+    if (type(x) is numpy.ndarray and x.ndim == 4 and tuple(node.axis) == (0, 2, 3)
+            and x.dtype == gamma.dtype):
+        return FastBatchNormalizationImpl()
+    return _bn._impl_selector(node, inputs)
+
+
+def batch_normalization(x, gamma, beta, eps=2e-5, running_mean=None, running_var=None,
+                        decay=0.9, axis=None):
+    """Chainer's batch normalization node with :class:`FastBatchNormalizationImpl` on NumPy.
+
+    Args:
+        x: (B, C, H, W) input. gamma, beta: (C,) scale and shift.
+        eps, running_mean, running_var, decay, axis: as in
+            ``chainer.functions.batch_normalization``.
+
+    Returns:
+        chainer.Variable: normalised ``x``, same shape.
+    """
+    node = _bn.BatchNormalization(eps, running_mean, running_var, decay, axis,
+                                  impl_selector=_select_impl)
+    return node.apply((x, gamma, beta))[0]
