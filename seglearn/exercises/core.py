@@ -95,6 +95,9 @@ class Exercise:
             ``numpy.random.RandomState``; reported as a group, failures shown.
         compare (callable): ``compare(expected, actual) -> None | str`` (a message when they
             differ); default :func:`auto_compare`.
+        compare_inputs (bool): call ``compare(expected, actual, *args, **kwargs)`` with the
+            case's arguments too (for answers that may legitimately differ from the reference,
+            e.g. tie-breaks, and are judged against the input).
         properties (list[Property]): extra checks.
         hint (str): points to the idea, not the answer; shown on failure.
         mistakes (list[tuple[callable, str]]): typical wrong answers and a hint for each; when
@@ -105,7 +108,7 @@ class Exercise:
 
     def __init__(self, name, chapter, reference, stub, cases=(), random_cases=None,
                  compare=None, properties=(), hint='', mistakes=(), timeout=DEFAULT_TIMEOUT,
-                 title=''):
+                 title='', compare_inputs=False):
         if not re.match(r'^ch\d\d$', chapter):
             raise ValueError("chapter must look like 'ch03'; got {!r}".format(chapter))
         if not name.isidentifier():
@@ -121,6 +124,7 @@ class Exercise:
         self.cases = [Case.coerce(c) for c in cases]
         self.random_cases = random_cases
         self.compare = compare or auto_compare
+        self.compare_inputs = compare_inputs
         self.properties = list(properties)
         self.hint = hint
         self.mistakes = list(mistakes)
@@ -144,6 +148,13 @@ class Exercise:
             rng = numpy.random.RandomState(seed)
             out += [(Case.coerce(c), True) for c in self.random_cases(rng)]
         return out
+
+    def judge(self, expected, actual, case):
+        """None when ``actual`` is a right answer to ``case``, else a message."""
+        if self.compare_inputs:
+            args, kwargs = case.copy_args()
+            return self.compare(expected, actual, *args, **kwargs)
+        return self.compare(expected, actual)
 
     def __repr__(self):
         return '<Exercise {}>'.format(self.qualname)
@@ -465,13 +476,15 @@ class CaseResult:
         self.is_random = is_random
         self.is_property = is_property
         self.timed_out = False
+        self.any_answer = False
 
     def lines(self):
         mark = '✔' if self.ok else '✘'
         out = ['{} {}'.format(mark, self.label)]
         if not self.ok:
             if self.expected is not None:
-                out.append('    expected: {}'.format(self.expected))
+                out.append('    {} {}'.format('one answer:' if self.any_answer else 'expected:',
+                                              self.expected))
             if self.actual is not None:
                 out.append('    got:      {}'.format(self.actual))
             if self.message:
@@ -538,21 +551,24 @@ def _run_case(ex, fn, case, is_random):
         return CaseResult(label, False, format_value(expected), None,
                           'your function raised ' + describe_error(e), None, is_random)
     try:
-        msg = ex.compare(expected, actual)
+        msg = ex.judge(expected, actual, case)
     except Exception as e:  # a return value the comparison cannot even read
         msg = 'cannot compare the answer: ' + describe_error(e)
     hint = case.hint
     if msg:
         hint = _mistake_hint(ex, case, actual) or hint
-    return CaseResult(label, not msg, format_value(expected), format_value(actual), msg or '',
-                      hint, is_random)
+    result = CaseResult(label, not msg, format_value(expected), format_value(actual), msg or '',
+                        hint, is_random)
+    result.any_answer = ex.compare_inputs
+    return result
 
 
 def _mistake_hint(ex, case, actual):
     for wrong, hint in ex.mistakes:
         args, kwargs = case.copy_args()
         try:
-            if ex.compare(wrong(*args, **kwargs), actual) is None:
+            same = auto_compare if ex.compare_inputs else ex.compare
+            if same(wrong(*args, **kwargs), actual) is None:
                 return hint
         except Exception:
             continue
