@@ -95,10 +95,9 @@ class CellsDataset(_base.SegmentationDataset):
         """Cell centres on a jittered grid and each cell's normalised distance map.
 
         Returns:
-            numpy.ndarray: float32 ``(k, h, w)``: below 1 inside cell ``k``'s outline, 0 at its
-            centre.
+            numpy.ndarray: float32 ``(k, h, w)``: 0 at the centre of cell ``k``, 1 on its
+            outline, ``inf`` far from it (only a window around each cell is computed).
         """
-        yy, xx = self._grid
         h, w = self.size
         step = self.cell_size
         gy = numpy.arange(-0.5, h / step + 0.5) * step
@@ -112,20 +111,40 @@ class CellsDataset(_base.SegmentationDataset):
         radius = rng.uniform(0.55, 0.72, k) * step
         aspect = rng.uniform(1.0, 1.35, k)
         orient = rng.uniform(0.0, numpy.pi, k)
-        dy = yy[None] - cy[:, None, None].astype(numpy.float32)
-        dx = xx[None] - cx[:, None, None].astype(numpy.float32)
-        c = numpy.cos(orient).astype(numpy.float32)[:, None, None]
-        s = numpy.sin(orient).astype(numpy.float32)[:, None, None]
-        u, v = c * dx + s * dy, c * dy - s * dx
-        a = numpy.sqrt(aspect).astype(numpy.float32)[:, None, None]
-        rho = numpy.sqrt((u / a) ** 2 + (v * a) ** 2)
+        amp = rng.uniform(0.0, 0.06, (3, k))
+        phase = rng.uniform(0.0, 2.0 * numpy.pi, (3, k))
+
+        # a square window per cell, large enough for the longest possible outline
+        half = int(numpy.ceil(0.72 * step * numpy.sqrt(1.35) * 1.18)) + 1
+        offsets = numpy.arange(-half, half + 1, dtype=numpy.float32)
+        y0, x0 = numpy.round(cy).astype(int), numpy.round(cx).astype(int)
+
+        def per_cell(a):
+            return numpy.asarray(a, dtype=numpy.float32)[:, None, None]
+
+        dy = per_cell(y0 - cy) + offsets[None, :, None]  # (k, n, 1): window rows - centre
+        dx = per_cell(x0 - cx) + offsets[None, None, :]  # (k, 1, n)
+        c, s, a = per_cell(numpy.cos(orient)), per_cell(numpy.sin(orient)), per_cell(
+            numpy.sqrt(aspect))
+        u, v = (c * dx + s * dy) / a, (c * dy - s * dx) * a
+        rho = numpy.sqrt(u * u + v * v)
         theta = numpy.arctan2(v, u)
         wobble = numpy.ones_like(rho)
-        for harmonic in (2, 3, 5):  # a wavy, cell-like outline
-            amp = rng.uniform(0.0, 0.06, k).astype(numpy.float32)[:, None, None]
-            phase = rng.uniform(0.0, 2.0 * numpy.pi, k).astype(numpy.float32)[:, None, None]
-            wobble += amp * numpy.cos(numpy.float32(harmonic) * theta + phase)
-        return rho / (radius.astype(numpy.float32)[:, None, None] * wobble)
+        for j, harmonic in enumerate((2, 3, 5)):  # a wavy, cell-like outline
+            wobble += per_cell(amp[j]) * numpy.cos(numpy.float32(harmonic) * theta
+                                                   + per_cell(phase[j]))
+        local = rho / (per_cell(radius) * wobble)
+
+        # paste each window into a padded (k, h, w) map of inf, then crop the padding
+        top, left = max(0, half - int(y0.min())), max(0, half - int(x0.min()))
+        bottom, right = max(0, int(y0.max()) + half + 1 - h), max(0, int(x0.max()) + half + 1 - w)
+        dist = numpy.full((k, top + h + bottom, left + w + right), numpy.inf,
+                          dtype=numpy.float32)
+        for i in range(k):
+            y, x = y0[i] - half + top, x0[i] - half + left
+            dist[i, y:y + 2 * half + 1, x:x + 2 * half + 1] = local[i]
+        dist = dist[:, top:top + h, left:left + w]
+        return dist
 
     @staticmethod
     def _carve(instances, width):
