@@ -73,6 +73,7 @@ class _FCN(SegmentationModel):
         self.n_class = check_positive_int('n_class', n_class)
         self.in_channels = 3
         self.width = vgg.check_width(width)
+        weights = None if pretrained is None else vgg.load_weights(pretrained)
         self.crop_offsets = fcn_crop_offsets(self.variant)
         specs = vgg.conv_specs(self.width)
         channels = [cout for _, _, cout, _ in specs]
@@ -86,8 +87,8 @@ class _FCN(SegmentationModel):
             self.fc7 = links.Convolution2D(fc, fc, 1)
             self.score_fr = _score_layer(fc, self.n_class)
             self._build_head()
-        if pretrained is not None:
-            vgg.copy_weights(vgg.load_weights(pretrained), self)
+        if weights is not None:
+            vgg.copy_weights(weights, self)
 
     def _build_head(self):
         raise NotImplementedError

@@ -187,6 +187,7 @@ class VGG16(chainer.Chain):
     def __init__(self, width=1.0, pretrained=None):
         super().__init__()
         width = check_width(width)
+        weights = None if pretrained is None else load_weights(pretrained)
         self.width = width
         specs = conv_specs(width)
         self.channels = tuple(scaled(c, width) for c in STAGE_CHANNELS)
@@ -196,8 +197,8 @@ class VGG16(chainer.Chain):
                 setattr(self, name, links.Convolution2D(cin, cout, 3, 1, 1))
             self.fc6 = L.Linear(self.channels[-1] * 7 * 7, self.fc_channels)
             self.fc7 = L.Linear(self.fc_channels, self.fc_channels)
-        if pretrained is not None:
-            copy_weights(load_weights(pretrained), self)
+        if weights is not None:
+            copy_weights(weights, self)
 
     def forward(self, x, layers=('fc7',)):
         """Features of the requested layers.

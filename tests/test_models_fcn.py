@@ -1,0 +1,403 @@
+"""VGG16 backbone and the FCN variants: shapes at every size, crops, fixed upsampling, staged init."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy
+import pytest
+
+import seglearn  # noqa: F401  (before chainer)
+import chainer
+import chainer.functions as F
+
+from seglearn import arithmetic, upsampling
+from seglearn.models import FCN8s, FCN8sAtOnce, FCN16s, FCN32s, VGG16, count_params, vgg
+
+FCNS = (FCN32s, FCN16s, FCN8s, FCN8sAtOnce)
+VARIANT = {FCN32s: 'fcn32s', FCN16s: 'fcn16s', FCN8s: 'fcn8s', FCN8sAtOnce: 'fcn8s'}
+UPSAMPLING = {FCN32s: ('upscore',), FCN16s: ('upscore2', 'upscore16'),
+              FCN8s: ('upscore2', 'upscore_pool4', 'upscore8'),
+              FCN8sAtOnce: ('upscore2', 'upscore_pool4', 'upscore8')}
+
+
+def _images(shape, seed=0):
+    return (numpy.random.RandomState(seed).rand(*shape) * 255).astype(numpy.float32)
+
+
+def _randomise_scores(model, seed=0, names=('score_fr', 'score_pool4', 'score_pool3')):
+    rng = numpy.random.RandomState(seed)
+    for name in names:
+        if hasattr(model, name):
+            link = getattr(model, name)
+            link.W.array[...] = rng.randn(*link.W.shape) * 0.1
+            link.b.array[...] = rng.randn(*link.b.shape)
+
+
+def _fake_vgg_npz(path, width, seed=0):
+    """An npz laid out like Chainer's converted VGG16Layers (Linear fc6/fc7, plus fc8)."""
+    rng = numpy.random.RandomState(seed)
+    arrays = {}
+    for name, cin, cout, _ in vgg.conv_specs(width):
+        arrays[name + '/W'] = rng.randn(cout, cin, 3, 3).astype(numpy.float32)
+        arrays[name + '/b'] = rng.randn(cout).astype(numpy.float32)
+    c5, fc = vgg.scaled(512, width), vgg.scaled(4096, width)
+    for name, cin, cout in (('fc6', c5 * 49, fc), ('fc7', fc, fc), ('fc8', fc, 10)):
+        arrays[name + '/W'] = rng.randn(cout, cin).astype(numpy.float32)
+        arrays[name + '/b'] = rng.randn(cout).astype(numpy.float32)
+    numpy.savez(path, **arrays)
+    return arrays
+
+
+# --- VGG16 ------------------------------------------------------------------------------------
+
+def test_vgg16_layers_and_width():
+    model = VGG16(width=1 / 8)
+    names = [name.lstrip('/') for name, _ in model.namedlinks(skipself=True)]
+    assert sorted(names) == sorted(vgg.LAYER_NAMES)
+    assert model.channels == (8, 16, 32, 64, 64) and model.fc_channels == 512
+    assert model.conv3_3.W.shape == (32, 32, 3, 3) and model.conv4_1.W.shape == (64, 32, 3, 3)
+    assert model.fc6.W.shape == (512, 64 * 7 * 7)
+    assert VGG16(width=1e-4).channels == (1, 1, 1, 1, 1)
+
+
+def test_vgg16_parameter_count():
+    channels = [3, 8, 8, 16, 16, 32, 32, 32, 64, 64, 64, 64, 64, 64]
+    convs = sum(9 * cin * cout + cout for cin, cout in zip(channels[:-1], channels[1:]))
+    assert count_params(VGG16(width=1 / 8)) == convs + (64 * 49 * 512 + 512) + (512 * 512 + 512)
+
+
+def test_vgg16_forward():
+    model = VGG16(width=1 / 16)
+    x = vgg.preprocess(_images((2, 3, 224, 224)))
+    with chainer.using_config('train', False):
+        out = model(x, layers=('conv1_2', 'pool3', 'fc7'))
+    assert out['conv1_2'].shape == (2, 4, 224, 224)
+    assert out['pool3'].shape == (2, 16, 28, 28)
+    assert out['fc7'].shape == (2, 256)
+    with pytest.raises(ValueError, match='pool5'):
+        model(x[:, :, :100, :100])
+    with pytest.raises(ValueError, match='conv9_9'):
+        model(x, layers=('conv9_9',))
+
+
+def test_vgg_preprocess_is_bgr_minus_mean():
+    x = _images((1, 3, 4, 5))
+    y = vgg.preprocess(x).array
+    from seglearn.transforms import VGG_MEAN_BGR
+    for c in range(3):
+        numpy.testing.assert_allclose(y[0, c], x[0, 2 - c] - VGG_MEAN_BGR[c], rtol=1e-6)
+    assert y.dtype == numpy.float32
+
+
+def test_vgg_width_errors():
+    with pytest.raises(ValueError, match='width'):
+        VGG16(width=0)
+    with pytest.raises(TypeError, match='width'):
+        FCN32s(3, width='1')
+
+
+def test_pretrained_npz_into_vgg_and_fcn(tmp_path):
+    path = str(tmp_path / 'vgg.npz')
+    arrays = _fake_vgg_npz(path, 1 / 16)
+    model = VGG16(width=1 / 16, pretrained=path)
+    numpy.testing.assert_array_equal(model.conv2_1.W.array, arrays['conv2_1/W'])
+    numpy.testing.assert_array_equal(model.fc6.W.array, arrays['fc6/W'])
+    fcn = FCN8s(5, width=1 / 16, pretrained=path)
+    numpy.testing.assert_array_equal(fcn.conv5_3.b.array, arrays['conv5_3/b'])
+    # fc6: the (fc, 512·7·7) matrix becomes a 7×7 convolution; applying it to pool5 as a
+    # convolution equals the matrix product on the flattened pool5
+    assert fcn.fc6.W.shape == (256, 32, 7, 7) and fcn.fc7.W.shape == (256, 256, 1, 1)
+    pool5 = numpy.random.RandomState(1).rand(1, 32, 7, 7).astype(numpy.float32)
+    conv = fcn.fc6(pool5).array.ravel()
+    numpy.testing.assert_allclose(conv, arrays['fc6/W'] @ pool5.ravel() + arrays['fc6/b'],
+                                  rtol=1e-4, atol=1e-3)
+    numpy.testing.assert_array_equal(fcn.fc7.W.array[:, :, 0, 0], arrays['fc7/W'])
+    assert not fcn.score_fr.W.array.any()  # score layers are not part of VGG16
+
+
+def test_pretrained_errors(tmp_path):
+    path = str(tmp_path / 'vgg.npz')
+    _fake_vgg_npz(path, 1 / 16)
+    with pytest.raises(ValueError, match=r"conv1_1/W.*\(4, 3, 3, 3\).*\(8, 3, 3, 3\)"):
+        FCN32s(3, width=1 / 8, pretrained=path)
+    with pytest.raises(FileNotFoundError, match='missing.npz'):
+        VGG16(pretrained=str(tmp_path / 'missing.npz'))
+    partial = str(tmp_path / 'partial.npz')
+    numpy.savez(partial, **{'conv1_1/W': numpy.zeros((4, 3, 3, 3), numpy.float32),
+                            'conv1_1/b': numpy.zeros(4, numpy.float32)})
+    with pytest.raises(ValueError, match="conv1_2"):
+        VGG16(width=1 / 16, pretrained=partial)
+    garbage = tmp_path / 'garbage.npz'
+    garbage.write_bytes(b'not a zip file')
+    with pytest.raises(ValueError, match='garbage.npz'):
+        VGG16(pretrained=str(garbage))
+
+
+def test_caffemodel_without_protobuf_gives_clear_import_error(tmp_path, monkeypatch):
+    path = tmp_path / 'vgg.caffemodel'
+    path.write_bytes(b'')
+    monkeypatch.setitem(sys.modules, 'chainer.links.caffe', None)
+    with pytest.raises(ImportError, match='protobuf'):
+        vgg.load_weights(str(path))
+
+
+@pytest.mark.slow
+def test_pretrained_caffemodel(tmp_path):
+    # a small Caffe net with VGG16's layer names; written and read in a fresh interpreter,
+    # because Chainer's Caffe schema needs the pure-Python protobuf backend
+    script = textwrap.dedent('''
+        import sys
+        import numpy
+        import seglearn
+        from chainer.links.caffe.protobuf3 import caffe_pb2
+        from seglearn.models import FCN32s, vgg
+
+        def blob(a):
+            b = caffe_pb2.BlobProto()
+            b.shape.dim.extend(a.shape)
+            b.data.extend(a.ravel().tolist())
+            return b
+
+        rng = numpy.random.RandomState(0)
+        net = caffe_pb2.NetParameter()
+        arrays = {}
+        layers = [(n, 'Convolution', (cout, cin, 3, 3)) for n, cin, cout, _ in vgg.conv_specs(1 / 16)]
+        layers += [('fc6', 'InnerProduct', (256, 32 * 49)), ('fc7', 'InnerProduct', (256, 256))]
+        for name, kind, shape in layers:
+            layer = net.layer.add()
+            layer.name, layer.type = name, kind
+            if kind == 'Convolution':
+                layer.convolution_param.num_output = shape[0]
+                layer.convolution_param.kernel_size.append(3)
+                layer.convolution_param.pad.append(1)
+            else:
+                layer.inner_product_param.num_output = shape[0]
+            arrays[name] = (rng.randn(*shape).astype(numpy.float32),
+                            rng.randn(shape[0]).astype(numpy.float32))
+            layer.blobs.extend([blob(a) for a in arrays[name]])
+        with open(sys.argv[1], 'wb') as f:
+            f.write(net.SerializeToString())
+        weights = vgg.load_weights(sys.argv[1])
+        for name in arrays:
+            for got, want in zip(weights[name], arrays[name]):
+                assert numpy.array_equal(got, want), name
+        model = FCN32s(3, width=1 / 16, pretrained=sys.argv[1])
+        assert numpy.array_equal(model.fc6.W.array.reshape(256, -1), arrays['fc6'][0])
+        print('ok')
+    ''')
+    env = dict(os.environ, PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION='python')
+    result = subprocess.run([sys.executable, '-c', script, str(tmp_path / 'vgg.caffemodel')],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith('ok')
+
+
+# --- FCN structure ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize('cls', FCNS)
+def test_fcn_structure(cls):
+    model = cls(6, width=1 / 32)
+    assert model.n_class == 6 and model.in_channels == 3
+    assert model.crop_offsets == arithmetic.fcn_crop_offsets(VARIANT[cls])
+    assert model.conv1_1.pad == (100, 100) and model.conv1_2.pad == (1, 1)
+    assert model.fc6.W.shape[2:] == (7, 7) and model.fc6.pad == (0, 0)
+    assert model.fc7.W.shape[2:] == (1, 1)
+    for name in ('score_fr', 'score_pool4', 'score_pool3'):
+        if hasattr(model, name):
+            link = getattr(model, name)
+            assert link.W.shape[2:] == (1, 1) and link.W.shape[0] == 6
+            assert not link.W.array.any() and not link.b.array.any()
+    for name, (ksize, stride, _) in zip(UPSAMPLING[cls], arithmetic.FCN_UPSAMPLING[VARIANT[cls]]):
+        link = getattr(model, name)
+        assert link.stride == (stride, stride) and link.b is None
+        numpy.testing.assert_array_equal(link.W, upsampling.bilinear_kernel(6, 6, ksize))
+        assert name + '/W' not in dict(model.namedparams())  # fixed: not a parameter
+
+
+def test_fcn_crop_offsets_are_the_papers():
+    assert FCN32s(2, width=1 / 32).crop_offsets == (19,)
+    assert FCN16s(2, width=1 / 32).crop_offsets == (5, 27)
+    assert FCN8s(2, width=1 / 32).crop_offsets == (5, 9, 31)
+
+
+def test_fcn32s_full_width_parameter_count():
+    # VGG16's 13 convolutions and fc6/fc7 (as convolutions) + score_fr 4096→21; the fixed
+    # upsampling kernel is not a parameter
+    model = FCN32s(21)
+    assert count_params(model) == 138357544 - 4097000 + 4096 * 21 + 21
+    assert count_params(model, trainable_only=False) == count_params(model) + 21 * 21 * 64 * 64
+
+
+@pytest.mark.parametrize('cls', FCNS)
+def test_fcn_output_size_equals_input_size_1_to_40(cls):
+    model = cls(3, width=1 / 32)
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        for h in range(1, 41):
+            w = 41 - h
+            assert model(_images((1, 3, h, w))).shape == (1, 3, h, w)
+
+
+@pytest.mark.parametrize('size', [(117, 333), (500, 500), (600, 17)])
+def test_fcn8s_large_inputs(size):
+    model = FCN8s(2, width=1 / 32)
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        assert model(_images((1, 3) + size)).shape == (1, 2) + size
+
+
+def test_fcn_stage_sizes_match_arithmetic():
+    # what the model computes is what seglearn.arithmetic predicts for its layer stack
+    model = FCN8s(2, width=1 / 32)
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        for size in (1, 31, 32, 33, 100, 227):
+            pool3, pool4, score = model.features(_images((1, 3, size, size)))
+            for name, got in (('pool3', pool3), ('pool4', pool4), ('score_fr', score)):
+                want = arithmetic.stack_output_size(arithmetic.FCN_VGG16_LAYERS[name], size)
+                assert got.shape[2:] == (want, want), (name, size)
+
+
+@pytest.mark.parametrize('variant', ['fcn32s', 'fcn16s', 'fcn8s'])
+def test_fcn_crops_fit_every_size_up_to_600(variant):
+    """Arithmetic only: every crop window lies inside the map it is cut from, for 1..600."""
+    layers = arithmetic.FCN_VGG16_LAYERS
+    ups = arithmetic.FCN_UPSAMPLING[variant]
+    offsets = arithmetic.fcn_crop_offsets(variant)
+    for size in range(1, 601):
+        h = arithmetic.stack_output_size(layers['score_fr'], size)
+        for deconv, skip, offset in zip(ups[:-1], ('pool4', 'pool3'), offsets[:-1]):
+            h = arithmetic.deconv_output_size(h, *deconv)
+            assert offset + h <= arithmetic.stack_output_size(layers[skip], size), (size, skip)
+        assert offsets[-1] + size <= arithmetic.deconv_output_size(h, *ups[-1]), size
+
+
+def test_fcn_floor_pooling_would_break_500():
+    """Why ceil mode: with floor pooling the FCN-32s crop does not fit a 500×500 input."""
+    def floor_size(layers, size):
+        return arithmetic.stack_output_size(layers, size, cover_all=False)
+    score = floor_size(arithmetic.FCN_VGG16_LAYERS['score_fr'], 500)
+    upscored = arithmetic.deconv_output_size(score, 64, 32)
+    assert upscored < 19 + 500
+
+
+def test_fcn_input_errors():
+    model = FCN32s(3, width=1 / 32)
+    with pytest.raises(ValueError, match='3 input channel'):
+        model(_images((1, 1, 8, 8)))
+    with pytest.raises(ValueError, match='4 axes'):
+        model(_images((3, 8, 8)))
+    with pytest.raises(TypeError, match='floating'):
+        model(numpy.zeros((1, 3, 8, 8), numpy.int32))
+    with pytest.raises(ValueError, match='n_class'):
+        FCN8s(0)
+    with pytest.raises(TypeError, match='n_class'):
+        FCN8s(2.5)
+
+
+# --- the at-once scaling and staged initialisation ---------------------------------------------
+
+def test_at_once_scales_pool4_and_pool3():
+    numpy.random.seed(0)
+    staged, at_once = FCN8s(3, width=1 / 32), FCN8sAtOnce(3, width=1 / 32)
+    _randomise_scores(staged)
+    at_once.copyparams(staged)
+    # scaling the input of a 1×1 conv by s is scaling its weights by s
+    at_once.score_pool4.W.array[...] = staged.score_pool4.W.array / 0.01
+    at_once.score_pool3.W.array[...] = staged.score_pool3.W.array / 0.0001
+    x = _images((1, 3, 37, 29))
+    with chainer.using_config('train', False):
+        numpy.testing.assert_allclose(at_once(x).array, staged(x).array, rtol=1e-3, atol=1e-3)
+        assert at_once.pool4_scale == 0.01 and at_once.pool3_scale == 0.0001
+        at_once.score_pool4.W.array[...] = staged.score_pool4.W.array
+        assert not numpy.allclose(at_once(x).array, staged(x).array, atol=1e-3)
+
+
+def _manual_staged_output(source, target, x):
+    """FCN-16s/8s output computed from the source's coarse scores and the target's fixed kernels."""
+    pool3, pool4, score = source.features(x)
+    h = target.upscore2(score)
+    if isinstance(source, FCN16s):  # its pool4 skip is part of the source's scores
+        h = h + source.score_pool4(pool4)[:, :, 5:5 + h.shape[2], 5:5 + h.shape[3]]
+    if isinstance(target, FCN16s):
+        up, offset = target.upscore16, 27
+    else:
+        h = target.upscore_pool4(h)
+        up, offset = target.upscore8, 31
+    h = up(h)
+    return h[:, :, offset:offset + x.shape[2], offset:offset + x.shape[3]].array
+
+
+def test_init_from_copies_shared_layers_and_new_branch_adds_zero():
+    numpy.random.seed(0)
+    m32 = FCN32s(4, width=1 / 32)
+    _randomise_scores(m32)
+    m16 = FCN16s.init_from(m32)
+    assert type(m16) is FCN16s and m16.n_class == 4 and m16.width == m32.width
+    numpy.testing.assert_array_equal(m16.conv3_2.W.array, m32.conv3_2.W.array)
+    numpy.testing.assert_array_equal(m16.score_fr.b.array, m32.score_fr.b.array)
+    assert not m16.score_pool4.W.array.any()
+    x = _images((2, 3, 45, 61))
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        numpy.testing.assert_allclose(m16(x).array, _manual_staged_output(m32, m16, x),
+                                      rtol=1e-5, atol=1e-5)
+        _randomise_scores(m16, seed=1, names=('score_pool4',))  # as if trained
+        m8 = FCN8s.init_from(m16)
+        numpy.testing.assert_array_equal(m8.score_pool4.W.array, m16.score_pool4.W.array)
+        assert not m8.score_pool3.W.array.any()
+        numpy.testing.assert_allclose(m8(x).array, _manual_staged_output(m16, m8, x),
+                                      rtol=1e-5, atol=1e-5)
+
+
+def test_init_from_keeps_the_prediction():
+    """The new model predicts what the source predicted: exactly where the coarse scores are
+    constant (every model's logits are then the scores times the same positive interpolation
+    weight — less than 1 near the border, where fewer kernels overlap), and up to the difference
+    between one-step and two-step bilinear interpolation otherwise."""
+    numpy.random.seed(0)
+    m32 = FCN32s(3, width=1 / 32)
+    bias = numpy.asarray([0.5, -1.0, 2.0], numpy.float32)
+    m32.score_fr.b.array[...] = bias
+    m16 = FCN16s.init_from(m32)
+    m8 = FCN8s.init_from(m16)
+    x = _images((1, 3, 50, 70))
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        for model in (m32, m16, m8):
+            weight = model(x).array[0] / bias[:, None, None]
+            numpy.testing.assert_allclose(weight, numpy.broadcast_to(weight[:1], weight.shape),
+                                          rtol=1e-4)
+            assert weight.min() > 0 and weight.max() <= 1 + 1e-5
+            assert (model.predict(x)[0] == 2).all()
+        _randomise_scores(m32)
+        m16 = FCN16s.init_from(m32)
+        m8 = FCN8s.init_from(m16)
+        p32, p16, p8 = (model.predict(x)[0] for model in (m32, m16, m8))
+    assert (p16 == p32).mean() > 0.9 and (p8 == p32).mean() > 0.9
+
+
+def test_init_from_type_errors():
+    m32 = FCN32s(2, width=1 / 32)
+    with pytest.raises(TypeError, match='FCN16s'):
+        FCN8s.init_from(m32)
+    with pytest.raises(TypeError, match='init_from'):
+        FCN32s.init_from(m32)
+    with pytest.raises(TypeError, match='FCN32s'):
+        FCN16s.init_from('model')
+
+
+# --- fixed upsampling under training ------------------------------------------------------------
+
+def test_upsampling_untouched_by_optimizer_and_weight_decay():
+    numpy.random.seed(0)
+    model = FCN8s(3, width=1 / 32)
+    before = {name: getattr(model, name).W.copy() for name in UPSAMPLING[FCN8s]}
+    score_before = model.score_pool3.W.array.copy()
+    optimizer = chainer.optimizers.MomentumSGD(lr=0.1, momentum=0.9)
+    optimizer.setup(model)
+    optimizer.add_hook(chainer.optimizer_hooks.WeightDecay(0.5))
+    optimizer.add_hook(chainer.optimizer_hooks.Lasso(0.5))
+    x = _images((1, 3, 20, 24))
+    t = numpy.random.RandomState(0).randint(0, 3, (1, 20, 24)).astype(numpy.int32)
+    for _ in range(2):
+        optimizer.update(lambda: F.softmax_cross_entropy(model(x), t))
+    for name, kernel in before.items():
+        numpy.testing.assert_array_equal(getattr(model, name).W, kernel)
+    assert not numpy.array_equal(model.score_pool3.W.array, score_before)
