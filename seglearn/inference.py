@@ -30,6 +30,10 @@ from seglearn import backend
 HEADER_KEY = '_seglearn_header'
 
 
+class UnrecordedArgumentWarning(UserWarning):
+    """:func:`save_model` could not read a constructor argument and records its default."""
+
+
 # -- saving and loading -----------------------------------------------------------------------
 
 def atomic_save(path, write):
@@ -60,11 +64,14 @@ def atomic_save(path, write):
         raise
 
 
-def _constructor_kwargs(model):
-    """Constructor arguments recovered from the model's attributes of the same names."""
+def _constructor_kwargs(model, given):
+    """Constructor arguments: ``given`` first, then the model's attributes of the same names."""
     kwargs, defaulted = {}, []
     for name, param in inspect.signature(type(model).__init__).parameters.items():
         if name == 'self' or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        if name in given:
+            kwargs[name] = given[name]
             continue
         if hasattr(model, name):
             value = getattr(model, name)
@@ -83,7 +90,8 @@ def _constructor_kwargs(model):
     if defaulted:
         warnings.warn('{} has no attributes {}: load_model will rebuild it with their default '
                       'values (pass kwargs= to save_model if they differ)'.format(
-                          type(model).__name__, ', '.join(defaulted)))
+                          type(model).__name__, ', '.join(defaulted)),
+                      UnrecordedArgumentWarning)
     return kwargs
 
 
@@ -93,14 +101,15 @@ def save_model(model, path, kwargs=None):
     The file is an ordinary ``chainer.serializers.save_npz`` archive (so ``load_npz`` into an
     existing model still works) with one extra entry, a JSON header
     ``{"module", "class", "kwargs"}``. The constructor arguments are read from the model's
-    attributes of the same names (``n_class``, ``width``, ``depth``, …) unless given; an optional
-    argument with no such attribute is left to its default, with a warning. The file is written
+    attributes of the same names (``n_class``, ``width``, ``depth``, …) except those given in
+    ``kwargs``; an optional argument found in neither is left to its default, with a warning. The file is written
     atomically (:func:`atomic_save`). The class must be importable (defined at module level).
 
     Args:
         model (chainer.Link): the model.
         path (str): file to write, usually ``*.npz``.
-        kwargs (dict or None): constructor arguments; None = read them from the model.
+        kwargs (dict or None): constructor arguments that override (or complete) those read
+            from the model's attributes.
 
     Raises:
         ValueError: a required constructor argument cannot be found, or kwargs is not
@@ -108,7 +117,7 @@ def save_model(model, path, kwargs=None):
     """
     if not isinstance(model, chainer.Link):
         raise TypeError('model must be a chainer.Link; got {}'.format(type(model).__name__))
-    kwargs = _constructor_kwargs(model) if kwargs is None else dict(kwargs)
+    kwargs = _constructor_kwargs(model, dict(kwargs or {}))
     header = {'module': type(model).__module__, 'class': type(model).__qualname__,
               'kwargs': kwargs}
     try:

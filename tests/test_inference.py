@@ -260,9 +260,11 @@ def test_save_model_needs_recoverable_kwargs(tmp_path):
     with pytest.warns(UserWarning, match='scale'):
         save_model(Sized(2), path)
     assert read_header(path)['kwargs'] == {'size': 2}
-    save_model(Opaque(2), path, kwargs={'size': 2})
-    assert read_header(path)['kwargs'] == {'size': 2}
+    save_model(Opaque(2), path, kwargs={'size': 2, 'scale': 0.5})
+    assert read_header(path)['kwargs'] == {'size': 2, 'scale': 0.5}
     assert isinstance(load_model(path), Opaque)
+    save_model(Sized(3), path, kwargs={'scale': 2.0})  # given kwargs complete the attributes
+    assert read_header(path)['kwargs'] == {'size': 3, 'scale': 2.0}
     with pytest.raises(TypeError, match='chainer.Link'):
         save_model(object(), str(tmp_path / 'x.npz'))
     with pytest.raises(ValueError, match='JSON'):

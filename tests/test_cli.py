@@ -1,0 +1,186 @@
+"""Tests for the seglearn command line, in-process through main([...]) and once as a subprocess."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy
+import pytest
+
+import seglearn  # noqa: F401
+from seglearn import cli, metrics
+from seglearn.backend import cupy_available
+from seglearn.cli import main, parse_data_spec
+
+TINY = ['--size', '32', '--n-train', '16', '--n-val', '4', '--epochs', '1', '--batch-size', '8',
+        '--device', '@numpy', '--quiet']
+
+
+def _one_line_error(capsys, code):
+    out, err = capsys.readouterr()
+    assert code == 2, (out, err)
+    assert err.count('\n') == 1 and 'error:' in err and 'Traceback' not in err, err
+    return err
+
+
+def _write_png(path, h, w, channels=3, seed=0):
+    from PIL import Image
+    rng = numpy.random.RandomState(seed)
+    shape = (h, w, channels) if channels == 3 else (h, w)
+    Image.fromarray((rng.rand(*shape) * 255).astype(numpy.uint8)).save(path)
+
+
+@pytest.mark.parametrize('spec', [
+    ['unet', '--depth', '2', '--width', '0.0625'],
+    pytest.param(['fcn32s', '--width', '0.0625'], marks=pytest.mark.slow),
+])
+def test_train_evaluate_predict_end_to_end(spec, tmp_path, capsys):
+    from PIL import Image
+
+    from seglearn.datasets import ShapesDataset
+    from seglearn.inference import load_model, predict
+    from seglearn.visualize import default_palette
+    out = str(tmp_path / 'run')
+    assert main(['train'] + spec + ['--data', 'shapes', '--out', out] + TINY) == 0
+    assert {'log', 'snapshot.npz', 'best_model.npz', 'model.npz'} <= set(os.listdir(out))
+    with open(os.path.join(out, 'log')) as f:
+        assert len(json.load(f)) == 1
+    printed = capsys.readouterr().out
+    assert 'validation/main/miou' in printed and 'model.npz' in printed
+
+    # evaluate prints the metrics that an independent computation gives
+    model_path = os.path.join(out, 'model.npz')
+    assert main(['evaluate', model_path, '--data', 'shapes', '--size', '32', '--n-val', '4']) == 0
+    printed = capsys.readouterr().out
+    model = load_model(model_path)
+    val = ShapesDataset(n=4, size=32, seed=1000)
+    result = metrics.evaluate([predict(model, val[i][0]) for i in range(4)],
+                              [val[i][1] for i in range(4)], model.n_class)
+    assert 'mean IoU             {:.4f}'.format(result['miou']) in printed
+    assert 'pixel accuracy       {:.4f}'.format(result['pixel_accuracy']) in printed
+    for name in val.class_names:
+        assert name in printed
+
+    # predict writes a colour label map and an overlay of the image's size
+    image = str(tmp_path / 'photo.png')
+    _write_png(image, 37, 45)
+    pred_dir = str(tmp_path / 'pred')
+    assert main(['predict', model_path, image, '--out', pred_dir]) == 0
+    label_png = numpy.asarray(Image.open(os.path.join(pred_dir, 'photo_label.png')))
+    overlay_png = numpy.asarray(Image.open(os.path.join(pred_dir, 'photo_overlay.png')))
+    assert label_png.shape == overlay_png.shape == (37, 45, 3)
+    img = numpy.asarray(Image.open(image), numpy.float32).transpose(2, 0, 1)
+    expected = default_palette(model.n_class)[predict(model, img)]
+    numpy.testing.assert_array_equal(label_png, expected)
+
+    # --resume continues the run: one more epoch in the log
+    assert main(['train'] + spec + ['--data', 'shapes', '--out', out, '--resume'] + TINY
+                + ['--epochs', '2']) == 0  # the last --epochs counts
+    with open(os.path.join(out, 'log')) as f:
+        assert [e['epoch'] for e in json.load(f)] == [1, 2]
+
+
+def test_train_unet_on_cells_and_evaluate(tmp_path, capsys):
+    out = str(tmp_path / 'unet')
+    assert main(['train', 'unet', '--data', 'cells', '--width', '0.0625', '--depth', '2',
+                 '--out', out] + TINY) == 0
+    from seglearn.inference import load_model
+    unet = load_model(os.path.join(out, 'best_model.npz'))
+    assert (unet.depth, unet.base, unet.padding, unet.in_channels) == (2, 4, 'valid', 1)
+    assert main(['evaluate', os.path.join(out, 'model.npz'), '--data', 'cells', '--size', '32',
+                 '--n-val', '4']) == 0
+    assert 'cell' in capsys.readouterr().out
+    image = str(tmp_path / 'grey.png')
+    _write_png(image, 30, 41, channels=1)
+    assert main(['predict', os.path.join(out, 'model.npz'), image, '--out', str(tmp_path)]) == 0
+    assert os.path.exists(str(tmp_path / 'grey_overlay.png'))
+
+
+def test_module_help_in_a_subprocess():
+    done = subprocess.run([sys.executable, '-m', 'seglearn', '--help'], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    for command in ('train', 'evaluate', 'predict', 'doctor'):
+        assert command in done.stdout
+
+
+@pytest.mark.parametrize('command', ['train', 'evaluate', 'predict', 'doctor'])
+def test_help_of_each_command(command, capsys):
+    assert main([command, '--help']) == 0
+    assert 'usage: seglearn ' + command in capsys.readouterr().out
+
+
+@pytest.mark.parametrize('argv,message', [
+    ([], 'required: COMMAND'),
+    (['fly'], "invalid choice: 'fly'"),
+    (['train', 'segnet', '--data', 'shapes'], "invalid choice: 'segnet'"),
+    (['train', 'unet'], '--data'),
+    (['train', 'unet', '--data', 'mnist'], "bad --data 'mnist'"),
+    (['train', 'unet', '--data', 'voc'], "bad --data 'voc'"),
+    (['train', 'unet', '--data', 'voc:/no/such/folder'], 'data folder not found: /no/such/folder'),
+    (['train', 'unet', '--data', 'shapes', '--epochs', '0'], '--epochs'),
+    (['train', 'unet', '--data', 'shapes', '--lr', 'fast'], '--lr'),
+    (['train', 'unet', '--data', 'shapes', '--device', 'tpu'], "unknown device 'tpu'"),
+    (['train', 'unet', '--data', 'shapes', '--size', '8'], 'size'),
+    (['evaluate', 'missing.npz', '--data', 'shapes'], 'model file not found: missing.npz'),
+    (['predict', 'missing.npz', 'x.png'], 'not found'),
+])
+def test_bad_arguments_give_one_line_and_status_2(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    err = _one_line_error(capsys, main(argv))
+    assert message in err
+
+
+@pytest.mark.skipif(cupy_available(), reason='a GPU is usable here')
+def test_gpu_without_cupy_is_a_usage_error(capsys, tmp_path):
+    err = _one_line_error(capsys, main(['train', 'unet', '--data', 'shapes', '--device',
+                                        '@cupy:0', '--out', str(tmp_path)]))
+    assert 'needs a GPU' in err
+
+
+@pytest.mark.filterwarnings('ignore::seglearn.inference.UnrecordedArgumentWarning')
+def test_predict_missing_image_and_mismatched_data(tmp_path, capsys):
+    from seglearn.inference import save_model
+    from seglearn.models import UNet
+    model_path = str(tmp_path / 'm.npz')
+    save_model(UNet(n_class=3, in_channels=1, depth=2, base=2), model_path)
+    err = _one_line_error(capsys, main(['predict', model_path, str(tmp_path / 'none.png')]))
+    assert 'image not found' in err
+    err = _one_line_error(capsys, main(['evaluate', model_path, '--data', 'cells', '--n-val', '2',
+                                        '--size', '32']))
+    assert 'predicts 3 classes' in err
+
+
+def test_doctor(tmp_path, capsys, monkeypatch):
+    import chainer
+    monkeypatch.setenv('SEGLEARN_DATA', str(tmp_path))
+    (tmp_path / 'isbi2012').mkdir()
+    (tmp_path / 'isbi2012' / '.seglearn-isbi2012-complete').write_text('done')
+    (tmp_path / 'VOCdevkit' / 'VOC2012').mkdir(parents=True)
+    assert main(['doctor']) == 0
+    out = capsys.readouterr().out
+    assert numpy.__version__ in out and chainer.__version__ in out
+    assert 'CuPy' in out and 'BLAS' in out and '_compat' in out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith('  ')}
+    assert lines['isbi2012'].endswith(os.path.join(str(tmp_path), 'isbi2012'))
+    assert lines['voc2012'].endswith(os.path.join(str(tmp_path), 'VOCdevkit', 'VOC2012'))
+    assert lines['camvid'].endswith('not found')
+
+
+def test_parse_data_spec():
+    assert parse_data_spec('shapes') == ('shapes', None)
+    assert parse_data_spec('cells') == ('cells', None)
+    assert parse_data_spec('camvid:~/data/CamVid') == ('camvid',
+                                                      os.path.expanduser('~/data/CamVid'))
+    assert parse_data_spec('voc:C:/x') == ('voc', 'C:/x')
+    for bad in ('shapes:/x', 'pets:', 'imagenet:/x', ''):
+        with pytest.raises(cli.CLIError, match='bad --data'):
+            parse_data_spec(bad)
+
+
+def test_format_scores():
+    result = metrics.evaluate(numpy.array([[0, 1], [1, 1]]), numpy.array([[0, 1], [0, 1]]), 2)
+    text = cli.format_scores(result, ['bg', 'fg'])
+    assert 'pixel accuracy       0.7500' in text
+    assert 'mean IoU             {:.4f}'.format((0.5 + 2 / 3) / 2) in text
+    assert text.splitlines()[-1].split() == ['fg', '0.6667', '1.0000']
