@@ -207,6 +207,8 @@ def test_shapes_rejects_bad_arguments():
         ShapesDataset(noise=-1)
     with pytest.raises(ValueError, match='radius'):
         ShapesDataset(radius=(0.3, 0.1))
+    with pytest.raises(ValueError, match='radius'):
+        ShapesDataset(radius=0.2)
 
 
 # ---------------------------------------------------------------- cells
@@ -274,6 +276,8 @@ def test_cells_rejects_bad_arguments():
         CellsDataset(gap=(0, 2))
     with pytest.raises(ValueError, match='gap'):
         CellsDataset(gap=(3, 1))
+    with pytest.raises(ValueError, match='gap'):
+        CellsDataset(gap=2)
     with pytest.raises(ValueError, match='cell_size'):
         CellsDataset(cell_size=2)
     with pytest.raises(ValueError, match='empty'):

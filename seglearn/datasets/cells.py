@@ -61,7 +61,7 @@ class CellsDataset(_base.SegmentationDataset):
         if not isinstance(cell_size, (int, float)) or cell_size < 8:
             raise ValueError('cell_size must be a number >= 8 (pixels), got {!r}'.format(cell_size))
         self.cell_size = float(cell_size)
-        if (len(gap) != 2 or not all(isinstance(g, (int, numpy.integer)) for g in gap)
+        if (not isinstance(gap, (tuple, list)) or len(gap) != 2 or not all(isinstance(g, (int, numpy.integer)) for g in gap)
                 or not 1 <= gap[0] <= gap[1]):
             raise ValueError('gap must be (min, max) ints with 1 <= min <= max, got {!r}'
                              .format(gap))

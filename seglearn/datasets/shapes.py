@@ -114,7 +114,9 @@ class ShapesDataset(_base.SegmentationDataset):
             if not isinstance(value, (int, float)) or value < 0:
                 raise ValueError('{} must be a number >= 0, got {!r}'.format(name, value))
         self.noise, self.blur, self.contrast = float(noise), float(blur), float(contrast)
-        if not (len(radius) == 2 and 0 < radius[0] <= radius[1] <= 1):
+        if not (isinstance(radius, (tuple, list)) and len(radius) == 2
+                and all(isinstance(r, (int, float)) for r in radius)
+                and 0 < radius[0] <= radius[1] <= 1):
             raise ValueError('radius must be (min, max) with 0 < min <= max <= 1, got {!r}'
                              .format(radius))
         self.radius = (float(radius[0]), float(radius[1]))
