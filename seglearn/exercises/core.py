@@ -320,10 +320,13 @@ def format_value(value, short=False):
     value = _to_numpy(value)
     if isinstance(value, numpy.ndarray):
         limit = 16 if short else 64
-        if value.size <= limit and value.ndim <= 2:
+        if value.size <= limit and (value.ndim <= 2 or (value.size <= 12 and not short)):
             body = numpy.array2string(value, separator=', ', precision=4, suppress_small=True,
                                       max_line_width=100)
-            body = re.sub(r'\n\s*', ' ' if short else '\n    ', body)
+            if short:
+                body = re.sub(r'\n\s*', ' ', body)
+            else:  # continuation lines under the first bracket of '    expected: array('
+                body = ('\n' + ' ' * 20).join(line for line in body.splitlines() if line.strip())
             return 'array({}, dtype={})'.format(body, value.dtype)
         text = 'array(shape={}, dtype={}'.format(value.shape, value.dtype)
         if value.size and value.dtype.kind in 'biuf':
@@ -477,6 +480,7 @@ class CaseResult:
         self.is_property = is_property
         self.timed_out = False
         self.any_answer = False
+        self.expected_short = None
 
     def lines(self):
         mark = '✔' if self.ok else '✘'
@@ -489,8 +493,8 @@ class CaseResult:
                 out.append('    got:      {}'.format(self.actual))
             if self.message:
                 out.append('    {}'.format(self.message))
-        elif self.expected is not None and not self.is_random and not self.is_property:
-            out[0] += '  →  {}'.format(self.expected)
+        elif self.expected_short is not None and not self.is_random and not self.is_property:
+            out[0] += '  →  {}'.format(self.expected_short)
         return out
 
 
@@ -560,6 +564,7 @@ def _run_case(ex, fn, case, is_random):
     result = CaseResult(label, not msg, format_value(expected), format_value(actual), msg or '',
                         hint, is_random)
     result.any_answer = ex.compare_inputs
+    result.expected_short = format_value(expected, short=True)
     return result
 
 
@@ -605,8 +610,8 @@ def grade(ex, fn, seed=0):
     except NotImplementedError:
         if not results:
             return Result(ex.qualname, NOT_ATTEMPTED, [],
-                          '… {}: not attempted yet (the stub raises NotImplementedError). Write '
-                          'your answer in the cell and run check() again.'.format(ex.name))
+                          '○ {}: not attempted yet (the stub raises NotImplementedError). Write '
+                          'your answer in the cell and run check() again.'.format(ex.qualname))
         results.append(CaseResult('(a later case)', False,
                                   message='your function raised NotImplementedError'))
     status = PASSED if all(r.ok for r in results) else FAILED
