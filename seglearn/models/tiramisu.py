@@ -24,9 +24,11 @@ Presets (layers per block, down → bottleneck → up; growth rate):
 * :func:`FCDenseNet103`: 4, 5, 7, 10, 12, 15, 12, 10, 7, 5, 4; growth 16.
 
 The paper's table gives 1.5M, 3.5M and 9.4M parameters. Counting the reference layer definitions
-(biases included, BN scale/shift included, running statistics not) gives about 1.37M, 3.46M and
-9.32M trainable parameters (:func:`seglearn.models.count_params`); the 56's
-difference is the paper's rounding/table, not a different architecture. FC-DenseNet103 reaches
+(convolution biases and BN scale/shift included, BN running statistics not) gives 1,376,795,
+3,463,243 and 9,322,091 trainable parameters for 3 input channels and CamVid's 11 classes
+(:func:`seglearn.models.count_params`), i.e. about 1.38M, 3.46M and 9.32M. The 67 and 103 agree
+with the paper to its rounding; the 56's 1.5M is not reproduced by the layer definitions — the
+architecture is the one the paper describes, its table rounds/differs. FC-DenseNet103 reaches
 66.9 mIoU and 91.5% global accuracy on CamVid.
 
 Sizes: five 2×2 poolings need H and W divisible by 32. Other sizes are mirror-padded (reflect,
@@ -195,7 +197,7 @@ class FCDenseNet(SegmentationModel):
 
 
 def FCDenseNet56(n_class, in_channels=3, **kwargs):
-    """FC-DenseNet56: 4 layers per block, growth rate 12 (~1.37M parameters)."""
+    """FC-DenseNet56: 4 layers per block, growth rate 12 (~1.38M parameters)."""
     return FCDenseNet(n_class, in_channels, n_layers_per_block=4, growth_rate=12, **kwargs)
 
 
