@@ -102,8 +102,9 @@ def save_model(model, path, kwargs=None):
     existing model still works) with one extra entry, a JSON header
     ``{"module", "class", "kwargs"}``. The constructor arguments are read from the model's
     attributes of the same names (``n_class``, ``width``, ``depth``, …) except those given in
-    ``kwargs``; an optional argument found in neither is left to its default, with a warning. The file is written
-    atomically (:func:`atomic_save`). The class must be importable (defined at module level).
+    ``kwargs``; an optional argument found in neither is left to its default, with a
+    :class:`UnrecordedArgumentWarning`. The file is written atomically (:func:`atomic_save`).
+    The class must be importable (defined at module level).
 
     Args:
         model (chainer.Link): the model.

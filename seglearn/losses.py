@@ -148,11 +148,11 @@ def instance_distances(instances):
 def unet_weight_map(instances, w0=10, sigma=5, class_weights=None):
     """The U-Net loss weight map (Ronneberger et al. 2015, eq. 2).
 
-    ``w(x) = w_c(x) + w0 · exp(−(d1(x) + d2(x))² / (2σ²))`` where ``d1``, ``d2`` are the distances
-    to the border of the nearest and the second-nearest cell. The second term is applied on
-    background pixels only (as in the paper's Fig. 3d): it is large in the thin gaps between
-    touching cells (close to ``w0`` when both distances are about one pixel) and vanishes far from
-    cells or when there are fewer than two cells.
+    ``w(x) = w_c(x) + w0 · exp(−(d1(x) + d2(x))² / (2σ²))`` where ``d1``, ``d2`` are the
+    distances to the border of the nearest and the second-nearest cell. The second term is
+    applied on background pixels only (as in the paper's Fig. 3d): it is large in the thin gaps
+    between touching cells (close to ``w0`` when both distances are about one pixel) and vanishes
+    far from cells or when there are fewer than two cells.
 
     ``w_c`` balances the two classes (background, cell): by default
     :func:`balanced_class_weights` (inverse frequency, mean weight 1; 1 everywhere when the image

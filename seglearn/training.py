@@ -424,7 +424,8 @@ def _resume(trainer, out, missing_ok):
         chainer.serializers.load_npz(path, trainer)
     except (KeyError, ValueError) as error:
         raise ValueError('the snapshot {} does not match this trainer (was it made with another '
-                         'model, optimizer or validation set-up?): {}'.format(path, error)) from None
+                         'model, optimizer or validation set-up?): {}'.format(
+                             path, error)) from None
     return True
 
 

@@ -198,6 +198,7 @@ def test_save_load_round_trip(tmp_path):
     assert load_model(target2, path) is target2
 
 
+@pytest.mark.filterwarnings('ignore::seglearn.inference.UnrecordedArgumentWarning')
 def test_save_load_seglearn_model(tmp_path):
     from seglearn.models import UNet
     numpy.random.seed(7)
@@ -268,7 +269,7 @@ def test_save_model_needs_recoverable_kwargs(tmp_path):
     with pytest.raises(TypeError, match='chainer.Link'):
         save_model(object(), str(tmp_path / 'x.npz'))
     with pytest.raises(ValueError, match='JSON'):
-        save_model(Opaque(2), path, kwargs={'size': object()})
+        save_model(Opaque(2), path, kwargs={'size': object(), 'scale': 1.0})
 
 
 def test_load_model_class_not_importable(tmp_path):

@@ -1,4 +1,4 @@
-"""Tests for seglearn.losses: cross-checked against Chainer, brute-force loops and SciPy-free distances."""
+"""Tests for seglearn.losses, cross-checked against Chainer, brute-force loops and distances."""
 import itertools
 
 import numpy
@@ -212,7 +212,8 @@ def test_unet_weight_map_bad_inputs():
 
 
 def test_median_frequency_weights_hand_case():
-    # Image A (4 px): class 0 ×3, class 1 ×1.  Image B (4 px, one ignored): class 0 ×1, class 2 ×2.
+    # Image A (4 px): class 0 ×3, class 1 ×1.
+    # Image B (4 px, one ignored): class 0 ×1, class 2 ×2.
     a = numpy.array([[0, 0], [0, 1]], numpy.int32)
     b = numpy.array([[0, 2], [2, -1]], numpy.int32)
     w = median_frequency_weights([a, b], n_class=4)

@@ -279,6 +279,7 @@ def test_make_optimizer():
         make_optimizer('sgd', lr=0)
 
 
+@pytest.mark.filterwarnings('ignore::seglearn.inference.UnrecordedArgumentWarning')
 def test_pad_for_valid_unet_lines_up_outputs_and_labels(tmp_path, capsys):
     from seglearn.models import UNet
     from seglearn.models.unet import unet_output_size
