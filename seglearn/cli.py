@@ -222,6 +222,8 @@ def cmd_train(args):
         channels = 3 if args.model.startswith('fcn') else train[0][0].shape[0]  # FCN: RGB
         train, val = _with_channels(train, channels), _with_channels(val, channels)
         model, kwargs = build_model(args.model, n_class, channels, args.width, args.depth)
+        if args.flip:
+            train = training.augment(train, x_flip=True)
         if getattr(model, 'padding', None) == 'valid':
             train = training.pad_for_valid_unet(train, model.depth)
             val = training.pad_for_valid_unet(val, model.depth)
@@ -421,6 +423,8 @@ def build_parser():
                        default='adam')
     train.add_argument('--lr', type=_positive_float, default=None, help='learning rate')
     train.add_argument('--seed', type=int, default=0)
+    train.add_argument('--flip', action='store_true',
+                       help='augment the training images with random left-right flips')
     train.add_argument('--quiet', action='store_true', help='no progress bar')
     train.set_defaults(func=cmd_train)
 

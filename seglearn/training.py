@@ -91,6 +91,46 @@ def center_crop(x, size):
     return x[..., top:top + h, left:left + w]
 
 
+def augment(dataset, crop=None, x_flip=True, y_flip=False, elastic=False):
+    """Random data augmentation on access (chainer ``TransformDataset``; nothing is cached).
+
+    Each time an example is read it gets, in this order, an optional random crop, an optional
+    U-Net elastic deformation (:func:`seglearn.transforms.elastic_deform`, 3×3 grid, 10 px) and
+    random flips, the label always transformed with the image. The randomness comes from NumPy's
+    global generator, which :func:`seed_all` seeds and trainer snapshots save
+    (:class:`RandomStateKeeper`), so augmented runs are reproducible and resumable too.
+
+    Args:
+        dataset: examples ``(img, label)``.
+        crop (int or tuple or None): random crop size (h, w); None = no crop.
+        x_flip (bool): random left–right flips.
+        y_flip (bool): random up–down flips.
+        elastic (bool): random elastic deformation.
+
+    Returns:
+        chainer.datasets.TransformDataset: the augmented examples.
+
+    Raises:
+        ValueError: (when read) an example that is not an ``(img, label)`` pair.
+    """
+    from seglearn import transforms
+
+    def transform(example):
+        if len(example) != 2:
+            raise ValueError('augment needs (img, label) examples; got {} arrays'.format(
+                len(example)))
+        img, label = example
+        if crop is not None:
+            img, label = transforms.random_crop(img, label, crop)
+        if elastic:
+            img, label = transforms.elastic_deform(img, label)
+        if x_flip or y_flip:
+            img, label = transforms.random_flip(img, label, x_flip=x_flip, y_flip=y_flip)
+        return img, label
+
+    return chainer.datasets.TransformDataset(dataset, transform)
+
+
 def pad_for_valid_unet(dataset, depth=4):
     """Make a dataset fit a U-Net with valid convolutions, keeping every labelled pixel.
 

@@ -15,7 +15,7 @@ from seglearn import links
 from seglearn.inference import load_model
 from seglearn.losses import pixel_cross_entropy
 from seglearn.training import (AtomicWriter, EpochShuffleOrderSampler, RandomStateKeeper,
-                               ResumableSerialIterator, SegmentationLoss, center_crop,
+                               ResumableSerialIterator, SegmentationLoss, augment, center_crop,
                                make_optimizer, make_trainer, pad_for_valid_unet, resume, seed_all)
 
 
@@ -301,3 +301,27 @@ def test_pad_for_valid_unet_lines_up_outputs_and_labels(tmp_path, capsys):
     make_trainer(unet, data, pairs, epochs=1, batch_size=2, device='@numpy', out=str(tmp_path),
                  progress=False).run()
     assert os.path.exists(os.path.join(str(tmp_path), 'best_model.npz'))
+
+
+def test_augment_keeps_labels_aligned_and_is_seeded():
+    rng = numpy.random.RandomState(0)
+    data = []
+    for _ in range(3):
+        img = (rng.rand(3, 12, 15) * 255).astype(numpy.float32)
+        data.append((img, (img[0] > 127).astype(numpy.int32)))  # label is a function of pixels
+    aug = augment(data, crop=(8, 9), x_flip=True, y_flip=True)
+    numpy.random.seed(1)
+    first = [aug[i] for i in range(3)]
+    for img, label in first:
+        assert img.shape == (3, 8, 9) and label.shape == (8, 9)
+        numpy.testing.assert_array_equal(label, (img[0] > 127).astype(numpy.int32))
+    numpy.random.seed(1)
+    for (a, b), (c, d) in zip(first, [aug[i] for i in range(3)]):
+        numpy.testing.assert_array_equal(a, c)
+        numpy.testing.assert_array_equal(b, d)
+    numpy.random.seed(2)
+    assert any(not numpy.array_equal(a[0], aug[i][0]) for i, a in enumerate(first))
+    img, label = augment(data, elastic=True, x_flip=False)[0]
+    assert img.shape == (3, 12, 15) and set(numpy.unique(label)) <= {0, 1}
+    with pytest.raises(ValueError, match=r'\(img, label\)'):
+        augment(_data(1, weights=True))[0]
