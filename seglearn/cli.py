@@ -231,7 +231,7 @@ def cmd_train(args):
             model, train, val, optimizer=args.optimizer, lr=args.lr, epochs=args.epochs,
             batch_size=args.batch_size, device=device, out=args.out, n_class=n_class,
             label_names=train_names(train), seed=args.seed, progress=not args.quiet,
-            model_kwargs=kwargs)
+            model_kwargs=kwargs, val_batch_size=1 if path and not args.size else None)
         if args.resume and not training.resume(trainer, missing_ok=True):
             print('no snapshot in {}: starting from scratch'.format(args.out))
     try:
@@ -414,7 +414,8 @@ def build_parser():
                        help='channel multiplier, e.g. 0.25 for a small fast model (default 1)')
     train.add_argument('--depth', type=_positive, default=4, help='U-Net depth (default 4)')
     train.add_argument('--size', type=_positive, default=None,
-                       help='image size (built-in data: generated size; real data: resized)')
+                       help='image size (built-in data: generated size; real data: resized, '
+                       'needed for --batch-size > 1 when image sizes differ, as in VOC)')
     train.add_argument('--n-train', type=_positive, default=None,
                        help='number of training images (built-in default 200)')
     train.add_argument('--n-val', type=_positive, default=None,
@@ -434,7 +435,7 @@ def build_parser():
     evaluate.add_argument('model', help='a .npz written by seglearn train or save_model')
     evaluate.add_argument('--data', required=True, help='as for train (the validation split)')
     evaluate.add_argument('--device', default='@numpy')
-    evaluate.add_argument('--size', type=_positive, default=None)
+    evaluate.add_argument('--size', type=_positive, default=None, help='as for train')
     evaluate.add_argument('--n-val', type=_positive, default=None,
                           help='number of validation images (built-in default 50)')
     evaluate.add_argument('--seed', type=int, default=0, help='built-in data: as for train')

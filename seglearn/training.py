@@ -350,7 +350,7 @@ def _check_positive(name, value):
 def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size=4, device=None,
                  out='result', n_class=None, label_names=None, seed=0, snapshot_every=1,
                  progress=True, lr=None, weight_decay=0.0, class_weight=None, normalize=True,
-                 resume=False, model_kwargs=None):
+                 resume=False, model_kwargs=None, val_batch_size=None):
     """Build a Chainer Trainer for a segmentation model.
 
     The model is moved to ``device`` and wrapped in :class:`SegmentationLoss`. Extensions (see
@@ -379,6 +379,8 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
         class_weight (array or None): (n_class,) class weights for the loss.
         normalize (bool): loss normalisation, see :func:`~seglearn.losses.pixel_cross_entropy`.
         resume (bool): continue from ``out/snapshot.npz`` when it exists (see :func:`resume`).
+        val_batch_size (int or None): validation batch size; None = ``batch_size`` (use 1 for
+            images of different sizes, as in VOC).
         model_kwargs (dict or None): constructor arguments recorded in ``best_model.npz``
             (see :func:`~seglearn.inference.save_model`); None = read from the model.
 
@@ -386,13 +388,15 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
         chainer.training.Trainer: call ``.run()``; ``trainer.loss_chain`` is the loss wrapper.
 
     Raises:
-        ValueError: bad epochs/batch_size/snapshot_every/weight_decay, an empty dataset, or no
-            n_class.
+        ValueError: bad epochs/batch_size/val_batch_size/snapshot_every/weight_decay, an empty
+            dataset, or no n_class.
         TypeError: optimizer neither a name nor a chainer Optimizer.
     """
     _check_positive('epochs', epochs)
     _check_positive('batch_size', batch_size)
     _check_positive('snapshot_every', snapshot_every)
+    val_batch_size = batch_size if val_batch_size is None else val_batch_size
+    _check_positive('val_batch_size', val_batch_size)
     if len(train) == 0:
         raise ValueError('train must hold at least one example; got an empty dataset')
     if n_class is None:
@@ -425,7 +429,7 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
     plot_keys = {'loss.png': ['main/loss']}
     report = ['epoch', 'iteration', 'main/loss', 'main/pixel_accuracy']
     if val is not None:
-        val_iter = SerialIterator(val, batch_size, repeat=False, shuffle=False)
+        val_iter = SerialIterator(val, val_batch_size, repeat=False, shuffle=False)
         trainer.extend(SegmentationEvaluator(val_iter, model, n_class, device=device,
                                              label_names=label_names, converter=_pairs),
                        trigger=epoch)

@@ -213,6 +213,9 @@ def test_trainer_outputs(tmp_path, capsys):
     assert 'validation/main/iou/a' in log[-1]
     best = load_model(os.path.join(out, 'best_model.npz'))
     assert isinstance(best, Tiny)
+    # the model inside the trainer snapshot loads too (it is the last epoch's)
+    last = load_model(os.path.join(out, 'snapshot.npz'), model=Tiny())
+    numpy.testing.assert_array_equal(last.c1.W.array, model.c1.W.array)
     printed = capsys.readouterr().out
     assert 'main/loss' in printed and 'validation/main/miou' in printed
     # best_model.npz holds the epoch with the best validation mIoU
@@ -254,7 +257,7 @@ def test_resume_errors(tmp_path, capsys):
 
 def test_make_trainer_bad_arguments(tmp_path):
     model, data = Tiny(), _data(2)
-    for name in ('epochs', 'batch_size', 'snapshot_every'):
+    for name in ('epochs', 'batch_size', 'val_batch_size', 'snapshot_every'):
         with pytest.raises(ValueError, match=name):
             make_trainer(model, data, out=str(tmp_path), **{name: 0})
     with pytest.raises(ValueError, match='at least one example'):
