@@ -260,15 +260,23 @@ def test_malicious_zip_is_refused(tmp_path, name):
     assert not (tmp_path / 'evil.txt').exists()
 
 
-def test_zip_symlink_is_refused(tmp_path):
+@pytest.mark.parametrize('link,safe', [('../outside', False), ('/etc/passwd', False),
+                                       ('sub/file.txt', True)])
+def test_zip_symlinks_pointing_outside_are_refused(tmp_path, link, safe):
     info = zipfile.ZipInfo('link')
     info.external_attr = (0o120777 << 16)  # S_IFLNK
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, 'w') as z:
-        z.writestr(info, '../outside')
+        z.writestr('sub/file.txt', b'inside')
+        z.writestr(info, link)
     (tmp_path / 'l.zip').write_bytes(buf.getvalue())
-    with pytest.raises(dl.UnsafeArchiveError, match='symbolic link'):
+    if safe:
         dl.extract_archive(tmp_path / 'l.zip', tmp_path / 'target')
+        assert (tmp_path / 'target' / 'sub' / 'file.txt').read_bytes() == b'inside'
+    else:
+        with pytest.raises(dl.UnsafeArchiveError, match='link'):
+            dl.extract_archive(tmp_path / 'l.zip', tmp_path / 'target')
+        assert _listing(tmp_path / 'target') == []
 
 
 def test_existing_link_in_target_cannot_redirect_members(tmp_path):
@@ -345,3 +353,14 @@ def test_package_exports():
     assert seglearn.datasets.download_url is dl.download_url
     assert seglearn.datasets.extract_archive is dl.extract_archive
     assert issubclass(seglearn.datasets.ChecksumError, seglearn.datasets.DownloadError)
+
+
+def test_zip_device_entry_is_refused(tmp_path):
+    info = zipfile.ZipInfo('dev')
+    info.external_attr = (0o020666 << 16)  # S_IFCHR
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, 'w') as z:
+        z.writestr(info, b'')
+    (tmp_path / 'd.zip').write_bytes(buf.getvalue())
+    with pytest.raises(dl.UnsafeArchiveError, match='device'):
+        dl.extract_archive(tmp_path / 'd.zip', tmp_path / 'target')

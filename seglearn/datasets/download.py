@@ -244,10 +244,10 @@ def _check_zip(archive, target):
     for info in archive.infolist():
         _member_path(target, info.filename, 'member')
         mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
-            raise UnsafeArchiveError('member {!r} is a symbolic link (refused in zip archives)'
-                                     .format(info.filename))
-        if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        if stat.S_ISLNK(mode):  # zipfile writes it as a small file holding the link text
+            _check_link(target, info.filename, archive.read(info).decode('utf-8', 'replace'),
+                        hard=False)
+        elif stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
             raise UnsafeArchiveError('member {!r} is a device file or FIFO'.format(info.filename))
 
 
@@ -263,8 +263,9 @@ def extract_archive(archive, target):
     """Extracts a tar (plain, gz, bz2, xz) or zip archive into ``target``, refusing unsafe ones.
 
     Every member is checked before anything is written: if one has an absolute path, climbs
-    out with ``..``, is a link pointing outside ``target`` (or, in a zip, any symbolic link),
-    or is a device file or FIFO, the whole archive is refused and nothing is extracted.
+    out with ``..``, is a link pointing outside ``target``, or is a device file or FIFO, the
+    whole archive is refused and nothing is extracted. (Python's zipfile writes a symbolic link
+    of a zip archive as a small file holding the link's text.)
 
     Args:
         archive (str): The archive file.
