@@ -184,3 +184,38 @@ def test_format_scores():
     assert 'pixel accuracy       0.7500' in text
     assert 'mean IoU             {:.4f}'.format((0.5 + 2 / 3) / 2) in text
     assert text.splitlines()[-1].split() == ['fg', '0.6667', '1.0000']
+
+
+def _fake_camvid(root, sizes):
+    from PIL import Image
+    rng = numpy.random.RandomState(0)
+    for split, n in (('train', 4), ('val', 2)):
+        os.makedirs(os.path.join(root, split))
+        os.makedirs(os.path.join(root, split + 'annot'))
+        for i in range(n):
+            h, w = sizes[i % len(sizes)]
+            name = '{}_{}.png'.format(split, i)
+            Image.fromarray((rng.rand(h, w, 3) * 255).astype(numpy.uint8)).save(
+                os.path.join(root, split, name))
+            Image.fromarray(rng.randint(0, 12, size=(h, w)).astype(numpy.uint8)).save(
+                os.path.join(root, split + 'annot', name))
+
+
+def test_train_and_evaluate_on_a_real_layout(tmp_path, capsys):
+    root = str(tmp_path / 'CamVid')
+    _fake_camvid(root, [(40, 50), (36, 44)])  # images of different sizes, resized by --size
+    out = str(tmp_path / 'run')
+    common = ['--data', 'camvid:' + root, '--size', '32', '--device', '@numpy']
+    assert main(['train', 'unet', '--depth', '2', '--width', '0.0625', '--epochs', '1',
+                 '--batch-size', '2', '--n-train', '3', '--quiet', '--out', out] + common) == 0
+    with open(os.path.join(out, 'log')) as f:
+        assert json.load(f)[0]['iteration'] == 2  # 3 images in batches of 2
+    capsys.readouterr()
+    assert main(['evaluate', os.path.join(out, 'model.npz')] + common) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith('2 images of camvid:') and 'Bicyclist' in printed
+    # without the train/ folder: the dataset's own message, no traceback
+    os.rename(os.path.join(root, 'train'), os.path.join(root, 'elsewhere'))
+    code = main(['train', 'unet', '--out', out] + common)
+    stderr = capsys.readouterr().err
+    assert code == 2 and 'train' in stderr and 'Traceback' not in stderr
