@@ -38,7 +38,7 @@ def crop(x, offset, size):
         size (tuple of int): ``(h, w)`` of the result.
 
     Returns:
-        chainer.Variable: (B, C, h, w).
+        chainer.Variable or array (as ``x``): (B, C, h, w).
     """
     oy, ox = (offset, offset) if isinstance(offset, int) else offset
     h, w = size
@@ -54,7 +54,7 @@ def center_crop(x, size):
     When the margin is odd the extra row/column is dropped at the bottom/right.
 
     Returns:
-        chainer.Variable: (B, C, h, w).
+        chainer.Variable or array (as ``x``): (B, C, h, w).
     """
     h, w = size
     return crop(x, ((x.shape[2] - h) // 2, (x.shape[3] - w) // 2), size)

@@ -1,0 +1,241 @@
+"""What every model shares: predict, save/load, train/test modes, summary, count_params, overfitting."""
+import numpy
+import pytest
+
+import seglearn  # noqa: F401  (before chainer)
+import chainer
+import chainer.functions as F
+
+from seglearn import upsampling
+from seglearn.datasets import CellsDataset, ShapesDataset
+from seglearn.metrics import evaluate
+from seglearn.models import (FCN8s, FCN32s, BilinearUpsampling2D, FCDenseNet, UNet, count_params,
+                             summary)
+from seglearn.models.common import center_crop, check_positive_int, crop
+
+# tiny models: (factory, input size (H, W), output size (H', W') of forward)
+TINY = {
+    'fcn32s': (lambda: FCN32s(3, width=1 / 32), (3, 20, 28), (20, 28)),
+    'fcn8s': (lambda: FCN8s(3, width=1 / 32), (3, 20, 28), (20, 28)),
+    'unet_valid': (lambda: UNet(3, in_channels=1, depth=2, base=4), (1, 44, 60), (4, 20)),
+    'unet_same': (lambda: UNet(3, in_channels=2, depth=2, base=4, padding='same',
+                               upsample='bilinear', batch_norm=True), (2, 16, 24), (16, 24)),
+    'fcdensenet': (lambda: FCDenseNet(3, n_layers_per_block=2, growth_rate=4, first_channels=8),
+                   (3, 32, 64), (32, 64)),
+}
+
+
+def _images(shape, seed=0):
+    return (numpy.random.RandomState(seed).rand(*shape) * 255).astype(numpy.float32)
+
+
+def _tiny(name, seed=0):
+    numpy.random.seed(seed)
+    factory, in_shape, out_size = TINY[name]
+    return factory(), in_shape, out_size
+
+
+# --- helpers of seglearn.models.common ----------------------------------------------------------
+
+def test_check_positive_int():
+    assert check_positive_int('n', numpy.int64(3)) == 3
+    with pytest.raises(TypeError, match='n must be an integer'):
+        check_positive_int('n', True)
+    with pytest.raises(ValueError, match='n must be >= 2, got 1'):
+        check_positive_int('n', 1, minimum=2)
+
+
+def test_crop_and_center_crop():
+    x = numpy.arange(2 * 3 * 7 * 9, dtype=numpy.float32).reshape(2, 3, 7, 9)
+    v = chainer.Variable(x)
+    numpy.testing.assert_array_equal(crop(v, (1, 2), (4, 5)).array, x[:, :, 1:5, 2:7])
+    numpy.testing.assert_array_equal(crop(v, 0, (7, 9)).array, x)
+    numpy.testing.assert_array_equal(center_crop(v, (3, 4)).array, x[:, :, 2:5, 2:6])
+    numpy.testing.assert_array_equal(center_crop(x, (4, 4)), x[:, :, 1:5, 2:6])
+    with pytest.raises(ValueError, match='cannot crop 4x5 at offset'):
+        crop(x, (4, 0), (4, 5))
+
+
+def test_bilinear_upsampling_layer():
+    layer = BilinearUpsampling2D(2, 4, 2)
+    numpy.testing.assert_array_equal(layer.W, upsampling.bilinear_kernel(2, 2, 4))
+    assert list(layer.params()) == [] and 'W' in layer._persistent
+    x = _images((1, 2, 3, 5))
+    want = F.deconvolution_2d(x, upsampling.bilinear_kernel(2, 2, 4), stride=2).array
+    numpy.testing.assert_allclose(layer(x).array, want, rtol=1e-6)
+    assert layer(x).shape == (1, 2, 8, 12)  # 2·(n − 1) + 4
+
+
+# --- every model --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('name', list(TINY))
+@pytest.mark.parametrize('train', [True, False])
+def test_forward_backward_in_both_modes(name, train):
+    model, in_shape, out_size = _tiny(name)
+    x = _images((2,) + in_shape)
+    t = numpy.random.RandomState(1).randint(0, 3, (2,) + out_size).astype(numpy.int32)
+    with chainer.using_config('train', train):
+        y = model(x)
+        assert y.shape == (2, 3) + out_size and y.dtype == numpy.float32
+        loss = F.softmax_cross_entropy(y, t)
+        model.cleargrads()
+        loss.backward()
+    grads = [p.grad for p in model.params()]
+    assert all(g is not None and numpy.isfinite(g).all() for g in grads)
+    assert sum(float(numpy.abs(g).sum()) for g in grads) > 0
+    assert model.n_class == 3 and model.in_channels == in_shape[0]
+
+
+@pytest.mark.parametrize('name', list(TINY))
+def test_predict(name):
+    model, in_shape, _ = _tiny(name)
+    c = in_shape[0]
+    imgs = [_images((c, 11, 13)), _images((c,) + in_shape[1:], seed=1)]
+    labels = model.predict(imgs)
+    assert [label.shape for label in labels] == [(11, 13), in_shape[1:]]
+    assert all(isinstance(label, numpy.ndarray) and label.dtype == numpy.int32
+               for label in labels)
+    assert all(((label >= 0) & (label < 3)).all() for label in labels)
+    batch = numpy.stack([imgs[1], _images((c,) + in_shape[1:], seed=2)])
+    from_batch = model.predict(batch)
+    assert len(from_batch) == 2
+    numpy.testing.assert_array_equal(from_batch[0], labels[1])
+    assert chainer.config.train  # predict restored the configuration
+
+
+@pytest.mark.parametrize('name', ['fcn8s', 'unet_same', 'fcdensenet'])
+def test_predict_is_argmax_of_test_mode_forward(name):
+    model, in_shape, _ = _tiny(name)
+    x = _images((1,) + in_shape)
+    with chainer.using_config('train', False):
+        want = model(x).array[0].argmax(axis=0)
+    numpy.testing.assert_array_equal(model.predict(x)[0], want)
+
+
+def test_predict_errors():
+    model, _, _ = _tiny('fcn32s')
+    with pytest.raises(ValueError, match='wrap a single image in a list'):
+        model.predict(_images((3, 8, 8)))
+    with pytest.raises(ValueError, match=r'imgs\[1\] must be a CHW array'):
+        model.predict([_images((3, 8, 8)), _images((8, 8))])
+    with pytest.raises(ValueError, match='3 input channel'):
+        model.predict([_images((1, 8, 8))])
+    with pytest.raises(TypeError, match='floating'):
+        model.predict([numpy.zeros((3, 8, 8), numpy.uint8)])
+
+
+@pytest.mark.parametrize('name', list(TINY))
+def test_save_load_gives_the_same_output(name, tmp_path):
+    model, in_shape, _ = _tiny(name, seed=0)
+    x = _images((2,) + in_shape)
+    rng = numpy.random.RandomState(2)
+    for param in model.params():  # as if trained (FCN's score layers start at zero)
+        param.array += (0.1 * rng.randn(*param.shape)).astype(numpy.float32)
+    with chainer.using_config('train', True):  # moves batch-norm statistics away from init
+        model(x)
+    path = str(tmp_path / 'model.npz')
+    chainer.serializers.save_npz(path, model)
+    loaded, _, _ = _tiny(name, seed=1)
+    chainer.serializers.load_npz(path, loaded)
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        want = model(x).array
+        assert not numpy.allclose(_tiny(name, seed=1)[0](x).array, want)
+        numpy.testing.assert_array_equal(loaded(x).array, want)
+
+
+# --- count_params and summary -------------------------------------------------------------------
+
+def test_count_params():
+    model = UNet(2, depth=1, base=2, batch_norm=True)
+    assert count_params(model) == sum(p.array.size for p in model.params())
+    bn = sum(link.avg_mean.size + link.avg_var.size for link in model.links()
+             if isinstance(link, chainer.links.BatchNormalization))
+    assert count_params(model, trainable_only=False) == count_params(model) + bn
+    optimizer = chainer.optimizers.SGD()
+    optimizer.setup(model)
+    model.final.disable_update()
+    assert count_params(model) == sum(p.array.size for p in model.params()) - model.final.W.size \
+        - model.final.b.size
+    fcn = FCN32s(2, width=1 / 32)
+    assert count_params(fcn, trainable_only=False) == count_params(fcn) + fcn.upscore.W.size
+    with pytest.raises(TypeError, match='chainer.Link'):
+        count_params('model')
+    lazy = chainer.links.Linear(None, 3)
+    with pytest.raises(ValueError, match='forward pass first'):
+        count_params(lazy)
+
+
+@pytest.mark.parametrize('name', list(TINY))
+def test_summary(name):
+    model, in_shape, out_size = _tiny(name)
+    text = summary(model, in_shape)
+    rows = {line.split()[0]: line.split() for line in text.splitlines()[2:] if line.strip()}
+    leaves = [path.lstrip('/') for path, link in model.namedlinks(skipself=True)
+              if not isinstance(link, (chainer.Chain, chainer.ChainList))
+              and not isinstance(link, BilinearUpsampling2D) or isinstance(
+                  link, BilinearUpsampling2D)]
+    for path in leaves:
+        assert path in rows, path
+    # the output shape column of the final layer and the totals
+    assert 'x'.join(map(str, (1, 3) + out_size)) in text
+    assert '{:,} trainable'.format(count_params(model)) in text
+    assert sum(int(row[-1].replace(',', '')) for key, row in rows.items()
+               if key in leaves) == count_params(model)
+
+
+def test_summary_errors():
+    model, _, _ = _tiny('fcn32s')
+    with pytest.raises(ValueError, match='input_shape'):
+        summary(model, (20, 28))
+    with pytest.raises(TypeError, match='chainer.Link'):
+        summary(object(), (3, 8, 8))
+    with pytest.raises(ValueError, match='3 input channel'):
+        summary(model, (1, 8, 8))
+
+
+# --- each model learns a tiny batch ------------------------------------------------------------
+
+def _overfit(model, dataset, n, iterations, lr):
+    imgs = numpy.stack([dataset[i][0] for i in range(n)])
+    labels = numpy.stack([dataset[i][1] for i in range(n)])
+    optimizer = chainer.optimizers.Adam(alpha=lr)
+    optimizer.setup(model)
+    losses = []
+    for _ in range(iterations):
+        with chainer.using_config('train', True):
+            loss = F.softmax_cross_entropy(model(imgs), labels)
+        model.cleargrads()
+        loss.backward()
+        optimizer.update()
+        losses.append(float(loss.array))
+    miou = evaluate(model.predict(imgs), list(labels), dataset.n_class)['miou']
+    # chance level: the best constant prediction (the most frequent class)
+    majority = numpy.bincount(labels.ravel(), minlength=dataset.n_class).argmax()
+    chance = evaluate([numpy.full_like(label, majority) for label in labels], list(labels),
+                      dataset.n_class)['miou']
+    return losses, miou, chance
+
+
+def test_unet_overfits_cells():
+    numpy.random.seed(0)
+    losses, miou, chance = _overfit(UNet(2, base=8, padding='same'),
+                                    CellsDataset(n=4, size=32), 4, 40, 1e-3)
+    assert losses[-1] < 0.5 * losses[0]
+    assert miou > 0.8 and miou > chance + 0.3
+
+
+def test_fcdensenet_overfits_shapes():
+    numpy.random.seed(0)
+    model = FCDenseNet(4, n_layers_per_block=2, growth_rate=6, first_channels=12, dropout=0)
+    losses, miou, chance = _overfit(model, ShapesDataset(n=2, size=32), 2, 30, 1e-2)
+    assert losses[-1] < 0.3 * losses[0]
+    assert miou > 0.6 and miou > chance + 0.4
+
+
+@pytest.mark.slow
+def test_fcn8s_overfits_shapes():
+    numpy.random.seed(0)
+    losses, miou, chance = _overfit(FCN8s(4, width=1 / 16), ShapesDataset(n=2, size=32), 2, 40,
+                                    1e-3)
+    assert losses[-1] < 0.5 * losses[0]
+    assert miou > 0.5 and miou > chance + 0.25
