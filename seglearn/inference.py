@@ -16,7 +16,6 @@ Images follow seglearn's convention: float32 CHW, RGB 0–255 (one channel for c
 import importlib
 import inspect
 import json
-import math
 import os
 import tempfile
 import warnings
@@ -394,6 +393,20 @@ def sliding_window_predict(model, img, window, stride, n_class=None, device=None
     return _finish(probs, return_probs)
 
 
+def unet_margin(depth=4):
+    """Pixels a valid U-Net loses on each side: ``(input − output) / 2``, 92 for depth 4.
+
+    Args:
+        depth (int): the U-Net's depth.
+
+    Returns:
+        int: the margin (the same for every valid input size).
+    """
+    from seglearn.models.unet import nearest_valid_input_size, unet_output_size
+    smallest = nearest_valid_input_size(1, depth, 'up')
+    return (smallest - unet_output_size(smallest, depth)) // 2
+
+
 def _tile_size(name, value, margin, depth):
     from seglearn.models.unet import nearest_valid_input_size
     if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
@@ -442,8 +455,7 @@ def overlap_tile_predict(unet, img, tile=None, device=None, return_probs=False):
     img = _check_image(unet, img)
     device = _device_of(unet, device)
     depth = unet.depth
-    smallest = nearest_valid_input_size(1, depth, 'up')
-    margin = (smallest - unet_output_size(smallest, depth)) // 2
+    margin = unet_margin(depth)
     h, w = img.shape[1:]
     if tile is None:
         tile = tuple(unet_output_size(nearest_valid_input_size(s + 2 * margin, depth, 'up'), depth)

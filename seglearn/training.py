@@ -33,9 +33,10 @@ from chainer.training import extensions, triggers
 from chainer.training.extensions import snapshot_writers
 
 from seglearn import backend
-from seglearn.inference import atomic_save, save_model
+from seglearn.inference import atomic_save, save_model, unet_margin
 from seglearn.losses import pixel_cross_entropy
 from seglearn.metrics import SegmentationEvaluator
+from seglearn.models.common import center_crop
 
 SNAPSHOT = 'snapshot.npz'
 BEST_MODEL = 'best_model.npz'
@@ -64,31 +65,6 @@ def seed_all(seed):
     if backend.cupy_available():
         import cupy
         cupy.random.seed(seed)
-
-
-def center_crop(x, size):
-    """Crop the last two axes of an array to ``size`` around the centre.
-
-    Used where a model's output is smaller than its input (U-Net with valid convolutions): the
-    labels are cropped to the output. Offsets follow the U-Net convention (floor on the top/left).
-
-    Args:
-        x (array): (..., H, W) array.
-        size (tuple): (h, w) with h <= H and w <= W.
-
-    Returns:
-        array: (..., h, w) view.
-
-    Raises:
-        ValueError: size larger than the array.
-    """
-    h, w = size
-    big_h, big_w = x.shape[-2:]
-    if h > big_h or w > big_w:
-        raise ValueError('cannot crop an array of spatial size {} to a larger size {}'.format(
-            (big_h, big_w), (h, w)))
-    top, left = (big_h - h) // 2, (big_w - w) // 2
-    return x[..., top:top + h, left:left + w]
 
 
 def augment(dataset, crop=None, x_flip=True, y_flip=False, elastic=False):
@@ -149,10 +125,9 @@ def pad_for_valid_unet(dataset, depth=4):
     Returns:
         chainer.datasets.TransformDataset: padded examples, computed on access (no caching).
     """
-    from seglearn.models.unet import nearest_valid_input_size, unet_output_size
+    from seglearn.models.unet import nearest_valid_input_size
     from seglearn.transforms import mirror_pad
-    smallest = nearest_valid_input_size(1, depth, 'up')
-    margin = (smallest - unet_output_size(smallest, depth)) // 2
+    margin = unet_margin(depth)
 
     def pad(example):
         img, label = example[:2]
@@ -205,10 +180,10 @@ class SegmentationLoss(chainer.Chain):
         """
         logits = self.model.forward(x)
         size = logits.shape[2:]
-        if t.shape[1:] != size:
-            t = center_crop(t, size)
+        if t.shape[1:] != size:  # the crop of U-Net's skips, on a (B, 1, H, W) view
+            t = center_crop(t[:, None], size)[:, 0]
             if weight_map is not None:
-                weight_map = center_crop(weight_map, size)
+                weight_map = center_crop(weight_map[:, None], size)[:, 0]
         loss = pixel_cross_entropy(logits, t, class_weight=self.class_weight,
                                    weight_map=weight_map, normalize=self.normalize)
         valid = t != -1

@@ -151,6 +151,7 @@ def test_overlap_tile_equals_forward_of_mirrored_image(depth, tile):
     # then enough extra at the bottom/right to reach a valid input size.
     smallest = nearest_valid_input_size(1, depth, 'up')
     m = (smallest - unet_output_size(smallest, depth)) // 2
+    assert inference.unet_margin(depth) == m
     sizes = [nearest_valid_input_size(s + 2 * m, depth, 'up') for s in (21, 26)]
     whole = mirror_pad(img, (m, sizes[0] - 21 - m, m, sizes[1] - 26 - m))
     ref = _full_probs(unet, whole)[:, :21, :26]
@@ -304,3 +305,10 @@ def test_module_docstring_mentions_every_public_function():
     for name in ('predict', 'sliding_window_predict', 'overlap_tile_predict', 'save_model',
                  'load_model'):
         assert name in inference.__doc__
+
+
+def test_unet_margin_matches_the_paper():
+    # each level loses 4 px per conv pair, scaled by 2^level: total 12·2^d − 8, half per side
+    for depth in (1, 2, 3, 4, 5):
+        assert inference.unet_margin(depth) == (12 * 2 ** depth - 8) // 2
+    assert inference.unet_margin(4) == 92  # 572 → 388

@@ -15,8 +15,8 @@ from seglearn import links
 from seglearn.inference import load_model
 from seglearn.losses import pixel_cross_entropy
 from seglearn.training import (AtomicWriter, EpochShuffleOrderSampler, RandomStateKeeper,
-                               ResumableSerialIterator, SegmentationLoss, augment, center_crop,
-                               make_optimizer, make_trainer, pad_for_valid_unet, resume, seed_all)
+                               ResumableSerialIterator, SegmentationLoss, augment, make_optimizer,
+                               make_trainer, pad_for_valid_unet, resume, seed_all)
 
 
 class Tiny(chainer.Chain):
@@ -68,14 +68,6 @@ def test_seed_all_reproduces_every_generator():
     for bad in (-1, 1.5, '3', True):
         with pytest.raises(ValueError, match='seed'):
             seed_all(bad)
-
-
-def test_center_crop():
-    x = numpy.arange(2 * 7 * 6).reshape(2, 7, 6)
-    numpy.testing.assert_array_equal(center_crop(x, (3, 2)), x[:, 2:5, 2:4])
-    numpy.testing.assert_array_equal(center_crop(x, (7, 6)), x)
-    with pytest.raises(ValueError, match='larger'):
-        center_crop(x, (8, 6))
 
 
 def test_segmentation_loss_matches_pixel_cross_entropy_and_reports():
