@@ -1,4 +1,4 @@
-"""VGG16 backbone and the FCN variants: shapes at every size, crops, fixed upsampling, staged init."""
+"""VGG16 and the FCN variants: shapes at every size, crops, fixed upsampling, staged init."""
 import os
 import subprocess
 import sys
@@ -162,7 +162,8 @@ def test_pretrained_caffemodel(tmp_path):
         rng = numpy.random.RandomState(0)
         net = caffe_pb2.NetParameter()
         arrays = {}
-        layers = [(n, 'Convolution', (cout, cin, 3, 3)) for n, cin, cout, _ in vgg.conv_specs(1 / 16)]
+        layers = [(name, 'Convolution', (cout, cin, 3, 3))
+                  for name, cin, cout, _ in vgg.conv_specs(1 / 16)]
         layers += [('fc6', 'InnerProduct', (256, 32 * 49)), ('fc7', 'InnerProduct', (256, 256))]
         for name, kind, shape in layers:
             layer = net.layer.add()
@@ -221,6 +222,16 @@ def test_fcn_crop_offsets_are_the_papers():
     assert FCN8s(2, width=1 / 32).crop_offsets == (5, 9, 31)
 
 
+@pytest.mark.parametrize('cls', FCNS)
+def test_fcn_parameter_count(cls):
+    # at width 1/8: the VGG16 trunk as in test_vgg16_parameter_count (fc6 as a 7×7 convolution
+    # has the same weights as the Linear), then 1×1 score layers on fc7, pool4, pool3
+    n_scores = {FCN32s: (512,), FCN16s: (512, 64)}.get(cls, (512, 64, 32))
+    trunk = count_params(VGG16(width=1 / 8))
+    assert count_params(cls(5, width=1 / 8)) == trunk + sum(c * 5 + 5 for c in n_scores)
+
+
+@pytest.mark.slow
 def test_fcn32s_full_width_parameter_count():
     # VGG16's 13 convolutions and fc6/fc7 (as convolutions) + score_fr 4096→21; the fixed
     # upsampling kernel is not a parameter

@@ -81,7 +81,8 @@ def summary(model, input_shape):
         raise ValueError('input_shape must be (C, H, W) or (B, C, H, W) positive ints, got '
                          '{!r}'.format(input_shape))
     x = model.xp.zeros(shape, dtype=numpy.float32)
-    recorder = _Recorder({id(link): path.lstrip('/') for path, link in model.namedlinks(skipself=True)})
+    paths = {id(link): path.lstrip('/') for path, link in model.namedlinks(skipself=True)}
+    recorder = _Recorder(paths)
     with chainer.using_config('train', False), chainer.no_backprop_mode(), recorder:
         y = model(x)
     rows = [('name', 'type', 'output shape', 'params')]

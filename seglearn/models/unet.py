@@ -311,8 +311,8 @@ class UNet(SegmentationModel):
         if self.padding == 'valid':
             smallest = _smallest_valid_input(self.depth)
             margin = (smallest - unet_output_size(smallest, self.depth)) // 2  # 92 for depth 4
-            pads = [(margin, nearest_valid_input_size(s + 2 * margin, self.depth, 'up') - s - margin)
-                    for s in (h, w)]
+            sizes = [nearest_valid_input_size(s + 2 * margin, self.depth, 'up') for s in (h, w)]
+            pads = [(margin, size - s - margin) for s, size in zip((h, w), sizes)]
         else:
             k = 2 ** self.depth
             pads = [(0, -(-s // k) * k - s) for s in (h, w)]
