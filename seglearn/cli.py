@@ -220,6 +220,8 @@ def cmd_train(args):
         train, val = _load_splits(name, path, args.size, args.n_train, args.n_val, args.seed)
         n_class = len(train.class_names)
         channels = 3 if args.model.startswith('fcn') else train[0][0].shape[0]  # FCN: RGB
+        if args.weight_map:
+            train = training.WeightMapDataset(train)
         train, val = _with_channels(train, channels), _with_channels(val, channels)
         model, kwargs = build_model(args.model, n_class, channels, args.width, args.depth)
         if args.flip:
@@ -424,6 +426,9 @@ def build_parser():
                        default='adam')
     train.add_argument('--lr', type=_positive_float, default=None, help='learning rate')
     train.add_argument('--seed', type=int, default=0)
+    train.add_argument('--weight-map', action='store_true',
+                       help="weight the loss with U-Net's border-emphasising weight map (data "
+                       'with cell instances: cells)')
     train.add_argument('--flip', action='store_true',
                        help='augment the training images with random left-right flips')
     train.add_argument('--quiet', action='store_true', help='no progress bar')

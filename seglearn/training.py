@@ -34,7 +34,7 @@ from chainer.training.extensions import snapshot_writers
 
 from seglearn import backend
 from seglearn.inference import atomic_save, save_model, unet_margin
-from seglearn.losses import pixel_cross_entropy
+from seglearn.losses import pixel_cross_entropy, unet_weight_map
 from seglearn.metrics import SegmentationEvaluator
 from seglearn.models.common import center_crop
 
@@ -72,12 +72,14 @@ def augment(dataset, crop=None, x_flip=True, y_flip=False, elastic=False):
 
     Each time an example is read it gets, in this order, an optional random crop, an optional
     U-Net elastic deformation (:func:`seglearn.transforms.elastic_deform`, 3×3 grid, 10 px) and
-    random flips, the label always transformed with the image. The randomness comes from NumPy's
+    random flips, the label (and weight map) always transformed with the image. A weight map
+    travels as an extra image channel, so it is interpolated like the image when deformed.
+    The randomness comes from NumPy's
     global generator, which :func:`seed_all` seeds and trainer snapshots save
     (:class:`RandomStateKeeper`), so augmented runs are reproducible and resumable too.
 
     Args:
-        dataset: examples ``(img, label)``.
+        dataset: examples ``(img, label)`` or ``(img, label, weight_map)``.
         crop (int or tuple or None): random crop size (h, w); None = no crop.
         x_flip (bool): random left–right flips.
         y_flip (bool): random up–down flips.
@@ -87,21 +89,26 @@ def augment(dataset, crop=None, x_flip=True, y_flip=False, elastic=False):
         chainer.datasets.TransformDataset: the augmented examples.
 
     Raises:
-        ValueError: (when read) an example that is not an ``(img, label)`` pair.
+        ValueError: (when read) an example that is neither a pair nor a triple.
     """
     from seglearn import transforms
 
     def transform(example):
-        if len(example) != 2:
-            raise ValueError('augment needs (img, label) examples; got {} arrays'.format(
-                len(example)))
-        img, label = example
+        if len(example) not in (2, 3):
+            raise ValueError('augment needs (img, label) or (img, label, weight_map) examples; '
+                             'got {} arrays'.format(len(example)))
+        img, label = example[:2]
+        channels = img.shape[0]
+        if len(example) == 3:
+            img = numpy.concatenate([img, example[2][None].astype(img.dtype)])
         if crop is not None:
             img, label = transforms.random_crop(img, label, crop)
         if elastic:
             img, label = transforms.elastic_deform(img, label)
         if x_flip or y_flip:
             img, label = transforms.random_flip(img, label, x_flip=x_flip, y_flip=y_flip)
+        if len(example) == 3:  # clip the (cubic) interpolation's undershoot
+            return img[:channels], label, numpy.maximum(img[channels], 0)
         return img, label
 
     return chainer.datasets.TransformDataset(dataset, transform)
@@ -141,6 +148,38 @@ def pad_for_valid_unet(dataset, depth=4):
         return padded
 
     return chainer.datasets.TransformDataset(dataset, pad)
+
+
+class WeightMapDataset(chainer.dataset.DatasetMixin):
+    """Adds U-Net's weight map to each example: ``(img, label, weight_map)``.
+
+    The map is :func:`seglearn.losses.unet_weight_map` of the instance map that the wrapped
+    dataset gives through ``instances(i)`` (e.g. :class:`~seglearn.datasets.CellsDataset`),
+    computed on access. :class:`SegmentationLoss` multiplies each pixel's loss by it.
+
+    Args:
+        dataset: a dataset of ``(img, label)`` examples with an ``instances(i)`` method.
+        w0 (float): weight of the border term (paper: 10).
+        sigma (float): its width in pixels (paper: about 5).
+
+    Raises:
+        TypeError: the dataset has no ``instances`` method.
+    """
+
+    def __init__(self, dataset, w0=10, sigma=5):
+        if not callable(getattr(dataset, 'instances', None)):
+            raise TypeError('the dataset must give instance maps through instances(i) (as '
+                            'CellsDataset does); {} does not'.format(type(dataset).__name__))
+        self.dataset, self.w0, self.sigma = dataset, w0, sigma
+        self.class_names = getattr(dataset, 'class_names', None)
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def get_example(self, i):
+        img, label = self.dataset[i][:2]
+        weight = unet_weight_map(self.dataset.instances(i), w0=self.w0, sigma=self.sigma)
+        return img, label, weight
 
 
 class SegmentationLoss(chainer.Chain):

@@ -83,7 +83,7 @@ def test_train_evaluate_predict_end_to_end(spec, tmp_path, capsys):
 def test_train_unet_on_cells_and_evaluate(tmp_path, capsys):
     out = str(tmp_path / 'unet')
     assert main(['train', 'unet', '--data', 'cells', '--width', '0.0625', '--depth', '2',
-                 '--flip', '--out', out] + TINY) == 0
+                 '--flip', '--weight-map', '--out', out] + TINY) == 0
     from seglearn.inference import load_model
     unet = load_model(os.path.join(out, 'best_model.npz'))
     assert (unet.depth, unet.base, unet.padding, unet.in_channels) == (2, 4, 'valid', 1)
@@ -122,6 +122,7 @@ def test_help_of_each_command(command, capsys):
     (['train', 'unet', '--data', 'shapes', '--lr', 'fast'], '--lr'),
     (['train', 'unet', '--data', 'shapes', '--device', 'tpu'], "unknown device 'tpu'"),
     (['train', 'unet', '--data', 'shapes', '--size', '8'], 'size'),
+    (['train', 'unet', '--data', 'shapes', '--weight-map'], 'instances(i)'),
     (['evaluate', 'missing.npz', '--data', 'shapes'], 'model file not found: missing.npz'),
     (['predict', 'missing.npz', 'x.png'], 'not found'),
 ])

@@ -15,8 +15,9 @@ from seglearn import links
 from seglearn.inference import load_model
 from seglearn.losses import pixel_cross_entropy
 from seglearn.training import (AtomicWriter, EpochShuffleOrderSampler, RandomStateKeeper,
-                               ResumableSerialIterator, SegmentationLoss, augment, make_optimizer,
-                               make_trainer, pad_for_valid_unet, resume, seed_all)
+                               ResumableSerialIterator, SegmentationLoss, WeightMapDataset, augment,
+                               make_optimizer, make_trainer, pad_for_valid_unet, resume,
+                               seed_all)
 
 
 class Tiny(chainer.Chain):
@@ -319,4 +320,35 @@ def test_augment_keeps_labels_aligned_and_is_seeded():
     img, label = augment(data, elastic=True, x_flip=False)[0]
     assert img.shape == (3, 12, 15) and set(numpy.unique(label)) <= {0, 1}
     with pytest.raises(ValueError, match=r'\(img, label\)'):
-        augment(_data(1, weights=True))[0]
+        augment([(data[0][0],)])[0]
+
+
+def test_augment_moves_weight_maps_with_labels():
+    rng = numpy.random.RandomState(1)
+    img = (rng.rand(1, 14, 15) * 255).astype(numpy.float32)
+    label = (img[0] > 127).astype(numpy.int32)
+    weight = img[0] / 255 + 1  # a function of the pixels too
+    aug = augment([(img, label, weight)], crop=(9, 10), x_flip=True, y_flip=True)
+    for seed in range(4):
+        numpy.random.seed(seed)
+        a, b, c = aug[0]
+        assert a.shape == (1, 9, 10) and b.shape == c.shape == (9, 10)
+        numpy.testing.assert_array_equal(b, (a[0] > 127).astype(numpy.int32))
+        numpy.testing.assert_allclose(c, a[0] / 255 + 1, rtol=1e-6)
+    numpy.random.seed(0)
+    _, _, w = augment([(img, label, weight)], elastic=True)[0]
+    assert w.shape == (14, 15) and w.min() >= 0
+
+
+def test_weight_map_dataset():
+    from seglearn.datasets import CellsDataset
+    from seglearn.losses import unet_weight_map
+    cells = CellsDataset(n=2, size=40, seed=3)
+    data = WeightMapDataset(cells, w0=5, sigma=3)
+    assert len(data) == 2 and data.class_names == cells.class_names
+    img, label, weight = data[1]
+    numpy.testing.assert_array_equal(img, cells[1][0])
+    numpy.testing.assert_array_equal(label, cells[1][1])
+    numpy.testing.assert_array_equal(weight, unet_weight_map(cells.instances(1), w0=5, sigma=3))
+    with pytest.raises(TypeError, match='instances'):
+        WeightMapDataset(_data(2))
