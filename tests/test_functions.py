@@ -270,3 +270,14 @@ def test_random_geometries_match_chainer(b, c, c_out, h, w, k, s, p, d, cover_al
     ours = _forward_backward(functions.deconvolution_2d, xd, Wd, bd, **kwargs)
     theirs = _forward_backward(F.deconvolution_2d, xd, Wd, bd, **kwargs)
     _assert_all_close(ours, theirs, 1e-5)
+
+
+def test_environment_variable_turns_the_switch_off():
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, SEGLEARN_FAST_CPU='off')
+    out = subprocess.run([sys.executable, '-c', 'import seglearn.config as c; print(c.fast_cpu)'],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == 'False'
+    assert config.fast_cpu  # on by default here (the test run does not set the variable)
