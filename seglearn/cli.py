@@ -116,18 +116,18 @@ def _load_splits(name, path, size, n_train, n_val, seed):
         train, val = datasets.OxfordPets(path, 'trainval'), datasets.OxfordPets(path, 'test')
     else:  # isbi: 30 labelled slices, the last 5 held out
         full = datasets.ISBI2012(path)
-        train = chainer_sub(full, 0, len(full) - 5)
-        val = chainer_sub(full, len(full) - 5, len(full))
+        train = _subset(full, 0, len(full) - 5)
+        val = _subset(full, len(full) - 5, len(full))
     if n_train:
-        train = chainer_sub(train, 0, min(n_train, len(train)))
+        train = _subset(train, 0, min(n_train, len(train)))
     if n_val:
-        val = chainer_sub(val, 0, min(n_val, len(val)))
+        val = _subset(val, 0, min(n_val, len(val)))
     if size:
         train, val = _resized(train, size), _resized(val, size)
     return train, val
 
 
-def chainer_sub(dataset, start, stop):
+def _subset(dataset, start, stop):
     """Examples ``start:stop`` of a dataset, keeping its ``class_names`` (no copy)."""
     import chainer
     sub = chainer.datasets.SubDataset(dataset, start, stop)
@@ -166,7 +166,7 @@ def _with_channels(dataset, channels):
         return (img.astype(numpy.float32),) + tuple(example[1:])
 
     out = chainer.datasets.TransformDataset(dataset, convert)
-    out.class_names = dataset.class_names
+    out.class_names = _class_names(dataset)
     return out
 
 
@@ -232,7 +232,7 @@ def cmd_train(args):
         trainer = training.make_trainer(
             model, train, val, optimizer=args.optimizer, lr=args.lr, epochs=args.epochs,
             batch_size=args.batch_size, device=device, out=args.out, n_class=n_class,
-            label_names=train_names(train), seed=args.seed, progress=not args.quiet,
+            label_names=_class_names(train), seed=args.seed, progress=not args.quiet,
             model_kwargs=kwargs, val_batch_size=1 if path and not args.size else None)
         if args.resume and not training.resume(trainer, missing_ok=True):
             print('no snapshot in {}: starting from scratch'.format(args.out))
@@ -247,8 +247,8 @@ def cmd_train(args):
     return 0
 
 
-def train_names(dataset):
-    """Class names of a (possibly wrapped) dataset."""
+def _class_names(dataset):
+    """Class names of a dataset, looking through TransformDataset wrappers."""
     while not hasattr(dataset, 'class_names'):
         dataset = getattr(dataset, '_dataset')
     return list(dataset.class_names)
@@ -283,7 +283,7 @@ def cmd_evaluate(args):
         device = _device(args.device)
         model = inference.load_model(args.model, device=device)
         _, val = _load_splits(name, path, args.size, None, args.n_val, args.seed)
-        names = train_names(val)
+        names = _class_names(val)
         if len(names) != model.n_class:
             raise CLIError('the model predicts {} classes but --data {} has {}'.format(
                 model.n_class, args.data, len(names)))

@@ -220,3 +220,20 @@ def test_train_and_evaluate_on_a_real_layout(tmp_path, capsys):
     code = main(['train', 'unet', '--out', out] + common)
     stderr = capsys.readouterr().err
     assert code == 2 and 'train' in stderr and 'Traceback' not in stderr
+
+
+def test_grey_data_repeated_for_rgb_models():
+    from seglearn.datasets import CellsDataset
+    from seglearn.training import augment
+    cells = CellsDataset(n=2, size=32, seed=0)
+    rgb = cli._with_channels(augment(cells, x_flip=False), 3)
+    img, label = rgb[0]
+    assert img.shape == (3, 32, 32) and img.dtype == numpy.float32
+    numpy.testing.assert_array_equal(img, numpy.repeat(cells[0][0], 3, axis=0))
+    numpy.testing.assert_array_equal(label, cells[0][1])
+    assert rgb.class_names == cells.class_names
+    grey = cli._with_channels(rgb, 1)
+    numpy.testing.assert_allclose(grey[0][0], cells[0][0], rtol=1e-6)
+    assert cli._with_channels(cells, 1) is cells
+    with pytest.raises(cli.CLIError, match='4 input channels'):
+        cli._with_channels(cells, 4)
