@@ -9,8 +9,8 @@ import chainer.functions as F
 from seglearn import upsampling
 from seglearn.datasets import CellsDataset, ShapesDataset
 from seglearn.metrics import evaluate
-from seglearn.models import (FCN8s, FCN32s, BilinearUpsampling2D, FCDenseNet, UNet, count_params,
-                             summary)
+from seglearn.models import (VGG16, BilinearUpsampling2D, FCDenseNet, FCN8s, FCN32s, UNet,
+                             count_params, summary)
 from seglearn.models.common import center_crop, check_positive_int, crop
 
 # tiny models: (factory, input size (H, W), output size (H', W') of forward)
@@ -179,6 +179,11 @@ def test_summary(name):
     assert '{:,} trainable'.format(count_params(model)) in text
     assert sum(int(row[-1].replace(',', '')) for key, row in rows.items()
                if key in leaves) == count_params(model)
+
+
+def test_summary_of_a_model_with_several_outputs():
+    text = summary(VGG16(width=1 / 16), (3, 224, 224))
+    assert 'fc7: 1x256' in text and 'conv5_3' in text
 
 
 def test_summary_errors():

@@ -44,6 +44,16 @@ def count_params(model, trainable_only=True):
     return int(total)
 
 
+def _shape(out):
+    """'BxCxHxW' for an array/Variable; several for a tuple/list/dict of them."""
+    if isinstance(out, dict):
+        return ', '.join('{}: {}'.format(key, _shape(value)) for key, value in out.items())
+    if isinstance(out, (tuple, list)):
+        return ', '.join(_shape(value) for value in out)
+    shape = getattr(out, 'shape', None)
+    return '?' if shape is None else 'x'.join(map(str, shape))
+
+
 class _Recorder(chainer.LinkHook):
     name = 'SummaryRecorder'
 
@@ -55,9 +65,8 @@ class _Recorder(chainer.LinkHook):
         link = args.link
         if isinstance(link, chainer.Chain) or isinstance(link, chainer.ChainList):
             return
-        shape = getattr(args.out, 'shape', None)
-        self.rows.append((self.paths.get(id(link), type(link).__name__),
-                          type(link).__name__, shape,
+        self.rows.append((self.paths.get(id(link), type(link).__name__), type(link).__name__,
+                          _shape(args.out),
                           sum(p.size for p in link.params() if p.array is not None)))
 
 
@@ -86,8 +95,7 @@ def summary(model, input_shape):
     with chainer.using_config('train', False), chainer.no_backprop_mode(), recorder:
         y = model(x)
     rows = [('name', 'type', 'output shape', 'params')]
-    rows += [(name, kind, 'x'.join(map(str, out)) if out else '?', '{:,}'.format(n))
-             for name, kind, out, n in recorder.rows]
+    rows += [(name, kind, out, '{:,}'.format(n)) for name, kind, out, n in recorder.rows]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = []
     for i, row in enumerate(rows):
@@ -97,7 +105,7 @@ def summary(model, input_shape):
             lines.append('-' * len(lines[0]))
     lines.append('-' * len(lines[0]))
     lines.append('{}: input {} -> output {}'.format(
-        type(model).__name__, 'x'.join(map(str, shape)), 'x'.join(map(str, y.shape))))
+        type(model).__name__, _shape(x), _shape(y)))
     lines.append('parameters: {:,} total, {:,} trainable'.format(
         sum(p.size for p in model.params()), count_params(model)))
     return '\n'.join(lines)
