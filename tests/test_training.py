@@ -167,20 +167,29 @@ def test_atomic_writer_keeps_old_snapshot_when_interrupted(tmp_path):
     assert os.listdir(out) == ['snap.npz']
 
 
-def _train(out, epochs, resume_run=False, val=True, **kwargs):
+def _train(out, epochs, resume_run=False, val=True, stop_at=None, **kwargs):
     seed_all(0)
     model = Tiny()
     trainer = make_trainer(model, _data(12, seed=1), _data(4, seed=2) if val else None,
                            epochs=epochs, batch_size=4, device='@numpy', out=out,
                            progress=False, resume=resume_run, **kwargs)
-    trainer.run()
+    if stop_at is not None:  # Ctrl-C in the middle of an iteration's extensions
+        def interrupt(trainer):
+            if trainer.updater.iteration == stop_at:
+                raise KeyboardInterrupt
+        trainer.extend(interrupt, trigger=(1, 'iteration'))
+        with pytest.raises(KeyboardInterrupt):
+            trainer.run()
+    else:
+        trainer.run()
     with open(os.path.join(out, 'log')) as f:
         return json.load(f), model
 
 
 def test_resume_reproduces_uninterrupted_run(tmp_path, capsys):
     full, full_model = _train(str(tmp_path / 'full'), epochs=3)
-    first, _ = _train(str(tmp_path / 'split'), epochs=1)
+    # 3 iterations per epoch: killed in the middle of epoch 2, after the epoch-1 snapshot.
+    first, _ = _train(str(tmp_path / 'split'), epochs=3, stop_at=5)
     assert len(first) == 1
     # A new model, optimizer and trainer, as in a new process, picking up the snapshot; two more
     # epochs so that the resumed run crosses an epoch boundary (a new shuffling order) itself.
