@@ -1,0 +1,46 @@
+"""The benchmark harness's analytic FLOP count and argument handling (benchmarks/run.py)."""
+import importlib.util
+import os
+
+import numpy
+import pytest
+
+import seglearn  # noqa: F401
+import chainer
+
+from seglearn import config, links
+
+_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'benchmarks',
+                     'run.py')
+_spec = importlib.util.spec_from_file_location('seglearn_benchmarks_run', _PATH)
+run = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(run)
+
+
+class _Tiny(chainer.Chain):
+    def __init__(self):
+        super().__init__()
+        with self.init_scope():
+            self.conv = links.Convolution2D(3, 4, 3, pad=1)
+            self.up = links.Deconvolution2D(4, 2, 2, stride=2)
+
+    def forward(self, x):
+        return self.up(self.conv(x))
+
+
+@pytest.mark.parametrize('fast', [True, False])
+def test_conv_flops_counts_forward_and_gradients(fast):
+    x = numpy.zeros((2, 3, 5, 5), numpy.float32)
+    hook = run.ConvFlops()
+    with config.using_fast_cpu(fast), hook:
+        _Tiny()(x)
+    conv = 2 * 2 * 5 * 5 * 4 * 3 * 3 * 3   # B·Ho·Wo·Co·Ci·k² multiply-adds, ×2
+    deconv = 2 * (2 * 4 * 5 * 5) * 2 * 2 * 2  # every input value meets Co·k² taps
+    # conv: forward + filter gradient (the data needs no gradient); deconv: + input gradient
+    assert hook.flops == 2 * conv + 3 * deconv
+
+
+def test_unknown_model_is_an_error(capsys):
+    with pytest.raises(SystemExit):
+        run.main(['--models', 'nope', '--torch-python', ''])
+    assert 'unknown model' in capsys.readouterr().err
