@@ -402,11 +402,12 @@ def build_parser():
     train = commands.add_parser('train', help='train a model',
                                 description='Train a model; writes log, loss/mIoU plots, '
                                 'snapshot.npz (resumable), best_model.npz and model.npz to --out.')
-    train.add_argument('model', choices=MODELS, help='the architecture')
+    train.add_argument('model', choices=MODELS, metavar='MODEL',
+                       help='the architecture: ' + ', '.join(MODELS))
     train.add_argument('--data', required=True,
                        help='shapes | cells | voc:PATH | camvid:PATH | isbi:PATH | pets:PATH')
-    train.add_argument('--epochs', type=_positive, default=10)
-    train.add_argument('--batch-size', type=_positive, default=4)
+    train.add_argument('--epochs', type=_positive, default=10, help='default 10')
+    train.add_argument('--batch-size', type=_positive, default=4, help='default 4')
     train.add_argument('--device', default=None,
                        help='@numpy (CPU), @cupy:0 (GPU 0), -1, 0, … (default: GPU if usable)')
     train.add_argument('--out', default='result', help='output folder (default: result)')
@@ -423,9 +424,10 @@ def build_parser():
     train.add_argument('--n-val', type=_positive, default=None,
                        help='number of validation images (built-in default 50)')
     train.add_argument('--optimizer', choices=('adam', 'sgd', 'momentum99', 'rmsprop'),
-                       default='adam')
+                       default='adam', help='default adam')
     train.add_argument('--lr', type=_positive_float, default=None, help='learning rate')
-    train.add_argument('--seed', type=int, default=0)
+    train.add_argument('--seed', type=int, default=0,
+                       help='seeds weights, shuffling and the built-in data (default 0)')
     train.add_argument('--weight-map', action='store_true',
                        help="weight the loss with U-Net's border-emphasising weight map (data "
                        'with cell instances: cells)')
