@@ -112,6 +112,27 @@ def test_predict_is_argmax_of_test_mode_forward(name):
     numpy.testing.assert_array_equal(model.predict(x)[0], want)
 
 
+@pytest.mark.parametrize('name', list(TINY))
+def test_forward_input_errors(name):
+    model, in_shape, _ = _tiny(name)
+    c = in_shape[0]
+    with pytest.raises(TypeError, match='array or Variable'):
+        model([[0.0]])
+    with pytest.raises(ValueError, match='{} input channel'.format(c)):
+        model(_images((1, c + 1) + in_shape[1:]))
+    with pytest.raises(ValueError, match='4 axes'):
+        model(_images(in_shape))
+    with pytest.raises(TypeError, match='floating'):
+        model(numpy.zeros((1,) + in_shape, numpy.int32))
+    with pytest.raises(ValueError, match='empty'):
+        model(numpy.zeros((0,) + in_shape, numpy.float32))
+
+
+def test_bilinear_upsampling_layer_errors():
+    with pytest.raises(ValueError, match='channels'):
+        BilinearUpsampling2D(0, 4, 2)
+
+
 def test_predict_errors():
     model, _, _ = _tiny('fcn32s')
     with pytest.raises(ValueError, match='wrap a single image in a list'):
