@@ -163,15 +163,21 @@ def _build(header, path):
 
 
 def _check_fits(model, npz, prefix, path):
-    """Raise a ValueError naming every parameter the checkpoint lacks or has in another shape."""
+    """Raise a ValueError naming every array (parameter or persistent such as batch-norm
+    statistics) that the checkpoint lacks, has in another shape, or has but the model lacks."""
+    serializer = chainer.serializers.DictionarySerializer(path=prefix)
+    serializer.save(model)
+    expected = serializer.target
     problems = []
-    for name, param in model.namedparams():
-        key = prefix + name.lstrip('/')
+    for key, value in expected.items():
         if key not in npz.files:
             problems.append('{} is missing from the checkpoint'.format(key))
-        elif param.array is not None and npz[key].shape != param.shape:
+        elif value.dtype != object and npz[key].shape != value.shape:
             problems.append('{} has shape {} in the checkpoint but {} in the model'.format(
-                key, npz[key].shape, param.shape))
+                key, npz[key].shape, value.shape))
+    for key in npz.files:
+        if key.startswith(prefix) and key != HEADER_KEY and key not in expected:
+            problems.append('{} is in the checkpoint but not in the model'.format(key))
     if problems:
         raise ValueError('checkpoint {} does not fit {}: {}{}'.format(
             path, type(model).__name__, '; '.join(problems[:5]),

@@ -213,18 +213,19 @@ def test_save_load_seglearn_model(tmp_path):
     numpy.testing.assert_array_equal(predict(loaded, img), predict(unet, img))
 
 
+class Bigger(PixelNet):
+    def __init__(self):
+        super().__init__(n_class=4, hidden=7)
+        with self.init_scope():
+            self.extra = links.Convolution2D(4, 4, 1)
+
+
 def test_load_mismatch_names_parameter_and_shapes(tmp_path):
     path = str(tmp_path / 'm.npz')
     save_model(PixelNet(n_class=4, hidden=7), path)
     with pytest.raises(ValueError, match=r'c1/W has shape \(7, 3, 1, 1\) in the checkpoint but '
                                          r'\(5, 3, 1, 1\) in the model'):
         load_model(path, model=PixelNet(n_class=4, hidden=5))
-
-    class Bigger(PixelNet):
-        def __init__(self):
-            super().__init__(n_class=4, hidden=7)
-            with self.init_scope():
-                self.extra = links.Convolution2D(4, 4, 1)
 
     with pytest.raises(ValueError, match='extra/W is missing'):
         load_model(path, model=Bigger())
@@ -312,3 +313,20 @@ def test_unet_margin_matches_the_paper():
     for depth in (1, 2, 3, 4, 5):
         assert inference.unet_margin(depth) == (12 * 2 ** depth - 8) // 2
     assert inference.unet_margin(4) == 92  # 572 → 388
+
+
+@pytest.mark.filterwarnings('ignore::seglearn.inference.UnrecordedArgumentWarning')
+def test_load_rejects_checkpoint_with_extra_arrays(tmp_path):
+    from seglearn.models import UNet
+    path = str(tmp_path / 'bn.npz')
+    save_model(UNet(n_class=2, depth=1, base=2, batch_norm=True), path)
+    # the header lacks batch_norm (not an attribute): the rebuilt model has no batch norm, and
+    # loading must not silently drop the checkpoint's batch-norm arrays
+    with pytest.raises(ValueError, match='does not fit UNet: .* is missing from the checkpoint'):
+        load_model(path)
+    assert load_model(path, model=UNet(n_class=2, depth=1, base=2, batch_norm=True)).depth == 1
+    # arrays the model does not have are named too
+    bigger = str(tmp_path / 'bigger.npz')
+    chainer.serializers.save_npz(bigger, Bigger())
+    with pytest.raises(ValueError, match='extra/W is in the checkpoint but not in the model'):
+        load_model(bigger, model=PixelNet(n_class=4, hidden=7))
