@@ -69,6 +69,8 @@ def _constructor_kwargs(model, given):
     for name, param in inspect.signature(type(model).__init__).parameters.items():
         if name == 'self' or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
+        if name in getattr(model, 'init_only_args', ()):
+            continue  # it only chose initial weights; the checkpoint holds the trained ones
         if name in given:
             kwargs[name] = given[name]
             continue

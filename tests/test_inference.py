@@ -320,10 +320,11 @@ def test_load_rejects_checkpoint_with_extra_arrays(tmp_path):
     from seglearn.models import UNet
     path = str(tmp_path / 'bn.npz')
     save_model(UNet(n_class=2, depth=1, base=2, batch_norm=True), path)
-    # the header lacks batch_norm (not an attribute): the rebuilt model has no batch norm, and
-    # loading must not silently drop the checkpoint's batch-norm arrays
+    # a model without batch norm has conv biases the checkpoint lacks: loading must name them
+    # rather than silently drop the checkpoint's batch-norm arrays
     with pytest.raises(ValueError, match='does not fit UNet: .* is missing from the checkpoint'):
-        load_model(path)
+        load_model(path, model=UNet(n_class=2, depth=1, base=2))
+    assert load_model(path).batch_norm  # the header records batch_norm
     assert load_model(path, model=UNet(n_class=2, depth=1, base=2, batch_norm=True)).depth == 1
     # arrays the model does not have are named too
     bigger = str(tmp_path / 'bigger.npz')

@@ -164,6 +164,33 @@ def test_save_load_gives_the_same_output(name, tmp_path):
         numpy.testing.assert_array_equal(loaded(x).array, want)
 
 
+REBUILD = [
+    (FCN8s, dict(n_class=3, width=1 / 32)),
+    (UNet, dict(n_class=3, in_channels=2, depth=2, base=4, padding='same', upsample='bilinear',
+                dropout=0.25, batch_norm=True)),
+    (FCDenseNet, dict(n_class=3, in_channels=1, n_layers_per_block=[2, 1, 2, 1, 2],
+                      growth_rate=4, first_channels=8, dropout=0.1, transition='conv')),
+]
+
+
+@pytest.mark.parametrize('cls, kwargs', REBUILD, ids=[c.__name__ for c, _ in REBUILD])
+def test_every_constructor_argument_is_recorded_for_rebuilding(cls, kwargs, tmp_path):
+    """save_model reads constructor arguments from attributes: a model must keep them all."""
+    import warnings
+    from seglearn.inference import load_model, read_header, save_model
+    model = cls(**kwargs)
+    path = str(tmp_path / 'model.npz')
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # no argument may fall back to its default
+        save_model(model, path)
+    recorded = read_header(path)['kwargs']
+    assert recorded == {k: list(v) if isinstance(v, (list, tuple)) else v
+                        for k, v in kwargs.items()}
+    x = _images((1, model.in_channels, 32, 32))
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        numpy.testing.assert_array_equal(load_model(path)(x).array, model(x).array)
+
+
 # --- count_params and summary -------------------------------------------------------------------
 
 def test_count_params():

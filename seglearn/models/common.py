@@ -95,11 +95,15 @@ class SegmentationModel(chainer.Chain):
     """Base class of seglearn's models.
 
     Subclasses set ``n_class`` and ``in_channels`` and implement ``forward(x)``:
-    ``x`` float32 (B, in_channels, H, W) → logits float32 (B, n_class, H', W').
+    ``x`` float32 (B, in_channels, H, W) → logits float32 (B, n_class, H', W'). They keep every
+    constructor argument as an attribute of the same name (so a saved model can be rebuilt,
+    :func:`seglearn.inference.save_model`), except those listed in ``init_only_args``, which only
+    choose initial weights that a checkpoint overrides.
     """
 
     n_class = None
     in_channels = None
+    init_only_args = ()
 
     def check_input(self, x):
         """Raise a clear error unless ``x`` is a float (B, in_channels, H, W) batch.

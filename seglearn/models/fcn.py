@@ -67,6 +67,7 @@ class _FCN(SegmentationModel):
     variant = None
     pool4_scale = 1.0
     pool3_scale = 1.0
+    init_only_args = ('pretrained',)
 
     def __init__(self, n_class, width=1.0, pretrained=None):
         super().__init__()

@@ -143,6 +143,7 @@ class FCDenseNet(SegmentationModel):
         if not 0 <= dropout < 1:
             raise ValueError('dropout must be in [0, 1), got {}'.format(dropout))
         self.n_layers_per_block, self.growth_rate = blocks, growth_rate
+        self.first_channels, self.dropout, self.transition = first_channels, float(dropout), transition
         self.n_pools = len(blocks) // 2
         with self.init_scope():
             self.first = _conv(self.in_channels, first_channels, 3, pad=1)

@@ -247,6 +247,7 @@ class UNet(SegmentationModel):
         self.depth = _check_depth(depth)
         self.base = check_positive_int('base', base)
         self.padding, self.upsample, self.dropout = padding, upsample, float(dropout)
+        self.batch_norm = bool(batch_norm)
         pad = 1 if padding == 'same' else 0
         channels = [self.base * 2 ** i for i in range(self.depth + 1)]
         init = chainer.initializers.HeNormal()
