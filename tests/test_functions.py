@@ -238,7 +238,9 @@ def test_im2col_col2im_are_transposes():
     rng = numpy.random.RandomState(5)
     for b, c, h, w, k, s, p, d, out in [(2, 3, 7, 6, 3, 2, 1, 1, (4, 3)),
                                         (1, 2, 5, 5, 2, 1, 0, 2, (3, 3)),
-                                        (1, 2, 5, 5, 3, 2, 1, 1, (4, 4))]:
+                                        (1, 2, 5, 5, 3, 2, 1, 1, (4, 4)),
+                                        (2, 3, 8, 8, 4, 2, 1, 1, (4, 4)),    # k = 2s: phases
+                                        (1, 2, 6, 6, 2, 2, 0, 1, (3, 3))]:   # k = s
         x = rng.randn(b, c, h, w)
         col = _patches.im2col(x, k, k, s, s, p, p, d, d, *out)
         g = rng.randn(*col.shape)

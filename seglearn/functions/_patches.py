@@ -103,12 +103,32 @@ def col2im(col, b, h, w, c, kh, kw, sy, sx, ph, pw, dy, dx, out_h, out_w):
     """
     span_h, span_w = _span(out_h, kh, sy, dy), _span(out_w, kw, sx, dx)
     img = numpy.zeros((b, max(span_h, h + ph), max(span_w, w + pw), c), col.dtype)
+    if dy == dx == 1 and kh % sy == 0 and kw % sx == 0:
+        _col2im_phases(col, img, kh // sy, kw // sx, sy, sx, out_h, out_w)
+        return nchw(img[:, ph:ph + h, pw:pw + w])
     col = col.reshape(b, out_h, out_w, kh, kw, c)
     for i in range(kh):
         for j in range(kw):
             img[:, i * dy:i * dy + (out_h - 1) * sy + 1:sy,
                 j * dx:j * dx + (out_w - 1) * sx + 1:sx] += col[:, :, :, i, j]
     return nchw(img[:, ph:ph + h, pw:pw + w])
+
+
+def _col2im_phases(col, img, ah, aw, sy, sx, out_h, out_w):
+    """:func:`col2im` for kernels that are a multiple of the stride (FCN's k=2s, U-Net's k=s).
+
+    Tap ``(a·s + r)`` of patch ``i`` lands on image row ``s·(i + a) + r``: for a fixed ``a`` the
+    ``s`` taps ``r`` of all patches tile a contiguous band of rows. So ``(k/s)²`` block adds
+    replace the ``k²`` strided adds (256 → 4 for k=16, s=8).
+    """
+    b, c = img.shape[0], img.shape[3]
+    col = col.reshape(b, out_h, out_w, ah, sy, aw, sx, c)
+    for i in range(ah):
+        for j in range(aw):
+            band = img[:, i * sy:i * sy + out_h * sy, j * sx:j * sx + out_w * sx]
+            band = band.view()
+            band.shape = (b, out_h, sy, out_w, sx, c)  # a view: raises rather than copy
+            band += col[:, :, :, i, :, j].transpose(0, 1, 3, 2, 4, 5)
 
 
 def filters_as_matrix(W):
@@ -121,3 +141,18 @@ def matrix_as_filters(m, shape):
     """Inverse of :func:`filters_as_matrix`: (kh·kw·C_in, C_out) back to (C_out, C_in, kh, kw)."""
     c_out, c_in, kh, kw = shape
     return numpy.ascontiguousarray(m.reshape(kh, kw, c_in, c_out).transpose(3, 2, 0, 1))
+
+
+
+def patch_product(col, Wm, n, out_h, out_w):
+    """``col @ Wm`` as an NCHW array: the convolution output of a patch matrix.
+
+    Args:
+        col (numpy.ndarray): (B·out_h·out_w, K) patch matrix from :func:`im2col`.
+        Wm (numpy.ndarray): (K, C_out) filter matrix from :func:`filters_as_matrix`.
+        n, out_h, out_w (int): batch size and output size.
+
+    Returns:
+        numpy.ndarray: (B, C_out, out_h, out_w) view.
+    """
+    return nchw((col @ Wm).reshape(n, out_h, out_w, -1))

@@ -80,10 +80,10 @@ class Convolution2D(function_node.FunctionNode, _ConvParams):
             raise ValueError('convolution output size must be positive, got {}x{} for input {} '
                              'and filters {}'.format(out_h, out_w, x.shape, W.shape))
         col = _patches.im2col(x, kh, kw, out_h=out_h, out_w=out_w, **self._geometry)
-        y = col @ _patches.filters_as_matrix(W)
+        y = _patches.patch_product(col, _patches.filters_as_matrix(W), x.shape[0], out_h, out_w)
         if b is not None:
-            y += b
-        return _patches.nchw(y.reshape(x.shape[0], out_h, out_w, c_out)),
+            y += b[:, None, None]
+        return y,
 
     def backward(self, indexes, grad_outputs):
         x, W = self.get_retained_inputs()
@@ -143,14 +143,13 @@ class Deconvolution2D(function_node.FunctionNode, _ConvParams):
             flipped = W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
             col = _patches.im2col(x, kh, kw, 1, 1, dkh - 1 - self.ph, dkw - 1 - self.pw,
                                   self.dy, self.dx, out_h, out_w)
-            y = _patches.nchw((col @ _patches.filters_as_matrix(flipped)).reshape(
-                n, out_h, out_w, c_out))
+            y = _patches.patch_product(col, _patches.filters_as_matrix(flipped), n, out_h, out_w)
         else:
             gcol = _patches.rows(x) @ _patches.filters_as_matrix(W).T
             y = _patches.col2im(gcol, n, out_h, out_w, c_out, kh, kw, out_h=h, out_w=w,
                                 **self._geometry)
         if b is not None:
-            _patches.nhwc(y)[...] += b
+            y += b[:, None, None]
         return y,
 
     def backward(self, indexes, grad_outputs):

@@ -38,6 +38,9 @@ def channel_sum(a):
         return numpy.ones(b * h * w, a.dtype) @ last.reshape(b * h * w, c)
     if a.flags.c_contiguous:
         return (a.reshape(b * c, h * w) @ numpy.ones(h * w, a.dtype)).reshape(b, c).sum(0)
+    major = a.transpose(1, 0, 2, 3)
+    if major.flags.c_contiguous:  # channel-major (C, B, H, W) memory
+        return major.reshape(c, b * h * w) @ numpy.ones(b * h * w, a.dtype)
     return a.sum(axis=(0, 2, 3))
 
 
