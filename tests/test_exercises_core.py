@@ -135,6 +135,17 @@ def test_check_on_a_stub_is_not_attempted(exercises, capsys):
     assert 'not attempted' in capsys.readouterr().out
 
 
+def test_hints_from_mistakes_do_not_leak_warnings_into_the_notebook():
+    import warnings
+
+    def softmax(x, axis=1):
+        return numpy.zeros_like(x)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        assert check(softmax, verbose=False).status == FAILED   # its mistakes overflow exp()
+    assert not caught
+
+
 def test_failing_property_is_reported(exercises):
     def t99_scale(x, factor=2):
         return abs(x) * factor

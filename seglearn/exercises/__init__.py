@@ -47,10 +47,14 @@ Each chapter has a module ``seglearn/exercises/chNN.py`` that registers its exer
 - The expected value is always ``reference(*args)``; ``compare(expected, actual)`` returns None
   when the answer is right, else a message. The default :func:`auto_compare` treats ints exactly
   (an int is required), floats and arrays with tolerances, arrays needing the same shape and dtype
-  kind; use ``allclose(rtol, atol, dtype)`` or your own function for anything else.
+  kind; use ``allclose(rtol, atol, dtype)`` or your own function for anything else. When several
+  answers are right (tie-breaks, a choice of parameters), pass ``compare_inputs=True``: the
+  comparison is then called as ``compare(expected, actual, *args, **kwargs)`` and can judge the
+  answer against the input (the expected value is shown as "one answer").
 - ``properties``: :class:`Property` (description, ``test(fn) -> None | message``, hint).
 - ``mistakes``: (wrong_function, hint) pairs; a failing answer that matches one gets its hint.
   Tests also assert that each of them fails.
+- ``timeout``: seconds per call (default 5); after a time-out the remaining cases are skipped.
 - Exercise cells run alone in a fresh namespace (the grader does not run the rest of the
   notebook) that already holds ``seglearn, numpy, np, chainer, F, L, math``; import anything else
   inside the cell.

@@ -3,6 +3,7 @@
 Chapter modules (``ch00.py`` …) only build :class:`Exercise` objects and :func:`register` them; the
 package docstring (``seglearn.exercises``) is the guide for chapter authors.
 """
+import contextlib
 import copy
 import difflib
 import importlib
@@ -12,6 +13,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 
 import numpy
 
@@ -538,10 +540,19 @@ class Result:
 
 # --------------------------------------------------------------------------- check
 
+@contextlib.contextmanager
+def _quiet():
+    """Silence NumPy/Python warnings of code the learner did not write (reference, mistakes)."""
+    with warnings.catch_warnings(), numpy.errstate(all='ignore'):
+        warnings.simplefilter('ignore')
+        yield
+
+
 def _run_case(ex, fn, case, is_random):
     label = case.describe(ex.name)
     args, kwargs = case.copy_args()
-    expected = ex.reference(*args, **kwargs)
+    with _quiet():
+        expected = ex.reference(*args, **kwargs)
     args, kwargs = case.copy_args()
     try:
         actual = call_with_timeout(fn, args, kwargs, ex.timeout)
@@ -573,8 +584,9 @@ def _mistake_hint(ex, case, actual):
         args, kwargs = case.copy_args()
         try:
             same = auto_compare if ex.compare_inputs else ex.compare
-            if same(wrong(*args, **kwargs), actual) is None:
-                return hint
+            with _quiet():
+                if same(wrong(*args, **kwargs), actual) is None:
+                    return hint
         except Exception:
             continue
     return None
