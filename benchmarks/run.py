@@ -15,8 +15,9 @@ is the median over the repeats after warm-up. Reported per model:
   the filters are trained and for the input gradient when the input needs one), divided by the
   step time, next to a NumPy float32 matrix product measured in the same run;
 - where PyTorch is importable by ``--torch-python`` (default: ``.venv-bench/bin/python`` when it
-  exists), the same architectures written in PyTorch (:mod:`benchmarks.torch_models`, run in a
-  subprocess with the same thread count), for comparison only.
+  exists), the same architectures written in PyTorch (:mod:`benchmarks.torch_models`, a step
+  server in a subprocess with the same thread count whose steps are interleaved with the Chainer
+  ones), for comparison only.
 
 GPU (``--gpu``): the paper sizes (FCN-8s 500×500, U-Net 572×572 valid, FC-DenseNet103 224×224) on
 ``@cupy:0``: images/s and the CuPy memory-pool peak, and PyTorch CUDA where present. Without CuPy
@@ -157,10 +158,39 @@ def matmul_gflops(n=2048, repeats=5):
     return 2 * n ** 3 / numpy.median(times) / 1e9
 
 
-def time_on_off(case, repeats, warmup):
-    """Median step seconds with the fast path on and off, interleaved."""
+class TorchWorker:
+    """PyTorch step server (``torch_models.py --serve``) whose steps interleave with Chainer's."""
+
+    def __init__(self, python, cases, threads):
+        specs = [dict(c.torch_spec, key=c.key, shape=list(c.shape)) for c in cases]
+        self.proc = subprocess.Popen(
+            [python, os.path.join(HERE, 'torch_models.py'), '--serve', '--threads', str(threads),
+             json.dumps(specs)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        ready = self.proc.stdout.readline().split()
+        if not ready or ready[0] != 'ready':
+            self.close()
+            raise RuntimeError('the PyTorch step server did not start')
+        self.version = ready[1]
+
+    def step(self, key):
+        self.proc.stdin.write(key + '\n')
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait()
+
+
+def time_steps(case, repeats, warmup, torch=None):
+    """Median step seconds, fast path ON and OFF (and PyTorch), steps interleaved.
+
+    Returns:
+        dict: ``{True: s, False: s}`` plus ``'torch': s`` when a :class:`TorchWorker` is given.
+    """
     steps = {mode: make_step(case)[2] for mode in (True, False)}
-    times = {True: [], False: []}
+    times = collections.defaultdict(list)
     for i in range(warmup + repeats):
         for mode in ((True, False) if i % 2 else (False, True)):
             with config.using_fast_cpu(mode):
@@ -169,6 +199,11 @@ def time_on_off(case, repeats, warmup):
                 elapsed = time.perf_counter() - start
             if i >= warmup:
                 times[mode].append(elapsed)
+        if torch is not None:
+            elapsed = torch.step(case.key)
+            time.sleep(0.2)  # let PyTorch's spinning worker threads go idle before Chainer's step
+            if i >= warmup:
+                times['torch'].append(elapsed)
     return {mode: float(numpy.median(t)) for mode, t in times.items()}
 
 
@@ -233,10 +268,24 @@ def _cpu_name():
 
 
 def cpu_benchmark(cases, repeats, warmup, torch_python):
+    torch = None
+    if torch_python:
+        try:
+            torch = TorchWorker(torch_python, cases, _threads())
+        except (OSError, RuntimeError) as error:
+            print('PyTorch comparison skipped: {}'.format(error), file=sys.stderr)
+    try:
+        return _cpu_benchmark(cases, repeats, warmup, torch)
+    finally:
+        if torch is not None:
+            torch.close()
+
+
+def _cpu_benchmark(cases, repeats, warmup, torch):
     results = []
     blas = matmul_gflops()
     for case in cases:
-        seconds = time_on_off(case, repeats, warmup)
+        seconds = time_steps(case, repeats, warmup, torch)
         flops = conv_flops(case)
         b = case.shape[0]
         results.append(dict(
@@ -246,15 +295,13 @@ def cpu_benchmark(cases, repeats, warmup, torch_python):
             on_gflops=flops / seconds[True] / 1e9, off_gflops=flops / seconds[False] / 1e9,
             conv_gflop_per_step=flops / 1e9,
             on_peak_mib=peak_memory(case, True) / 2 ** 20,
-            off_peak_mib=peak_memory(case, False) / 2 ** 20))
+            off_peak_mib=peak_memory(case, False) / 2 ** 20,
+            torch_img_s=b / seconds['torch'] if 'torch' in seconds else None))
         print('  {:<36} ON {:6.2f} img/s  OFF {:6.2f} img/s  ×{:.2f}'.format(
             case.name, results[-1]['on_img_s'], results[-1]['off_img_s'],
             results[-1]['speedup']), file=sys.stderr)
-    torch = run_torch(torch_python, cases, repeats, warmup, 'cpu')
-    for r in results:
-        r['torch_img_s'] = torch.get(r['key'], {}).get('img_s')
     return dict(env=environment(), blas_gflops=blas, repeats=repeats, results=results,
-                torch_version=torch.get('_version'))
+                torch_version=torch.version if torch is not None else None)
 
 
 def format_cpu(report):

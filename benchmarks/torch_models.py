@@ -5,7 +5,9 @@ in a subprocess with an interpreter that has PyTorch (e.g. ``.venv-bench/bin/pyt
 
     python benchmarks/torch_models.py --device cpu --threads 2 '[{"arch": "unet", ...}]'
 
-and reads one JSON line: ``{key: {"img_s": …, "peak_mib": …}, "_version": torch version}``.
+and reads one JSON line: ``{key: {"img_s": …, "peak_mib": …}, "_version": torch version}``; or,
+with ``--serve``, keeps the models and runs one step per key it reads on stdin, so that the CPU
+benchmark can interleave PyTorch steps with Chainer's.
 Each model mirrors its seglearn counterpart layer for layer (same channels, kernels, padding,
 ceil-mode pooling, crops, fixed bilinear upsampling, dropout, batch norm) so that the images/s
 compare the frameworks, not the architectures. A training step is forward, pixel cross-entropy
@@ -204,8 +206,8 @@ def build(spec):
     raise ValueError('unknown arch {!r}'.format(arch))
 
 
-def benchmark(spec, device, repeats, warmup):
-    """Median images/s of training steps (and the CUDA allocator's peak MiB on a GPU)."""
+def make_step(spec, device):
+    """A training-step function for the model of ``spec`` on ``device``."""
     torch.manual_seed(0)
     model = build(spec).to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -219,6 +221,13 @@ def benchmark(spec, device, repeats, warmup):
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+
+    return step
+
+
+def benchmark(spec, device, repeats, warmup):
+    """Median images/s of training steps (and the CUDA allocator's peak MiB on a GPU)."""
+    step = make_step(spec, device)
 
     def sync():
         if device == 'cuda':
@@ -242,6 +251,20 @@ def benchmark(spec, device, repeats, warmup):
     return result
 
 
+def serve(specs, device):
+    """Step server for interleaved timing: after ``ready``, each input line names a model key;
+    one training step of it is run and its seconds printed."""
+    steps = {spec['key']: make_step(spec, device) for spec in specs}
+    print('ready', torch.__version__, flush=True)
+    for line in sys.stdin:
+        key = line.strip()
+        if not key:
+            break
+        start = time.perf_counter()
+        steps[key]()
+        print(time.perf_counter() - start, flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description='PyTorch versions of the benchmarked models')
     parser.add_argument('specs', help='JSON list of model specs, each with a "key"')
@@ -249,11 +272,14 @@ def main(argv=None):
     parser.add_argument('--threads', type=int, default=None)
     parser.add_argument('--repeats', type=int, default=7)
     parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--serve', action='store_true', help='run as a step server (CPU)')
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.device == 'cuda' and not torch.cuda.is_available():
         sys.exit('PyTorch has no CUDA device here')
+    if args.serve:
+        return serve(json.loads(args.specs), args.device)
     results = {spec['key']: benchmark(spec, args.device, args.repeats, args.warmup)
                for spec in json.loads(args.specs)}
     results['_version'] = torch.__version__
