@@ -300,6 +300,12 @@ def test_grader_answers_stubs_and_missing_cells(exercises, tmp_path):
     assert [r.status for r in grader.grade_notebook(tmp_path / '99_nothing.ipynb')] == [MISSING] * 2
 
 
+def test_grader_skips_ipython_magics(exercises):
+    source = '%load_ext autoreload\ndef t99_scale(x, factor=2):\n    %time y = 1\n    return x * factor'
+    namespace, errors = grader.run_cells([source])
+    assert errors == [] and namespace['t99_scale'](2) == 4
+
+
 def test_grader_survives_a_cell_that_loops_forever(exercises, tmp_path, monkeypatch):
     monkeypatch.setattr(grader, '_CELL_TIMEOUT', 0.3)
     path = _notebook(tmp_path, '99_loop.ipynb', [

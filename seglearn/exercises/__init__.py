@@ -57,7 +57,7 @@ Each chapter has a module ``seglearn/exercises/chNN.py`` that registers its exer
 - ``timeout``: seconds per call (default 5); after a time-out the remaining cases are skipped.
 - Exercise cells run alone in a fresh namespace (the grader does not run the rest of the
   notebook) that already holds ``seglearn, numpy, np, chainer, F, L, math``; import anything else
-  inside the cell.
+  inside the cell. IPython magic lines (``%…``, ``!…``) are skipped there.
 - Notebook cells: the exercise cell has the tag ``exercise`` and holds exactly ``STUB``; the cell
   below runs ``check(<name>)``. ``tests/test_answers.py`` checks all of this for every chapter.
 """
