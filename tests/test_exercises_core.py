@@ -10,7 +10,7 @@ import pytest
 import seglearn
 from seglearn.exercises import (
     FAILED, MISSING, NOT_ATTEMPTED, PASSED, Case, Exercise, Property, allclose, auto_compare,
-    call_with_timeout, check, equal, get_exercise, grade, register,
+    call_with_timeout, check, equal, get_exercise, register,
 )
 from seglearn.exercises import core, grader, run_chapters
 
