@@ -19,10 +19,15 @@ Here the same numbers are laid out channel-last:
    ``y.reshape(B, Ho, Wo, C_out).transpose(0, 3, 1, 2)``, so Chainer sees the usual shape, and the
    next layer's step 1 is free again.
 
-The weight gradient is ``colᵀ @ gy`` (BLAS reads the transposed operand in place), and the input
-gradient is ``gy @ Wᵀ`` followed by :func:`col2im`, which adds the ``kh·kw`` slices of the patch
-gradient into a padded channel-last buffer (each add a strided but cache-friendly NumPy loop).
-Transposed convolution is the same two steps in the other order.
+The weight gradient is ``colᵀ @ gy`` (BLAS reads the transposed operand in place). The input
+gradient is a transposed convolution of ``gy``: ``gy @ Wᵀ`` followed by :func:`col2im`, which adds
+the ``kh·kw`` slices of the patch gradient into a padded channel-last buffer (only ``(k/s)²`` block
+adds when the kernel is a multiple of the stride), or, for stride 1, a convolution of ``gy`` with
+the flipped filters (see :mod:`seglearn.functions.convolution`).
+
+Memory: the patch buffer exists only inside one function call; the backward pass rebuilds it from
+the retained input (as Chainer does), so no layer keeps a ``kh·kw``-times larger array alive, and
+there is one such buffer at a time instead of Chainer's two (patches + their transposed copy).
 """
 import numpy
 from numpy.lib.stride_tricks import as_strided
