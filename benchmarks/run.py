@@ -313,14 +313,14 @@ def format_cpu(report):
             report['blas_gflops'], report['repeats'])
         + ('; PyTorch {}'.format(report['torch_version']) if report.get('torch_version') else ''),
         '',
-        '| model | batch | img/s fast ON | img/s OFF (stock Chainer) | speed-up | conv GFLOP/s ON / OFF'
-        ' | step peak MiB ON / OFF | PyTorch img/s | ON / PyTorch |',
+        '| model | batch | img/s fast ON | img/s OFF (stock Chainer) | speed-up '
+        '| conv GFLOP/s ON / OFF | step peak MiB ON / OFF | PyTorch img/s | ON / PyTorch |',
         '|---|---|---|---|---|---|---|---|---|',
     ]
     for r in report['results']:
         torch = r.get('torch_img_s')
-        lines.append('| {} | {} | {:.2f} | {:.2f} | **×{:.2f}** | {:.1f} / {:.1f} | {:.0f} / {:.0f} '
-                     '| {} | {} |'.format(
+        lines.append('| {} | {} | {:.2f} | {:.2f} | **×{:.2f}** | {:.1f} / {:.1f} '
+                     '| {:.0f} / {:.0f} | {} | {} |'.format(
                          r['name'], '×'.join(map(str, r['shape'])), r['on_img_s'], r['off_img_s'],
                          r['speedup'], r['on_gflops'], r['off_gflops'], r['on_peak_mib'],
                          r['off_peak_mib'], '{:.2f}'.format(torch) if torch else 'n/a',

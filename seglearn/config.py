@@ -10,7 +10,8 @@ earlier. The GPU path is always Chainer's own.
 import contextlib
 import os
 
-fast_cpu = os.environ.get('SEGLEARN_FAST_CPU', '1').strip().lower() not in ('0', 'false', 'no', 'off')
+_OFF = ('0', 'false', 'no', 'off')
+fast_cpu = os.environ.get('SEGLEARN_FAST_CPU', '1').strip().lower() not in _OFF
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""seglearn.functions: the fast CPU convolutions against Chainer's own, gradient checks, dispatch."""
+"""seglearn.functions: fast CPU convolutions against Chainer's own, gradient checks, dispatch."""
 import numpy
 import pytest
 

@@ -137,7 +137,7 @@ def _col2im_phases(col, img, ah, aw, sy, sx, out_h, out_w):
 
 
 def filters_as_matrix(W):
-    """Convolution filters (C_out, C_in, kh, kw) as the (kh·kw·C_in, C_out) matrix of :func:`im2col`."""
+    """Filters (C_out, C_in, kh, kw) as the (kh·kw·C_in, C_out) matrix that :func:`im2col` needs."""
     c_out = W.shape[0]
     return numpy.ascontiguousarray(W.transpose(2, 3, 1, 0)).reshape(-1, c_out)
 
