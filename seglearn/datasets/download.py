@@ -36,7 +36,7 @@ import urllib.parse
 import urllib.request
 import zipfile
 
-from tqdm.auto import tqdm
+from tqdm import tqdm  # a text bar: works in terminals and notebooks, needs no ipywidgets
 
 Resource = collections.namedtuple('Resource', 'url filename sha256 md5 extract')
 Resource.__doc__ = """One file of a data set: where from, its name on disk, its checksums (None when
