@@ -34,6 +34,7 @@ DECONV_CASES = [
     (1, 3, 6, 6, 4, 1, 1, 0, 1, None),
     (1, 2, 2, 3, 2, 16, 8, 4, 1, None),
     (2, 1, 3, 3, 2, 3, 3, 0, 1, (8, 9)),
+    (1, 8, 3, 3, 2, 5, 1, 0, 1, None),  # stride 1, but col2im's buffer is the smaller one
 ]
 
 

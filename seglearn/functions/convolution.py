@@ -140,9 +140,12 @@ class Deconvolution2D(function_node.FunctionNode, _ConvParams):
         self.cover_all = (h != conv.get_conv_outsize(out_h, kh, self.sy, self.ph, d=self.dy) or
                           w != conv.get_conv_outsize(out_w, kw, self.sx, self.pw, d=self.dx))
         dkh, dkw = (kh - 1) * self.dy + 1, (kw - 1) * self.dx + 1
-        if self.sy == self.sx == 1 and self.ph < dkh and self.pw < dkw:
+        if (self.sy == self.sx == 1 and self.ph < dkh and self.pw < dkw
+                and out_h * out_w * x.shape[1] <= 2 * h * w * c_out):
             # stride 1: a plain convolution with flipped filters and the complementary pad is
-            # one im2col + GEMM, cheaper than GEMM + col2im's kh·kw scattered adds
+            # one im2col + GEMM, cheaper than GEMM + col2im's kh·kw scattered adds, unless its
+            # patch buffer is much the larger one (a 7×7 'valid' conv's input gradient: 11×11
+            # patches of 512 channels against 5×5 rows of 64)
             flipped = W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
             col = _patches.im2col(x, kh, kw, 1, 1, dkh - 1 - self.ph, dkw - 1 - self.pw,
                                   self.dy, self.dx, out_h, out_w)
