@@ -170,7 +170,7 @@ class TorchWorker:
         if not ready or ready[0] != 'ready':
             self.close()
             raise RuntimeError('the PyTorch step server did not start')
-        self.version = ready[1]
+        self.version, self.threads = ready[1], threads
 
     def step(self, key):
         self.proc.stdin.write(key + '\n')
@@ -200,8 +200,9 @@ def time_steps(case, repeats, warmup, torch=None):
             if i >= warmup:
                 times[mode].append(elapsed)
         if torch is not None:
-            elapsed = torch.step(case.key)
-            time.sleep(0.2)  # let PyTorch's spinning worker threads go idle before Chainer's step
+            time.sleep(0.2)  # let spinning BLAS / OpenMP worker threads go idle between
+            elapsed = torch.step(case.key)  # the two frameworks
+            time.sleep(0.2)
             if i >= warmup:
                 times['torch'].append(elapsed)
     return {mode: float(numpy.median(t)) for mode, t in times.items()}
@@ -267,11 +268,11 @@ def _cpu_name():
     return platform.processor() or '?'
 
 
-def cpu_benchmark(cases, repeats, warmup, torch_python):
+def cpu_benchmark(cases, repeats, warmup, torch_python, torch_threads):
     torch = None
     if torch_python:
         try:
-            torch = TorchWorker(torch_python, cases, _threads())
+            torch = TorchWorker(torch_python, cases, torch_threads)
         except (OSError, RuntimeError) as error:
             print('PyTorch comparison skipped: {}'.format(error), file=sys.stderr)
     try:
@@ -301,7 +302,8 @@ def _cpu_benchmark(cases, repeats, warmup, torch):
             case.name, results[-1]['on_img_s'], results[-1]['off_img_s'],
             results[-1]['speedup']), file=sys.stderr)
     return dict(env=environment(), blas_gflops=blas, repeats=repeats, results=results,
-                torch_version=torch.version if torch is not None else None)
+                torch_version=torch.version if torch is not None else None,
+                torch_threads=torch.threads if torch is not None else None)
 
 
 def format_cpu(report):
@@ -311,7 +313,8 @@ def format_cpu(report):
         'load average at start {load:.1f}'.format(**env),
         'NumPy float32 matmul (2048²): {:.1f} GFLOP/s; median of {} interleaved steps'.format(
             report['blas_gflops'], report['repeats'])
-        + ('; PyTorch {}'.format(report['torch_version']) if report.get('torch_version') else ''),
+        + ('; PyTorch {} on {} thread(s)'.format(report['torch_version'], report['torch_threads'])
+           if report.get('torch_version') else ''),
         '',
         '| model | batch | img/s fast ON | img/s OFF (stock Chainer) | speed-up '
         '| conv GFLOP/s ON / OFF | step peak MiB ON / OFF | PyTorch img/s | ON / PyTorch |',
@@ -403,6 +406,8 @@ def main(argv=None):
                              'fcn8s, unet, fcdensenet103 (GPU)')
     parser.add_argument('--torch-python', default=default_torch_python(),
                         help='interpreter with PyTorch for the comparison ("" to skip)')
+    parser.add_argument('--torch-threads', type=int, default=None,
+                        help='PyTorch CPU threads (default: the cores NumPy/OpenBLAS uses)')
     parser.add_argument('--json', default=None, help='also write the raw figures here')
     args = parser.parse_args(argv)
     cases = GPU_CASES if args.gpu else CPU_CASES
@@ -418,7 +423,8 @@ def main(argv=None):
         report = gpu_benchmark(cases, args.repeats, args.warmup, torch_python)
         text = format_gpu(report)
     else:
-        report = cpu_benchmark(cases, args.repeats, args.warmup, torch_python)
+        report = cpu_benchmark(cases, args.repeats, args.warmup, torch_python,
+                               args.torch_threads or _threads())
         text = format_cpu(report)
     print(text)
     if args.json:
