@@ -2,7 +2,8 @@
 
 Each function keeps the signature and semantics of its ``chainer.functions`` namesake. On NumPy
 float32/float64 arrays with :data:`seglearn.config.fast_cpu` on (the default) it runs seglearn's
-channel-last CPU kernels (:mod:`seglearn.functions.convolution`, :mod:`.normalization`); on CuPy
+channel-last CPU kernels (:mod:`seglearn.functions.convolution`, :mod:`.normalization`,
+:mod:`.pooling`); on CuPy
 arrays, other dtypes (float16), grouped convolution, or with the switch off, it calls Chainer's own
 implementation.
 """
@@ -11,7 +12,7 @@ import chainer
 import chainer.functions as F
 
 from seglearn import config
-from seglearn.functions import convolution, normalization
+from seglearn.functions import convolution, normalization, pooling
 
 _FAST_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
 
@@ -102,3 +103,30 @@ def batch_normalization(x, gamma, beta, eps=2e-5, running_mean=None, running_var
     if use_fast_path(x, gamma, beta):
         return normalization.batch_normalization(x, gamma, beta, **kwargs)
     return F.batch_normalization(x, gamma, beta, **kwargs)
+
+
+def _pair(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
+def max_pooling_2d(x, ksize, stride=None, pad=0, cover_all=True, return_indices=False):
+    """2-D max pooling; same arguments as ``chainer.functions.max_pooling_2d``.
+
+    The fast path covers non-overlapping windows (``stride`` None or equal to ``ksize``,
+    ``pad=0``, no ``return_indices``); anything else is Chainer's implementation.
+
+    Args:
+        x: (B, C, H, W) float input.
+        ksize, stride, pad: ints or pairs. cover_all (bool): ceil-mode output size.
+        return_indices (bool): also return Chainer's window indices (Chainer's path).
+
+    Returns:
+        chainer.Variable: (B, C, H_out, W_out) (and the indices with ``return_indices``).
+    """
+    ksize = _pair(ksize)
+    stride = ksize if stride is None else _pair(stride)
+    if (stride == ksize and _pair(pad) == (0, 0) and not return_indices
+            and use_fast_path(x) and _array(x).ndim == 4):
+        return pooling.MaxPooling2D(ksize, cover_all).apply((x,))[0]
+    return F.max_pooling_2d(x, ksize, stride, pad, cover_all=cover_all,
+                            return_indices=return_indices)
