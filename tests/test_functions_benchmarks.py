@@ -44,3 +44,25 @@ def test_unknown_model_is_an_error(capsys):
     with pytest.raises(SystemExit):
         run.main(['--models', 'nope', '--torch-python', ''])
     assert 'unknown model' in capsys.readouterr().err
+
+
+class _Segmenter(chainer.Chain):
+    def __init__(self):
+        super().__init__()
+        with self.init_scope():
+            self.conv = links.Convolution2D(3, 4, 3, pad=1)
+            self.score = links.Convolution2D(4, 2, 1)
+
+    def forward(self, x):
+        return self.score(chainer.functions.relu(self.conv(x)))
+
+
+def test_step_timing_and_memory_on_a_tiny_model():
+    case = run.Case('tiny', 'tiny', _Segmenter, (2, 3, 8, 8), 2, None)
+    seconds = run.time_steps(case, repeats=3, warmup=1)
+    assert seconds[True] > 0 and seconds[False] > 0 and seconds['paired_speedup'] > 0
+    # the step's working memory includes at least the 3×3 conv's patch buffer (fast path) and
+    # the activations; never more than a few MiB here
+    for fast in (True, False):
+        peak = run.peak_memory(case, fast)
+        assert 2 * 8 * 8 * 27 * 4 <= peak < 8 * 2 ** 20
