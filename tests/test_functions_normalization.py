@@ -16,11 +16,12 @@ def _layouts(shape, dtype=numpy.float32, seed=0):
     b, c, h, w = shape
     x = numpy.random.RandomState(seed).uniform(-2, 3, (b, h, w, c)).astype(dtype)
     return {'nchw': numpy.ascontiguousarray(_patches.nchw(x)), 'nhwc': _patches.nchw(x),
+            'cnhw': numpy.ascontiguousarray(x.transpose(3, 0, 1, 2)).transpose(1, 0, 2, 3),
             'strided': numpy.ascontiguousarray(_patches.nchw(x))[:, :, ::1, :]
             .repeat(2, axis=3)[:, :, :, ::2]}
 
 
-@pytest.mark.parametrize('layout', ['nchw', 'nhwc', 'strided'])
+@pytest.mark.parametrize('layout', ['nchw', 'nhwc', 'cnhw', 'strided'])
 @pytest.mark.parametrize('shape', [(2, 3, 5, 4), (1, 16, 8, 8), (3, 1, 1, 7)])
 def test_channel_sum_and_scale_shift(layout, shape):
     x = _layouts(shape, numpy.float64)[layout]

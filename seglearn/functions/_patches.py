@@ -161,3 +161,24 @@ def patch_product(col, Wm, n, out_h, out_w):
         numpy.ndarray: (B, C_out, out_h, out_w) view.
     """
     return nchw((col @ Wm).reshape(n, out_h, out_w, -1))
+
+
+def channel_sum(a):
+    """Sum of an NCHW array over axes (0, 2, 3) through one matrix-vector product.
+
+    Args:
+        a (numpy.ndarray): (B, C, H, W), channel-last or NCHW contiguous (others use ``sum``).
+
+    Returns:
+        numpy.ndarray: (C,) of ``a.dtype``.
+    """
+    b, c, h, w = a.shape
+    last = nhwc(a)
+    if last.flags.c_contiguous:
+        return numpy.ones(b * h * w, a.dtype) @ last.reshape(b * h * w, c)
+    if a.flags.c_contiguous:
+        return (a.reshape(b * c, h * w) @ numpy.ones(h * w, a.dtype)).reshape(b, c).sum(0)
+    major = a.transpose(1, 0, 2, 3)
+    if major.flags.c_contiguous:  # channel-major (C, B, H, W) memory
+        return major.reshape(c, b * h * w) @ numpy.ones(b * h * w, a.dtype)
+    return a.sum(axis=(0, 2, 3))

@@ -9,7 +9,8 @@ buffers (see :mod:`seglearn.functions._patches` for the layout):
   every 3×3 convolution) instead ``im2col(x) @ flip(W)``, a convolution with the flipped filters
   and padding ``k − 1 − p``, measured 1.5–2.6× faster than the matrix product + ``col2im``.
   Gradients: ``gx`` is a :class:`Convolution2D` of ``gy``, ``gW`` a
-  :class:`Convolution2DGradW` of ``(gy, x)``.
+  :class:`Convolution2DGradW` of ``(gy, x)``. Both take the bias gradient with
+  :class:`BiasGrad`.
 - :class:`Convolution2DGradW`: ``gW = im2col(x)ᵀ @ gy``; its own gradients are again a
   convolution and a transposed convolution, so double backprop works to any order.
 
@@ -98,7 +99,7 @@ class Convolution2D(function_node.FunctionNode, _ConvParams):
             ret.append(Convolution2DGradW(W.shape[2:], W.dtype, self.cover_all,
                                           **self._args).apply((x, gy))[0])
         if 2 in indexes:
-            ret.append(F.sum(gy, axis=(0, 2, 3)))
+            ret.append(BiasGrad().apply((gy,))[0])
         return ret
 
 
@@ -168,8 +169,22 @@ class Deconvolution2D(function_node.FunctionNode, _ConvParams):
             ret.append(Convolution2DGradW(W.shape[2:], W.dtype, self.cover_all,
                                           **self._args).apply((gy, x))[0])
         if 2 in indexes:
-            ret.append(F.sum(gy, axis=(0, 2, 3)))
+            ret.append(BiasGrad().apply((gy,))[0])
         return ret
+
+
+class BiasGrad(function_node.FunctionNode):
+    """Bias gradient ``Σ_(b,h,w) gy``, one BLAS matrix-vector product (:func:`channel_sum`)
+    instead of NumPy's slow reduction over the outer axes of channel-last memory."""
+
+    def forward_cpu(self, inputs):
+        gy, = inputs
+        self.shape = gy.shape
+        return _patches.channel_sum(gy),
+
+    def backward(self, indexes, grad_outputs):
+        gb, = grad_outputs
+        return F.broadcast_to(F.reshape(gb, (1, -1, 1, 1)), self.shape),
 
 
 class Convolution2DGradW(function_node.FunctionNode, _ConvParams):
