@@ -91,8 +91,8 @@ register(Exercise(
     hint='Write a test "is this size valid?" by following the size down and up the U (−4 per '
          'pair of convs, /2 per pool only if even, ×2 per up-conv), then try size, size + 1, …',
     mistakes=[
-        (_paper_rule, 's ≡ 12 (mod 16), s ≥ 188 is the rule for depth 4 only: redo the walk for '
-                      'other depths.'),
+        (_paper_rule, 's ≡ 12 (mod 16), s ≥ 188 is the rule for depth 4 only: redo the walk '
+                      'for other depths.'),
         (_multiple_of_pool, 'Multiples of 2^depth are the rule for *padded* ("same") convs; '
                             'valid convs eat 4 pixels per level.'),
         (_nearest_either_way, 'The size must not go down: padding can add context, cropping '

@@ -13,8 +13,9 @@ _103 = [4, 5, 7, 10, 12, 15, 12, 10, 7, 5, 4]
 # --------------------------------------------------------------------------- parameter count
 
 def _params_reference(n_layers_per_block, growth_rate, n_class, in_channels=3, first_channels=48):
-    return count_params(FCDenseNet(n_class, in_channels, n_layers_per_block=tuple(n_layers_per_block),
-                                   growth_rate=growth_rate, first_channels=first_channels))
+    model = FCDenseNet(n_class, in_channels, n_layers_per_block=tuple(n_layers_per_block),
+                       growth_rate=growth_rate, first_channels=first_channels)
+    return count_params(model)
 
 
 def _random_configs(rng):

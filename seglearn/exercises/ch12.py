@@ -237,7 +237,8 @@ register(Exercise(
     ],
     random_cases=_random_timings,
     properties=[Property('a single slow step does not move the median', _robust)],
-    hint='Drop the first `warmup` steps, take the median duration, and divide the batch size by it.',
+    hint='Drop the first `warmup` steps, take the median duration, and divide the batch size by '
+         'it.',
     mistakes=[
         (_ips_mean_all, 'The first step is not representative: leave out the warm-up steps.'),
         (_ips_no_batch, 'Each step processes batch_size images.'),
