@@ -6,7 +6,7 @@ from scipy import ndimage
 
 import seglearn  # noqa: F401
 from seglearn import arithmetic
-from seglearn.arithmetic import Conv, Crop, Deconv, Pool
+from seglearn.arithmetic import Crop, Deconv
 from seglearn.exercises import FAILED, NOT_ATTEMPTED, PASSED, all_exercises, get_exercise, grade
 
 CHAPTERS = ('ch05', 'ch06', 'ch07', 'ch08')
@@ -222,8 +222,10 @@ def test_typical_mistakes_fail_with_their_hint(name):
 # --------------------------------------------------------------------------- the references' facts
 
 def test_references_reproduce_the_papers_numbers():
-    stack = list(arithmetic.FCN_VGG16_LAYERS['score_fr']) + list(arithmetic.FCN_UPSAMPLING['fcn32s'])
-    assert tuple(float(v) for v in get_exercise('compose_coord_map').reference(stack)) == (1.0, -19.0)
+    stack = (list(arithmetic.FCN_VGG16_LAYERS['score_fr'])
+             + list(arithmetic.FCN_UPSAMPLING['fcn32s']))
+    a, b = get_exercise('compose_coord_map').reference(stack)
+    assert (float(a), float(b)) == (1.0, -19.0)
     assert get_exercise('stack_receptive_field').reference(
         list(arithmetic.FCN_VGG16_LAYERS['pool5'])) == 212
     assert get_exercise('paper_unet_output_size').reference(572) == 388

@@ -190,8 +190,10 @@ register(Exercise(
         ([Conv(3, 1, 1)] * 3,),
         ([Pool(2, 2, 0)],),
         Case([Conv(3, 2, 1), Conv(3, 2, 1)],
-             _hint='The second conv sees 3 pixels of its input, and those are 2 image pixels apart.'),
-        Case(list(arithmetic.FCN_VGG16_LAYERS['pool5']), _label='stack_receptive_field(VGG16 to pool5)'),
+             _hint='The second conv sees 3 pixels of its input, and those are 2 image pixels '
+                   'apart.'),
+        Case(list(arithmetic.FCN_VGG16_LAYERS['pool5']),
+             _label='stack_receptive_field(VGG16 to pool5)'),
         Case(list(arithmetic.FCN_VGG16_LAYERS['score_fr']),
              _label='stack_receptive_field(VGG16-FCN to score_fr)'),
     ],
@@ -203,7 +205,8 @@ register(Exercise(
                         'pixels.'),
         (_rf_jump_after, "Use the jump of the layer's input (the strides before it), not including "
                          'its own stride.'),
-        (_rf_product, 'Fields grow by addition, (k − 1)·jump per layer, not by multiplying kernels.'),
+        (_rf_product, 'Fields grow by addition, (k − 1)·jump per layer, not by multiplying '
+                      'kernels.'),
     ],
 ))
 

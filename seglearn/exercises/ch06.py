@@ -8,7 +8,8 @@ from seglearn.exercises.core import Case, Exercise, Property, register
 # --------------------------------------------------------------------------- upscore size
 
 def _upscore_size_reference(size):
-    layers = list(arithmetic.FCN_VGG16_LAYERS['score_fr']) + list(arithmetic.FCN_UPSAMPLING['fcn32s'])
+    layers = (list(arithmetic.FCN_VGG16_LAYERS['score_fr'])
+              + list(arithmetic.FCN_UPSAMPLING['fcn32s']))
     return arithmetic.stack_output_size(layers, size, cover_all=True)
 
 

@@ -31,7 +31,8 @@ def _fcn_cases():
         Case(_fcn_map(L['pool4']), _fcn_map(up2),
              _label='skip_crop_offset(pool4 scores (16, -91.5), upscore2 (16, -11.5))  [FCN-16s]'),
         Case(_fcn_map(L['pool3']), _fcn_map(up4),
-             _label='skip_crop_offset(pool3 scores (8, -95.5), upscore_pool4 (8, -23.5))  [FCN-8s]'),
+             _label='skip_crop_offset(pool3 scores (8, -95.5), upscore_pool4 (8, -23.5))  '
+                    '[FCN-8s]'),
     ]
 
 
@@ -143,6 +144,7 @@ register(Exercise(
          'strides, not the stride itself.'),
         (lambda strides: [(f, f) for f in
                           [a // b for a, b in zip(list(strides), list(strides)[1:] + [1])]],
-         'With k = s the kernels do not overlap (nearest-neighbour blocks); bilinear needs k = 2s.'),
+         'With k = s the kernels do not overlap (nearest-neighbour blocks); bilinear needs '
+         'k = 2s.'),
     ],
 ))

@@ -60,7 +60,8 @@ register(Exercise(
         (lambda s: s - 92, 'Each 3×3 valid convolution removes 2 pixels, and the expansive path '
                            'has convolutions too.'),
         (lambda s: s - 124, 'After each up-convolution come two more 3×3 valid convolutions.'),
-        (lambda s: s, 'The paper uses unpadded convolutions: the output is smaller than the input.'),
+        (lambda s: s, 'The paper uses unpadded convolutions: the output is smaller than the '
+                      'input.'),
     ],
 ))
 
