@@ -42,6 +42,8 @@ def crop(x, offset, size):
     """
     oy, ox = (offset, offset) if isinstance(offset, int) else offset
     h, w = size
+    if (oy, ox) == (0, 0) and (h, w) == tuple(x.shape[2:]):
+        return x  # nothing to cut: no slice and no gradient copy
     if oy < 0 or ox < 0 or oy + h > x.shape[2] or ox + w > x.shape[3]:
         raise ValueError('cannot crop {}x{} at offset ({}, {}) from a map of size {}x{}'.format(
             h, w, oy, ox, x.shape[2], x.shape[3]))

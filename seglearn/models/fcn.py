@@ -38,7 +38,7 @@ the ImageNet mean, :func:`seglearn.models.vgg.preprocess`) inside ``forward``.
 import chainer
 import chainer.functions as F
 
-from seglearn import links
+from seglearn import functions, links
 from seglearn.arithmetic import FCN_UPSAMPLING, fcn_crop_offsets
 from seglearn.models import vgg
 from seglearn.models.common import BilinearUpsampling2D, SegmentationModel, check_positive_int, crop
@@ -112,7 +112,7 @@ class _FCN(SegmentationModel):
         for name, _, _, stage in vgg.conv_specs(self.width):
             h = F.relu(getattr(self, name)(h))
             if name.endswith('_{}'.format(vgg.STAGE_DEPTHS[stage])):
-                h = F.max_pooling_2d(h, 2, 2, cover_all=True)  # ceil mode, as Caffe
+                h = functions.max_pooling_2d(h, 2, 2, cover_all=True)  # ceil mode, as Caffe
                 pools.append(h)
         h = F.dropout(F.relu(self.fc6(h)), 0.5)
         h = F.dropout(F.relu(self.fc7(h)), 0.5)

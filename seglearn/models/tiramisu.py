@@ -40,9 +40,8 @@ logits cropped back, so ``forward`` always returns logits at the input size. The
 """
 import chainer
 import chainer.functions as F
-import chainer.links as L
 
-from seglearn import links
+from seglearn import functions, links
 from seglearn.models.common import SegmentationModel, check_positive_int, crop
 from seglearn.transforms import mirror_pad
 
@@ -61,7 +60,7 @@ class _DenseLayer(chainer.Chain):
         super().__init__()
         self.dropout = dropout
         with self.init_scope():
-            self.bn = L.BatchNormalization(in_channels)
+            self.bn = links.BatchNormalization(in_channels)
             self.conv = _conv(in_channels, growth_rate, 3, pad=1)
 
     def forward(self, x):
@@ -95,14 +94,14 @@ class _TransitionDown(chainer.Chain):
         super().__init__()
         self.dropout, self.transition = dropout, transition
         with self.init_scope():
-            self.bn = L.BatchNormalization(channels)
+            self.bn = links.BatchNormalization(channels)
             self.conv = _conv(channels, channels, 1, stride=2 if transition == 'conv' else 1)
 
     def forward(self, x):
         h = self.conv(F.relu(self.bn(x)))
         if self.dropout:
             h = F.dropout(h, self.dropout)
-        return F.max_pooling_2d(h, 2, 2) if self.transition == 'maxpool' else h
+        return functions.max_pooling_2d(h, 2, 2) if self.transition == 'maxpool' else h
 
 
 class FCDenseNet(SegmentationModel):

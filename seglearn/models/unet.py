@@ -29,9 +29,8 @@ PhC-U373 IoU 0.9203; DIC-HeLa IoU 0.7756.
 """
 import chainer
 import chainer.functions as F
-import chainer.links as L
 
-from seglearn import links
+from seglearn import functions, links
 from seglearn.models.common import SegmentationModel, center_crop, check_positive_int
 from seglearn.transforms import mirror_pad
 from seglearn.upsampling import upsample_bilinear
@@ -189,8 +188,8 @@ class _ConvBlock(chainer.Chain):
             self.conv2 = links.Convolution2D(out_channels, out_channels, 3, 1, pad, initialW=init,
                                              nobias=batch_norm)
             if batch_norm:
-                self.bn1 = L.BatchNormalization(out_channels)
-                self.bn2 = L.BatchNormalization(out_channels)
+                self.bn1 = links.BatchNormalization(out_channels)
+                self.bn2 = links.BatchNormalization(out_channels)
 
     def forward(self, x):
         h = self.conv1(x)
@@ -296,7 +295,7 @@ class UNet(SegmentationModel):
             h = block(h)
             if i < self.depth:
                 skips.append(h)
-                h = F.max_pooling_2d(h, 2, 2)
+                h = functions.max_pooling_2d(h, 2, 2)
         if self.dropout:
             h = F.dropout(h, self.dropout)
         for up, block, skip in zip(self.up, self.up_blocks, reversed(skips)):

@@ -25,7 +25,7 @@ import chainer.functions as F
 import chainer.links as L
 import numpy
 
-from seglearn import links
+from seglearn import functions, links
 from seglearn.transforms import VGG_MEAN_BGR
 
 #: tuple: number of 3×3 convolutions in each of the five stages.
@@ -222,7 +222,7 @@ class VGG16(chainer.Chain):
             for j in range(depth):
                 name = 'conv{}_{}'.format(stage + 1, j + 1)
                 h = out[name] = F.relu(getattr(self, name)(h))
-            h = out['pool{}'.format(stage + 1)] = F.max_pooling_2d(h, 2, 2)
+            h = out['pool{}'.format(stage + 1)] = functions.max_pooling_2d(h, 2, 2)
             if set(layers) <= set(out):
                 return {name: out[name] for name in layers}
         if h.shape[2:] != (7, 7):
