@@ -10,7 +10,7 @@ PYTHON := $(VENV)/bin/python
 PIP := $(PYTHON) -m pip --disable-pip-version-check
 STAMP := $(VENV)/.seglearn-installed
 
-.PHONY: help setup lab chapters test test-fast test-modern modern-smoke check bench gpu-check clean
+.PHONY: help setup lab chapters test test-fast test-modern modern-smoke check bench gpu-check chainer-wheel clean
 help:
 	@echo "make lab        start JupyterLab in chapters/ (sets up .venv first)"
 	@echo "make chapters   execute every chapter headless into build/chapters/ and print a table"
@@ -20,6 +20,7 @@ help:
 	@echo "make check      grade the exercises you answered in chapters/"
 	@echo "make bench      CPU benchmarks (benchmarks/RESULTS.md)"
 	@echo "make gpu-check  GPU tests and benchmarks (needs CuPy and a CUDA device)"
+	@echo "make chainer-wheel  build .whl/chainer-7.8.1-*.whl for an offline GPU machine"
 
 setup: $(STAMP)
 
@@ -69,9 +70,22 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(PYTHON) benchmarks/run.py
 
+# On a GPU machine with its own Python, NumPy and CuPy and no internet, run instead:
+#   make gpu-check GPU_PYTHON=python3 CHAINER_WHEEL=.whl/chainer-7.8.1-py3-none-any.whl
+# (the wheel built elsewhere with `make chainer-wheel`); nothing is downloaded then.
+ifdef GPU_PYTHON
+gpu-check:
+	$(GPU_PYTHON) -c 'import chainer' 2>/dev/null || $(GPU_PYTHON) -m pip install -q --no-deps --no-index $(CHAINER_WHEEL)
+	PYTHONPATH=$(CURDIR) $(GPU_PYTHON) -m pytest tests -m gpu -p no:cacheprovider
+	PYTHONPATH=$(CURDIR) $(GPU_PYTHON) benchmarks/run.py --gpu
+else
 gpu-check: $(STAMP)
 	$(PYTHON) -m pytest tests -m gpu
 	$(PYTHON) benchmarks/run.py --gpu
+endif
+
+chainer-wheel: $(STAMP)
+	$(PIP) wheel -q --no-deps --no-build-isolation -w .whl "chainer==7.8.1"
 
 clean:
 	rm -rf build .pytest_cache
