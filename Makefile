@@ -5,7 +5,7 @@ PY311 ?= $(shell tools/find-python 3.11)
 PY312 ?= $(shell tools/find-python 3.12)
 MODERN ?= .venv-modern
 MODERN_STAMP := $(MODERN)/.seglearn-installed
-MODERN_CHAPTER ?= chapters/02_chainer_and_cupy.ipynb
+MODERN_CHAPTER ?= 06
 PYTHON := $(VENV)/bin/python
 PIP := $(PYTHON) -m pip --disable-pip-version-check
 STAMP := $(VENV)/.seglearn-installed
@@ -62,7 +62,7 @@ test-modern:
 
 modern-smoke: $(MODERN_STAMP)
 	$(MODERN)/bin/python -m pytest tests -m "modern and not gpu" -p no:cacheprovider
-	$(MODERN)/bin/python -m seglearn.exercises.run_chapters $(MODERN_CHAPTER) build/modern
+	$(MODERN)/bin/python -m seglearn.exercises.run_chapters chapters build/modern --only $(MODERN_CHAPTER)
 
 check: $(STAMP)
 	$(PYTHON) -m pytest tests/test_answers.py --answers chapters -q

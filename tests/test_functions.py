@@ -283,3 +283,12 @@ def test_environment_variable_turns_the_switch_off():
     out = subprocess.run([sys.executable, '-c', 'import seglearn.config as c; print(c.fast_cpu)'],
                          env=env, capture_output=True, text=True, check=True).stdout
     assert out.strip() == 'False'
+
+
+def test_split_view_writes_through_and_refuses_copies():
+    img = numpy.zeros((2, 6, 8, 3), numpy.float32)
+    band = _patches.split_view(img[:, 2:6, 0:8], (2, 2, 2, 4, 2, 3))
+    band += 1  # the in-place add must land in img
+    assert img[:, 2:6].sum() == band.size and img[:, :2].sum() == 0
+    with pytest.raises(ValueError, match='would copy'):
+        _patches.split_view(img[:, :, ::2].transpose(0, 2, 1, 3), (2, 24, 3))

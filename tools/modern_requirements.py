@@ -7,4 +7,5 @@ import tomllib
 
 project = tomllib.loads((pathlib.Path(__file__).resolve().parents[1] / 'pyproject.toml').read_text())['project']
 requirements = project['dependencies'] + project['optional-dependencies']['dev']
-print(' '.join('"{}"'.format(r) for r in requirements if not re.match(r'(numpy|chainer)\b', r)))
+# unquoted: the shell splits $(...) into words but never parses '>' inside them as a redirection
+print(' '.join(r for r in requirements if not re.match(r'(numpy|chainer)\b', r) and ' ' not in r))

@@ -119,6 +119,21 @@ def col2im(col, b, h, w, c, kh, kw, sy, sx, ph, pw, dy, dx, out_h, out_w):
     return nchw(img[:, ph:ph + h, pw:pw + w])
 
 
+def split_view(a, shape):
+    """``a.reshape(shape)`` guaranteed to be a view of ``a``, so that writes to it reach ``a``.
+
+    Splitting axes never needs a copy; the check guards the in-place adds that rely on it.
+    (Assigning to ``.shape`` did this before, but is deprecated from NumPy 2.5.)
+
+    Raises:
+        ValueError: the reshape would have copied.
+    """
+    out = a.reshape(shape)
+    if out.size and not numpy.may_share_memory(out, a):
+        raise ValueError('reshaping {} to {} would copy'.format(a.shape, shape))
+    return out
+
+
 def _col2im_phases(col, img, ah, aw, sy, sx, out_h, out_w):
     """:func:`col2im` for kernels that are a multiple of the stride (FCN's k=2s, U-Net's k=s).
 
@@ -130,9 +145,8 @@ def _col2im_phases(col, img, ah, aw, sy, sx, out_h, out_w):
     col = col.reshape(b, out_h, out_w, ah, sy, aw, sx, c)
     for i in range(ah):
         for j in range(aw):
-            band = img[:, i * sy:i * sy + out_h * sy, j * sx:j * sx + out_w * sx]
-            band = band.view()
-            band.shape = (b, out_h, sy, out_w, sx, c)  # a view: raises rather than copy
+            band = split_view(img[:, i * sy:i * sy + out_h * sy, j * sx:j * sx + out_w * sx],
+                              (b, out_h, sy, out_w, sx, c))
             band += col[:, :, :, i, :, j].transpose(0, 1, 3, 2, 4, 5)
 
 

@@ -54,8 +54,8 @@ class _Windows(object):
     def _taps(self, a):
         """The k·k (B, C, Ho, Wo) views of an NCHW array (any layout) covering the windows."""
         b, c, _, _ = a.shape
-        region = a[:, :, :self.out_h * self.kh, :self.out_w * self.kw].view()
-        region.shape = (b, c, self.out_h, self.kh, self.out_w, self.kw)  # a view, never a copy
+        region = _patches.split_view(a[:, :, :self.out_h * self.kh, :self.out_w * self.kw],
+                                     (b, c, self.out_h, self.kh, self.out_w, self.kw))
         return [region[:, :, :, i, :, j] for i in range(self.kh) for j in range(self.kw)]
 
     def _fits(self):
