@@ -31,14 +31,9 @@ import collections
 import numbers
 from fractions import Fraction
 
+from seglearn._checks import check_int
 
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError('{} must be an int, got {!r} ({})'.format(
-            name, value, type(value).__name__))
-    if value < minimum:
-        raise ValueError('{} must be >= {}, got {}'.format(name, minimum, value))
-    return int(value)
+
 
 
 def conv_output_size(size, ksize, stride=1, pad=0, cover_all=False, dilate=1):
@@ -62,11 +57,11 @@ def conv_output_size(size, ksize, stride=1, pad=0, cover_all=False, dilate=1):
     Raises:
         ValueError: if the (effective) kernel does not fit in the padded input.
     """
-    size = _check_int('size', size, 1)
-    ksize = _check_int('ksize', ksize, 1)
-    stride = _check_int('stride', stride, 1)
-    pad = _check_int('pad', pad, 0)
-    dilate = _check_int('dilate', dilate, 1)
+    size = check_int('size', size, 1)
+    ksize = check_int('ksize', ksize, 1)
+    stride = check_int('stride', stride, 1)
+    pad = check_int('pad', pad, 0)
+    dilate = check_int('dilate', dilate, 1)
     if not isinstance(cover_all, bool):
         raise TypeError('cover_all must be a bool, got {!r}'.format(cover_all))
     dk = dilate * (ksize - 1) + 1
@@ -101,10 +96,10 @@ def deconv_output_size(size, ksize, stride=1, pad=0):
     Raises:
         ValueError: if the padding removes everything.
     """
-    size = _check_int('size', size, 1)
-    ksize = _check_int('ksize', ksize, 1)
-    stride = _check_int('stride', stride, 1)
-    pad = _check_int('pad', pad, 0)
+    size = check_int('size', size, 1)
+    ksize = check_int('ksize', ksize, 1)
+    stride = check_int('stride', stride, 1)
+    pad = check_int('pad', pad, 0)
     out = stride * (size - 1) + ksize - 2 * pad
     if out < 1:
         raise ValueError(
@@ -127,7 +122,7 @@ def deconv_params_for_scale(scale):
     Returns:
         tuple of int: ``(ksize, stride, pad)``.
     """
-    scale = _check_int('scale', scale, 1)
+    scale = check_int('scale', scale, 1)
     return 2 * scale - scale % 2, scale, scale // 2
 
 
@@ -147,8 +142,8 @@ def solve_deconv(in_size, out_size, ksize=None, stride=None, pad=None):
     Raises:
         ValueError: if not exactly one of them is None, or no valid integer solves the equation.
     """
-    in_size = _check_int('in_size', in_size, 1)
-    out_size = _check_int('out_size', out_size, 1)
+    in_size = check_int('in_size', in_size, 1)
+    out_size = check_int('out_size', out_size, 1)
     missing = [name for name, v in (('ksize', ksize), ('stride', stride), ('pad', pad))
                if v is None]
     if len(missing) != 1:
@@ -157,15 +152,15 @@ def solve_deconv(in_size, out_size, ksize=None, stride=None, pad=None):
     given = 'in_size={}, out_size={}, ksize={}, stride={}, pad={}'.format(
         in_size, out_size, ksize, stride, pad)
     if ksize is None:
-        stride = _check_int('stride', stride, 1)
-        pad = _check_int('pad', pad, 0)
+        stride = check_int('stride', stride, 1)
+        pad = check_int('pad', pad, 0)
         k = out_size - stride * (in_size - 1) + 2 * pad
         if k < 1:
             raise ValueError('no valid ksize for {}: out - s*(n-1) + 2p = {} < 1'.format(given, k))
         return k
-    ksize = _check_int('ksize', ksize, 1)
+    ksize = check_int('ksize', ksize, 1)
     if pad is None:
-        stride = _check_int('stride', stride, 1)
+        stride = check_int('stride', stride, 1)
         twice_pad = stride * (in_size - 1) + ksize - out_size
         if twice_pad < 0:
             raise ValueError('no valid pad for {}: s*(n-1) + k - out = {} < 0 (even pad=0 gives a '
@@ -174,7 +169,7 @@ def solve_deconv(in_size, out_size, ksize=None, stride=None, pad=None):
             raise ValueError('no integer pad for {}: 2*pad = s*(n-1) + k - out = {} is odd'.format(
                 given, twice_pad))
         return twice_pad // 2
-    pad = _check_int('pad', pad, 0)
+    pad = check_int('pad', pad, 0)
     rest = out_size - ksize + 2 * pad
     if in_size == 1:
         raise ValueError('stride is undetermined for {}: with in_size=1 the stride does not '
@@ -190,8 +185,8 @@ class Conv(collections.namedtuple('Conv', 'ksize stride pad')):
     __slots__ = ()
 
     def __new__(cls, ksize, stride=1, pad=0):
-        return super().__new__(cls, _check_int('ksize', ksize, 1),
-                               _check_int('stride', stride, 1), _check_int('pad', pad, 0))
+        return super().__new__(cls, check_int('ksize', ksize, 1),
+                               check_int('stride', stride, 1), check_int('pad', pad, 0))
 
 
 class Pool(collections.namedtuple('Pool', 'ksize stride pad')):
@@ -199,9 +194,9 @@ class Pool(collections.namedtuple('Pool', 'ksize stride pad')):
     __slots__ = ()
 
     def __new__(cls, ksize, stride=None, pad=0):
-        ksize = _check_int('ksize', ksize, 1)
-        stride = ksize if stride is None else _check_int('stride', stride, 1)
-        return super().__new__(cls, ksize, stride, _check_int('pad', pad, 0))
+        ksize = check_int('ksize', ksize, 1)
+        stride = ksize if stride is None else check_int('stride', stride, 1)
+        return super().__new__(cls, ksize, stride, check_int('pad', pad, 0))
 
 
 class Deconv(collections.namedtuple('Deconv', 'ksize stride pad')):
@@ -209,8 +204,8 @@ class Deconv(collections.namedtuple('Deconv', 'ksize stride pad')):
     __slots__ = ()
 
     def __new__(cls, ksize, stride=1, pad=0):
-        return super().__new__(cls, _check_int('ksize', ksize, 1),
-                               _check_int('stride', stride, 1), _check_int('pad', pad, 0))
+        return super().__new__(cls, check_int('ksize', ksize, 1),
+                               check_int('stride', stride, 1), check_int('pad', pad, 0))
 
 
 class Crop(collections.namedtuple('Crop', 'offset')):
@@ -218,7 +213,7 @@ class Crop(collections.namedtuple('Crop', 'offset')):
     __slots__ = ()
 
     def __new__(cls, offset):
-        return super().__new__(cls, _check_int('offset', offset, 0))
+        return super().__new__(cls, check_int('offset', offset, 0))
 
 
 _LAYER_TYPES = (Conv, Pool, Deconv, Crop)
@@ -336,7 +331,7 @@ def stack_output_size(layers, size, cover_all=True):
     Returns:
         int: the output size.
     """
-    size = _check_int('size', size, 1)
+    size = check_int('size', size, 1)
     for i, layer in enumerate(_check_layers(layers)):
         if isinstance(layer, Crop):
             raise ValueError('layers[{}] is a Crop, whose output size is set by its reference; '

@@ -23,7 +23,8 @@ import numpy
 import chainer
 
 from seglearn import functions
-from seglearn.arithmetic import _check_int, deconv_params_for_scale
+from seglearn._checks import check_int
+from seglearn.arithmetic import deconv_params_for_scale
 
 
 def bilinear_weights_1d(ksize):
@@ -36,7 +37,7 @@ def bilinear_weights_1d(ksize):
         numpy.ndarray: float32 (k,), ``1 − |i − c|/f`` with ``f = (k + 1)//2`` and ``c = f − 1``
         (k odd) or ``f − 0.5`` (k even).
     """
-    ksize = _check_int('ksize', ksize, 1)
+    ksize = check_int('ksize', ksize, 1)
     factor = (ksize + 1) // 2
     centre = factor - 1 if ksize % 2 == 1 else factor - 0.5
     i = numpy.arange(ksize, dtype=numpy.float64)
@@ -59,8 +60,8 @@ def bilinear_kernel(in_channels, out_channels, ksize):
         numpy.ndarray: float32 (in_channels, out_channels, k, k), the layout of
         ``chainer.functions.deconvolution_2d``'s ``W``.
     """
-    in_channels = _check_int('in_channels', in_channels, 1)
-    out_channels = _check_int('out_channels', out_channels, 1)
+    in_channels = check_int('in_channels', in_channels, 1)
+    out_channels = check_int('out_channels', out_channels, 1)
     w = bilinear_weights_1d(ksize)
     if in_channels != out_channels:
         raise ValueError('bilinear_kernel upsamples each channel on its own, so in_channels must '
@@ -86,7 +87,7 @@ def upsample_bilinear(x, scale):
     Returns:
         chainer.Variable: float32 (B, C, scale·H, scale·W).
     """
-    scale = _check_int('scale', scale, 1)
+    scale = check_int('scale', scale, 1)
     if not isinstance(x, (chainer.Variable,) + chainer.get_array_types()):
         raise TypeError('x must be a NumPy/CuPy array or a chainer.Variable, got {}'.format(
             type(x).__name__))

@@ -11,7 +11,7 @@ from seglearn.datasets import CellsDataset, ShapesDataset
 from seglearn.metrics import evaluate
 from seglearn.models import (VGG16, BilinearUpsampling2D, FCDenseNet, FCN8s, FCN32s, UNet,
                              count_params, summary)
-from seglearn.models.common import center_crop, check_positive_int, crop
+from seglearn.models.common import center_crop, crop
 
 # tiny models: (factory, input size (H, W), output size (H', W') of forward)
 TINY = {
@@ -36,14 +36,6 @@ def _tiny(name, seed=0):
 
 
 # --- helpers of seglearn.models.common ----------------------------------------------------------
-
-def test_check_positive_int():
-    assert check_positive_int('n', numpy.int64(3)) == 3
-    with pytest.raises(TypeError, match='n must be an integer'):
-        check_positive_int('n', True)
-    with pytest.raises(ValueError, match='n must be >= 2, got 1'):
-        check_positive_int('n', 1, minimum=2)
-
 
 def test_crop_and_center_crop():
     x = numpy.arange(2 * 3 * 7 * 9, dtype=numpy.float32).reshape(2, 3, 7, 9)

@@ -120,15 +120,6 @@ def check_size(size, minimum=1, name='size'):
     return int(size[0]), int(size[1])
 
 
-def check_int(value, name, minimum=0):
-    """Checks that ``value`` is an int ``>= minimum`` and returns it as a Python int."""
-    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)):
-        raise TypeError('{} must be an int, got {!r}'.format(name, value))
-    if value < minimum:
-        raise ValueError('{} must be >= {}, got {}'.format(name, minimum, value))
-    return int(value)
-
-
 def check_choice(value, name, choices):
     """Checks that ``value`` is one of ``choices`` and returns it."""
     if value not in choices:

@@ -28,6 +28,7 @@ Example ``i`` is generated from ``numpy.random.default_rng([seed, i])`` when it 
 import numpy
 from scipy import ndimage
 
+from seglearn._checks import check_int
 from seglearn.datasets import _base
 from seglearn.datasets import _synth
 
@@ -55,9 +56,9 @@ class CellsDataset(_base.SegmentationDataset):
 
     def __init__(self, n=200, size=128, seed=0, cell_size=24.0, gap=(1, 3), empty=0.15,
                  noise=8.0, blur=1.0):
-        self.n = _base.check_int(n, 'n')
+        self.n = check_int('n', n, 0)
         self.size = _base.check_size(size, minimum=32)
-        self.seed = _base.check_int(seed, 'seed')
+        self.seed = check_int('seed', seed, 0)
         if not isinstance(cell_size, (int, float)) or cell_size < 8:
             raise ValueError('cell_size must be a number >= 8 (pixels), got {!r}'.format(cell_size))
         self.cell_size = float(cell_size)

@@ -25,6 +25,7 @@ laptop core.
 """
 import numpy
 
+from seglearn._checks import check_int
 from seglearn.datasets import _base
 from seglearn.datasets import _synth
 
@@ -99,10 +100,10 @@ class ShapesDataset(_base.SegmentationDataset):
     def __init__(self, n=1000, size=64, seed=0, max_shapes=4,
                  classes=('background', 'circle', 'square', 'triangle'), texture='mixed',
                  noise=10.0, blur=0.5, radius=(0.1, 0.25), contrast=60.0):
-        self.n = _base.check_int(n, 'n')
+        self.n = check_int('n', n, 0)
         self.size = _base.check_size(size, minimum=16)
-        self.seed = _base.check_int(seed, 'seed')
-        self.max_shapes = _base.check_int(max_shapes, 'max_shapes', minimum=1)
+        self.seed = check_int('seed', seed, 0)
+        self.max_shapes = check_int('max_shapes', max_shapes, 1)
         classes = tuple(classes)
         if (len(classes) < 2 or classes[0] != 'background' or len(set(classes)) != len(classes)
                 or not set(classes[1:]) <= set(SHAPES)):

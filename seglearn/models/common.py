@@ -5,7 +5,6 @@
 * :func:`crop` / :func:`center_crop` — the spatial crops of FCN and U-Net.
 * :class:`BilinearUpsampling2D` — a transposed convolution with a fixed bilinear kernel, as FCN
   uses for its upsampling layers.
-* :func:`check_positive_int` — argument checking shared by the model constructors.
 
 All code here is xp-agnostic: the same model runs on NumPy and on CuPy arrays.
 """
@@ -13,20 +12,8 @@ import chainer
 import numpy
 
 from seglearn import functions, links, upsampling
+from seglearn._checks import check_int
 
-
-def check_positive_int(name, value, minimum=1):
-    """Return ``value`` as an int, or raise if it is not an integer ``>= minimum``.
-
-    Raises:
-        TypeError: ``value`` is not an integer.
-        ValueError: ``value < minimum``.
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)):
-        raise TypeError('{} must be an integer, got {!r}'.format(name, value))
-    if value < minimum:
-        raise ValueError('{} must be >= {}, got {}'.format(name, minimum, value))
-    return int(value)
 
 
 def crop(x, offset, size):
@@ -81,7 +68,7 @@ class BilinearUpsampling2D(links.Deconvolution2D):
     """
 
     def __init__(self, channels, ksize, stride, pad=0):
-        channels = check_positive_int('channels', channels)
+        channels = check_int('channels', channels, 1)
         super().__init__(channels, channels, ksize, stride, pad, nobias=True,
                          initialW=upsampling.bilinear_kernel(channels, channels, ksize))
         kernel = self.W.array

@@ -41,7 +41,8 @@ import chainer.functions as F
 from seglearn import functions, links
 from seglearn.arithmetic import FCN_UPSAMPLING, fcn_crop_offsets
 from seglearn.models import vgg
-from seglearn.models.common import BilinearUpsampling2D, SegmentationModel, check_positive_int, crop
+from seglearn._checks import check_int
+from seglearn.models.common import BilinearUpsampling2D, SegmentationModel, crop
 
 
 def _score_layer(in_channels, n_class):
@@ -71,7 +72,7 @@ class _FCN(SegmentationModel):
 
     def __init__(self, n_class, width=1.0, pretrained=None):
         super().__init__()
-        self.n_class = check_positive_int('n_class', n_class)
+        self.n_class = check_int('n_class', n_class, 1)
         self.in_channels = 3
         self.width = vgg.check_width(width)
         weights = None if pretrained is None else vgg.load_weights(pretrained)

@@ -42,7 +42,8 @@ import chainer
 import chainer.functions as F
 
 from seglearn import functions, links
-from seglearn.models.common import SegmentationModel, check_positive_int, crop
+from seglearn._checks import check_int
+from seglearn.models.common import SegmentationModel, crop
 from seglearn.transforms import mirror_pad
 
 _TRANSITIONS = ('maxpool', 'conv')
@@ -125,13 +126,13 @@ class FCDenseNet(SegmentationModel):
     def __init__(self, n_class, in_channels=3, n_layers_per_block=4, growth_rate=12,
                  first_channels=48, dropout=0.2, transition='maxpool'):
         super().__init__()
-        self.n_class = check_positive_int('n_class', n_class)
-        self.in_channels = check_positive_int('in_channels', in_channels)
-        growth_rate = check_positive_int('growth_rate', growth_rate)
-        first_channels = check_positive_int('first_channels', first_channels)
+        self.n_class = check_int('n_class', n_class, 1)
+        self.in_channels = check_int('in_channels', in_channels, 1)
+        growth_rate = check_int('growth_rate', growth_rate, 1)
+        first_channels = check_int('first_channels', first_channels, 1)
         if isinstance(n_layers_per_block, int):
             n_layers_per_block = (n_layers_per_block,) * 11
-        blocks = tuple(check_positive_int('n_layers_per_block[{}]'.format(i), n)
+        blocks = tuple(check_int('n_layers_per_block[{}]'.format(i), n, 1)
                        for i, n in enumerate(n_layers_per_block))
         if len(blocks) < 3 or len(blocks) % 2 == 0:
             raise ValueError('n_layers_per_block needs an odd number (2·n_pools + 1) of entries, '

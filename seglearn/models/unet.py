@@ -31,7 +31,8 @@ import chainer
 import chainer.functions as F
 
 from seglearn import functions, links
-from seglearn.models.common import SegmentationModel, center_crop, check_positive_int
+from seglearn._checks import check_int
+from seglearn.models.common import SegmentationModel, center_crop
 from seglearn.transforms import mirror_pad
 from seglearn.upsampling import upsample_bilinear
 
@@ -63,7 +64,7 @@ def _trace_sizes(size, depth):
 
 
 def _check_depth(depth):
-    return check_positive_int('depth', depth)
+    return check_int('depth', depth, 1)
 
 
 def unet_output_size(size, depth=4):
@@ -80,7 +81,7 @@ def unet_output_size(size, depth=4):
         ValueError: ``size`` is not a valid input size; the message names the nearest valid sizes
         below and above.
     """
-    size = check_positive_int('size', size)
+    size = check_int('size', size, 1)
     depth = _check_depth(depth)
     trace = _trace_sizes(size, depth)
     if trace is None:
@@ -115,9 +116,9 @@ def valid_input_sizes(max_size, depth=4, min_size=1):
     Returns:
         list of int: increasing (188, 204, 220, … for depth 4).
     """
-    max_size = check_positive_int('max_size', max_size)
+    max_size = check_int('max_size', max_size, 1)
     depth = _check_depth(depth)
-    return [s for s in range(check_positive_int('min_size', min_size), max_size + 1)
+    return [s for s in range(check_int('min_size', min_size, 1), max_size + 1)
             if _trace_sizes(s, depth) is not None]
 
 
@@ -143,7 +144,7 @@ def nearest_valid_input_size(size, depth=4, direction='nearest'):
     Raises:
         ValueError: ``direction='down'`` and no valid size is <= ``size``.
     """
-    size = check_positive_int('size', size)
+    size = check_int('size', size, 1)
     depth = _check_depth(depth)
     if direction not in ('nearest', 'up', 'down'):
         raise ValueError("direction must be 'nearest', 'up' or 'down', got {!r}".format(direction))
@@ -241,10 +242,10 @@ class UNet(SegmentationModel):
             raise ValueError('upsample must be one of {}, got {!r}'.format(_UPSAMPLES, upsample))
         if not 0 <= dropout < 1:
             raise ValueError('dropout must be in [0, 1), got {}'.format(dropout))
-        self.n_class = check_positive_int('n_class', n_class)
-        self.in_channels = check_positive_int('in_channels', in_channels)
+        self.n_class = check_int('n_class', n_class, 1)
+        self.in_channels = check_int('in_channels', in_channels, 1)
         self.depth = _check_depth(depth)
-        self.base = check_positive_int('base', base)
+        self.base = check_int('base', base, 1)
         self.padding, self.upsample, self.dropout = padding, upsample, float(dropout)
         self.batch_norm = bool(batch_norm)
         pad = 1 if padding == 'same' else 0
@@ -267,7 +268,7 @@ class UNet(SegmentationModel):
         """Output height/width for an input height/width (raises ValueError if invalid)."""
         if self.padding == 'valid':
             return unet_output_size(size, self.depth)
-        size = check_positive_int('size', size)
+        size = check_int('size', size, 1)
         if size % 2 ** self.depth:
             raise ValueError('input size {} is not valid for a same-padded U-Net of depth {}: it '
                              'must be divisible by {} (e.g. {} or {})'.format(
