@@ -28,7 +28,6 @@ FCN crop offsets
     for FCN-16s, (5, 9, 31) for FCN-8s.
 """
 import collections
-import numbers
 from fractions import Fraction
 
 from seglearn._checks import check_int

@@ -19,7 +19,6 @@ import contextlib
 import os
 import platform
 import sys
-import warnings
 
 MODELS = ('fcn32s', 'fcn16s', 'fcn8s', 'fcn8s-atonce', 'unet', 'fcdensenet56', 'fcdensenet67',
           'fcdensenet103')
@@ -182,21 +181,20 @@ def build_model(name, n_class, in_channels, width=1.0, depth=4):
         depth (int): U-Net depth.
 
     Returns:
-        tuple: ``(model, kwargs)``; kwargs complete what :func:`seglearn.inference.save_model`
-        records.
+        chainer.Chain: the model (it records its own constructor arguments for saving).
     """
     from seglearn import models
     if name.startswith('fcn'):
         cls = {'fcn32s': models.FCN32s, 'fcn16s': models.FCN16s, 'fcn8s': models.FCN8s,
                'fcn8s-atonce': models.FCN8sAtOnce}[name]
-        return cls(n_class, width=width), {}
+        return cls(n_class, width=width)
     if name == 'unet':
         base = max(1, int(round(64 * width)))
-        return models.UNet(n_class, in_channels=in_channels, depth=depth, base=base), {}
+        return models.UNet(n_class, in_channels=in_channels, depth=depth, base=base)
     first = max(1, int(round(48 * width)))
     maker = {'fcdensenet56': models.FCDenseNet56, 'fcdensenet67': models.FCDenseNet67,
              'fcdensenet103': models.FCDenseNet103}[name]
-    return maker(n_class, in_channels, first_channels=first), {'first_channels': first}
+    return maker(n_class, in_channels, first_channels=first)
 
 
 def _device(spec):
@@ -211,8 +209,6 @@ def cmd_train(args):
     import matplotlib
     matplotlib.use('Agg')  # PlotReport draws without a display
     from seglearn import inference, training
-    # build_model leaves every argument it does not return at its default: nothing to warn about
-    warnings.simplefilter('ignore', inference.UnrecordedArgumentWarning)
     with _usage_errors():
         name, path = parse_data_spec(args.data)
         device = _device(args.device)
@@ -223,7 +219,7 @@ def cmd_train(args):
         if args.weight_map:
             train = training.WeightMapDataset(train)
         train, val = _with_channels(train, channels), _with_channels(val, channels)
-        model, kwargs = build_model(args.model, n_class, channels, args.width, args.depth)
+        model = build_model(args.model, n_class, channels, args.width, args.depth)
         if args.flip:
             train = training.augment(train, x_flip=True)
         if getattr(model, 'padding', None) == 'valid':
@@ -233,7 +229,7 @@ def cmd_train(args):
             model, train, val, optimizer=args.optimizer, lr=args.lr, epochs=args.epochs,
             batch_size=args.batch_size, device=device, out=args.out, n_class=n_class,
             label_names=_class_names(train), seed=args.seed, progress=not args.quiet,
-            model_kwargs=kwargs, val_batch_size=1 if path and not args.size else None)
+            val_batch_size=1 if path and not args.size else None)
         if args.resume and not training.resume(trainer, missing_ok=True):
             print('no snapshot in {}: starting from scratch'.format(args.out))
     try:
@@ -242,7 +238,7 @@ def cmd_train(args):
         print('\ninterrupted: continue with the same command plus --resume', file=sys.stderr)
         return 130
     final = os.path.join(args.out, 'model.npz')
-    inference.save_model(model, final, kwargs=kwargs)
+    inference.save_model(model, final)
     print('saved {} (and best_model.npz by validation mIoU)'.format(final))
     return 0
 
@@ -298,25 +294,19 @@ def cmd_evaluate(args):
     return 0
 
 
-def _read_image(path, channels):
-    import numpy
-    from PIL import Image
-    with Image.open(path) as f:
-        img = numpy.asarray(f.convert('L' if channels == 1 else 'RGB'), dtype=numpy.float32)
-    return img[None] if img.ndim == 2 else img.transpose(2, 0, 1)
-
-
 def cmd_predict(args):
     """``seglearn predict``."""
     from PIL import Image
 
     from seglearn import inference, visualize
+    from seglearn.datasets._base import read_image
     with _usage_errors():
         for path in args.images:
             if not os.path.isfile(path):
                 raise CLIError('image not found: {}'.format(path))
         model = inference.load_model(args.model, device=_device(args.device))
-        images = [_read_image(path, model.in_channels) for path in args.images]
+        images = [read_image(path, 'L' if model.in_channels == 1 else 'RGB')
+                  for path in args.images]
     os.makedirs(args.out, exist_ok=True)
     palette = visualize.default_palette(model.n_class)
     for path, img in zip(args.images, images):

@@ -234,8 +234,6 @@ def load_model(path, model=None, device=None):
 # -- prediction -------------------------------------------------------------------------------
 
 def _check_image(model, img):
-    if isinstance(img, chainer.Variable):
-        img = img.array
     img = backend.to_numpy(img)
     if img.ndim == 2:
         img = img[None]

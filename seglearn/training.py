@@ -364,7 +364,7 @@ def _check_positive(name, value):
 def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size=4, device=None,
                  out='result', n_class=None, label_names=None, seed=0, snapshot_every=1,
                  progress=True, lr=None, weight_decay=0.0, class_weight=None, normalize=True,
-                 resume=False, model_kwargs=None, val_batch_size=None):
+                 resume=False, val_batch_size=None):
     """Build a Chainer Trainer for a segmentation model.
 
     The model is moved to ``device`` and wrapped in :class:`SegmentationLoss`. Extensions (see
@@ -395,8 +395,6 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
         resume (bool): continue from ``out/snapshot.npz`` when it exists (see :func:`resume`).
         val_batch_size (int or None): validation batch size; None = ``batch_size`` (use 1 for
             images of different sizes, as in VOC).
-        model_kwargs (dict or None): constructor arguments recorded in ``best_model.npz``
-            (see :func:`~seglearn.inference.save_model`); None = read from the model.
 
     Returns:
         chainer.training.Trainer: call ``.run()``; ``trainer.loss_chain`` is the loss wrapper.
@@ -452,7 +450,7 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
         report += ['validation/main/loss', 'validation/main/miou',
                    'validation/main/pixel_accuracy']
         best_path = os.path.join(out, BEST_MODEL)
-        trainer.extend(lambda _: save_model(model, best_path, kwargs=model_kwargs),
+        trainer.extend(lambda _: save_model(model, best_path),
                        name='best_model',
                        trigger=triggers.MaxValueTrigger('validation/main/miou', epoch))
     trainer.extend(extensions.LogReport(trigger=epoch))
@@ -471,7 +469,7 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
     return trainer
 
 
-def _resume(trainer, out, missing_ok):
+def _resume(trainer, out, missing_ok):  # make_trainer's ``resume`` argument hides resume()
     path = os.path.join(out if out is not None else trainer.out, SNAPSHOT)
     if not os.path.exists(path):
         if missing_ok:

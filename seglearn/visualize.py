@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from seglearn import backend
+from seglearn.datasets.camvid import CAMVID_CLASSES  # noqa: F401  (the palette follows its order)
 
 IGNORE_COLOR = numpy.array([255, 255, 255], dtype=numpy.uint8)
 """Colour of ignored pixels (label -1) in :func:`colorize`: white."""
@@ -62,8 +63,6 @@ def voc_colormap(n=256):
 VOC_PALETTE = voc_colormap(21)
 """uint8 (21, 3): background + the 20 PASCAL VOC classes."""
 
-CAMVID_CLASSES = ('Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree', 'SignSymbol', 'Fence',
-                  'Car', 'Pedestrian', 'Bicyclist')
 CAMVID_PALETTE = numpy.array([
     [128, 128, 128],  # Sky
     [128, 0, 0],      # Building

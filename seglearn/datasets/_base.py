@@ -140,12 +140,13 @@ def require(path, layout):
     return path
 
 
-def read_image(path):
-    """Reads an image file as float32 ``(3, H, W)`` RGB 0–255 (grey, CMYK or RGBA converted)."""
+def read_image(path, mode='RGB'):
+    """Reads an image file as float32 CHW 0–255: ``(3, H, W)`` RGB, or ``(1, H, W)`` with
+    ``mode='L'`` (grey); other colour modes (CMYK, RGBA, palette) are converted."""
     from PIL import Image
     with Image.open(path) as f:
-        img = numpy.asarray(f.convert('RGB'), dtype=numpy.float32)
-    return img.transpose(2, 0, 1)
+        img = numpy.asarray(f.convert(mode), dtype=numpy.float32)
+    return img[None] if img.ndim == 2 else img.transpose(2, 0, 1)
 
 
 def read_label(path):
