@@ -11,13 +11,9 @@ and Chainer device objects.
 """
 import time
 
-from seglearn import _compat
-
-_compat.apply()
-
-import chainer  # noqa: E402
-import numpy  # noqa: E402
-from chainer import backend as chainer_backend  # noqa: E402
+import chainer
+import numpy
+from chainer import backend as chainer_backend
 
 
 def cupy_available():

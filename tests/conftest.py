@@ -16,9 +16,10 @@ def pytest_collection_modifyitems(config, items):
     gpu = cupy_available()
     skip = pytest.mark.skip(reason='needs CuPy and a CUDA device')
     for item in items:
-        if 'slow' not in item.keywords and 'gpu' not in item.keywords:
+        is_gpu = item.get_closest_marker('gpu') is not None  # not item.keywords: a parametrize
+        if item.get_closest_marker('slow') is None and not is_gpu:  # id 'gpu' is a keyword too
             item.add_marker(pytest.mark.modern)
-        if 'gpu' in item.keywords and not gpu:
+        if is_gpu and not gpu:
             item.add_marker(skip)
 
 

@@ -106,8 +106,9 @@ def test_random_flip_disabled_directions():
         fi, fl = random_flip(img, label, x_flip=False, y_flip=False,
                              rng=numpy.random.default_rng(seed))
         numpy.testing.assert_array_equal(fi, img)
-        fi, _ = random_flip(img, label, rng=numpy.random.default_rng(seed))  # x only
+        fi, fl = random_flip(img, label, rng=numpy.random.default_rng(seed))  # x only
         assert (fi == img).all() or (fi == img[:, :, ::-1]).all()
+        numpy.testing.assert_array_equal(fl, label_of(fi))
     with pytest.raises(ValueError, match='same spatial size'):
         random_flip(img, label.T)
 

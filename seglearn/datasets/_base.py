@@ -11,12 +11,8 @@ common, so that no dataset repeats them.
 """
 import os
 
-from seglearn import _compat
-
-_compat.apply()
-
-import chainer  # noqa: E402
-import numpy  # noqa: E402
+import chainer
+import numpy
 
 
 class SegmentationDataset(chainer.dataset.DatasetMixin):

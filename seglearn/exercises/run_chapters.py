@@ -16,7 +16,7 @@ import nbformat
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
 CELL_TIMEOUT = 600
 BUDGET_SECONDS = 180
@@ -61,7 +61,7 @@ def execute_notebook(path, out_path=None, timeout=CELL_TIMEOUT):
     error = None
     try:
         client.execute()
-    except (CellExecutionError, CellTimeoutError, DeadKernelError, RuntimeError) as e:
+    except (CellExecutionError, CellTimeoutError, RuntimeError) as e:  # RuntimeError: dead kernel
         error = _error_summary(e)
     seconds = time.perf_counter() - start
     if out_path is not None:

@@ -105,10 +105,6 @@ def batch_normalization(x, gamma, beta, eps=2e-5, running_mean=None, running_var
     return F.batch_normalization(x, gamma, beta, **kwargs)
 
 
-def _pair(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-
-
 def max_pooling_2d(x, ksize, stride=None, pad=0, cover_all=True, return_indices=False):
     """2-D max pooling; same arguments as ``chainer.functions.max_pooling_2d``.
 
@@ -123,9 +119,9 @@ def max_pooling_2d(x, ksize, stride=None, pad=0, cover_all=True, return_indices=
     Returns:
         chainer.Variable: (B, C, H_out, W_out) (and the indices with ``return_indices``).
     """
-    ksize = _pair(ksize)
-    stride = ksize if stride is None else _pair(stride)
-    if (stride == ksize and _pair(pad) == (0, 0) and not return_indices
+    ksize = convolution._pair(ksize)
+    stride = ksize if stride is None else convolution._pair(stride)
+    if (stride == ksize and convolution._pair(pad) == (0, 0) and not return_indices
             and use_fast_path(x) and _array(x).ndim == 4):
         return pooling.MaxPooling2D(ksize, cover_all).apply((x,))[0]
     return F.max_pooling_2d(x, ksize, stride, pad, cover_all=cover_all,

@@ -28,7 +28,7 @@ from seglearn.functions import _patches
 
 
 def _pair(v):
-    return tuple(v) if hasattr(v, '__getitem__') else (v, v)
+    return tuple(v) if hasattr(v, '__getitem__') else (v, v)  # as Chainer's own _pair
 
 
 class _ConvParams(object):
@@ -137,7 +137,6 @@ class Deconvolution2D(function_node.FunctionNode, _ConvParams):
         if out_h <= 0 or out_w <= 0:
             raise ValueError('deconvolution output size must be positive, got {}x{} for input {} '
                              'and filters {}'.format(out_h, out_w, x.shape, W.shape))
-        self.outh, self.outw = out_h, out_w
         self.cover_all = (h != conv.get_conv_outsize(out_h, kh, self.sy, self.ph, d=self.dy) or
                           w != conv.get_conv_outsize(out_w, kw, self.sx, self.pw, d=self.dx))
         dkh, dkw = (kh - 1) * self.dy + 1, (kw - 1) * self.dx + 1
