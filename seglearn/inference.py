@@ -25,6 +25,7 @@ import chainer.functions as F
 import numpy
 
 from seglearn import backend
+from seglearn.models.unet import unet_margin
 
 HEADER_KEY = '_seglearn_header'
 
@@ -285,8 +286,8 @@ def predict(model, img, device=None, return_probs=False):
 
     The model is asked for logits at the image size: seglearn models' ``predict_logits`` pads
     the input as they need (FC-DenseNet's five poolings want multiples of 32; a same-padded
-    U-Net multiples of 2^depth) and crops back; FCN handles any size itself. A U-Net with valid
-    convolutions goes through :func:`overlap_tile_predict` (one tile covering the image).
+    U-Net multiples of 2^depth, a valid U-Net mirrors the border as one overlap tile) and crops
+    back; FCN handles any size itself.
 
     Args:
         model (chainer.Chain): ``forward(x)`` → logits (B, n_class, H, W).
@@ -302,8 +303,6 @@ def predict(model, img, device=None, return_probs=False):
         ValueError: the image does not fit the model's input channels, or the model's output
             size differs from its input size.
     """
-    if getattr(model, 'padding', None) == 'valid' and hasattr(model, 'depth'):
-        return overlap_tile_predict(model, img, device=device, return_probs=return_probs)
     img = _check_image(model, img)
     device = _device_of(model, device)
     return _finish(_softmax(_logits(model, img, device)), return_probs)
@@ -397,20 +396,6 @@ def sliding_window_predict(model, img, window, stride, n_class=None, device=None
             total[:, y:y + wh, x:x + ww] += probs
     probs = total / coverage((h, w), (wh, ww), (sh, sw))
     return _finish(probs, return_probs)
-
-
-def unet_margin(depth=4):
-    """Pixels a valid U-Net loses on each side: ``(input − output) / 2``, 92 for depth 4.
-
-    Args:
-        depth (int): the U-Net's depth.
-
-    Returns:
-        int: the margin (the same for every valid input size).
-    """
-    from seglearn.models.unet import nearest_valid_input_size, unet_output_size
-    smallest = nearest_valid_input_size(1, depth, 'up')
-    return (smallest - unet_output_size(smallest, depth)) // 2
 
 
 def _tile_size(name, value, margin, depth):

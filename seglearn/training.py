@@ -33,7 +33,7 @@ from chainer.training import extensions, triggers
 from chainer.training.extensions import snapshot_writers
 
 from seglearn import backend
-from seglearn.inference import atomic_save, save_model, unet_margin
+from seglearn.inference import atomic_save, save_model
 from seglearn.losses import pixel_cross_entropy, unet_weight_map
 from seglearn.metrics import SegmentationEvaluator
 from seglearn.models.common import center_crop
@@ -132,16 +132,14 @@ def pad_for_valid_unet(dataset, depth=4):
     Returns:
         chainer.datasets.TransformDataset: padded examples, computed on access (no caching).
     """
-    from seglearn.models.unet import nearest_valid_input_size
+    from seglearn.models.unet import valid_padding
     from seglearn.transforms import mirror_pad
-    margin = unet_margin(depth)
 
     def pad(example):
         img, label = example[:2]
-        extra = [nearest_valid_input_size(s + 2 * margin, depth, 'up') - 2 * margin - s
-                 for s in label.shape]
-        img = mirror_pad(img, (margin, margin + extra[0], margin, margin + extra[1]))
-        widths = ((0, extra[0]), (0, extra[1]))
+        (top, bottom), (left, right) = (valid_padding(s, depth) for s in label.shape)
+        img = mirror_pad(img, (top, bottom, left, right))
+        widths = ((0, bottom - top), (0, right - left))  # the output starts at the label's origin
         padded = (img, numpy.pad(label, widths, constant_values=-1))
         if len(example) == 3:
             padded += (numpy.pad(example[2], widths, constant_values=0),)

@@ -217,3 +217,17 @@ def test_input_errors():
         model(_images((1, 3, 24, 24)))
     with pytest.raises(ValueError, match='4 axes'):
         model(_images((1, 24, 24)))
+
+
+@pytest.mark.parametrize('depth', [1, 2, 4])
+def test_valid_padding_makes_the_output_cover_the_image(depth):
+    from seglearn.models import unet_margin, valid_input_sizes, valid_padding
+    margin = unet_margin(depth)
+    valid = set(valid_input_sizes(1200, depth))
+    for size in [1, 7, 100, 388, 389, 500]:
+        before, after = valid_padding(size, depth)
+        padded = before + size + after
+        assert before == margin and padded in valid
+        assert unet_output_size(padded, depth) >= size  # output starts at pixel 0, covers all
+        smaller = padded - 2 ** depth  # valid inputs are 2^depth apart: the next one down
+        assert smaller not in valid or unet_output_size(smaller, depth) < size  # the least padding

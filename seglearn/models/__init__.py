@@ -13,5 +13,6 @@ from seglearn.models.summary import count_params, summary  # noqa: F401
 from seglearn.models.tiramisu import (FCDenseNet, FCDenseNet56, FCDenseNet67,  # noqa: F401
                                       FCDenseNet103)
 from seglearn.models.unet import (UNet, nearest_valid_input_size, skip_crops,  # noqa: F401
-                                  unet_output_size, valid_input_sizes)
+                                  unet_margin, unet_output_size, valid_input_sizes,
+                                  valid_padding)
 from seglearn.models.vgg import VGG16  # noqa: F401

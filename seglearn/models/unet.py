@@ -129,6 +129,34 @@ def _smallest_valid_input(depth):
     return size
 
 
+def unet_margin(depth=4):
+    """Pixels a valid U-Net loses on each side: ``(input − output) / 2``, 92 for depth 4.
+
+    Args:
+        depth (int): the U-Net's depth.
+
+    Returns:
+        int: the margin (the same for every valid input size).
+    """
+    smallest = _smallest_valid_input(_check_depth(depth))
+    return (smallest - unet_output_size(smallest, depth)) // 2
+
+
+def valid_padding(size, depth=4):
+    """Mirror padding ``(before, after)`` of one axis that makes a valid U-Net's output cover
+    ``size`` pixels: the margin before, the margin plus what reaches the next valid input after.
+
+    Args:
+        size (int): the image's size along the axis.
+        depth (int): the U-Net's depth.
+
+    Returns:
+        tuple of int: ``(before, after)``; the output then starts at the image's first pixel.
+    """
+    margin = unet_margin(depth)
+    return margin, nearest_valid_input_size(size + 2 * margin, depth, 'up') - size - margin
+
+
 def nearest_valid_input_size(size, depth=4, direction='nearest'):
     """The valid input size closest to ``size``.
 
@@ -310,10 +338,7 @@ class UNet(SegmentationModel):
         ``'same'``, it is mirrored to the next multiple of ``2^depth`` and cropped back."""
         h, w = x.shape[2:]
         if self.padding == 'valid':
-            smallest = _smallest_valid_input(self.depth)
-            margin = (smallest - unet_output_size(smallest, self.depth)) // 2  # 92 for depth 4
-            sizes = [nearest_valid_input_size(s + 2 * margin, self.depth, 'up') for s in (h, w)]
-            pads = [(margin, size - s - margin) for s, size in zip((h, w), sizes)]
+            pads = [valid_padding(s, self.depth) for s in (h, w)]
         else:
             k = 2 ** self.depth
             pads = [(0, -(-s // k) * k - s) for s in (h, w)]
