@@ -373,9 +373,13 @@ def crop_offset(layers, reference=()):
     return int(offset)
 
 
+VGG16_STAGE_DEPTHS = (2, 2, 3, 3, 3)
+"""Number of 3×3 convolutions before each of VGG16's five poolings."""
+
+
 def _vgg16_fcn_layers():
     """Geometry of VGG16-FCN up to each pool and to the score layer (conv1_1 pad=100)."""
-    blocks = (2, 2, 3, 3, 3)
+    blocks = VGG16_STAGE_DEPTHS
     stacks = collections.OrderedDict()
     layers = []
     for i, n_conv in enumerate(blocks):

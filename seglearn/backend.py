@@ -129,6 +129,8 @@ def to_numpy(x):
     """
     if isinstance(x, chainer.Variable):
         x = x.array
+    if not hasattr(x, 'dtype'):  # lists, tuples, scalars
+        return numpy.asarray(x)
     return chainer_backend.CpuDevice().send(x)
 
 

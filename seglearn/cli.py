@@ -347,7 +347,7 @@ def cmd_doctor(args):
 
     import seglearn
     from seglearn import _compat, backend
-    from seglearn.datasets.download import REGISTRY
+    from seglearn.datasets.download import REGISTRY, dataset_paths
     print('Python    {} ({})'.format(platform.python_version(), sys.executable))
     print('NumPy     {}'.format(numpy.__version__))
     print('Chainer   {}'.format(chainer.__version__))
@@ -374,8 +374,7 @@ def cmd_doctor(args):
     for name, source in sorted(REGISTRY.items()):
         where = 'not found'
         for base in (os.path.join(root, name), root):
-            marker = os.path.join(base, '.seglearn-{}-complete'.format(name))
-            folder = os.path.normpath(os.path.join(base, source.path))
+            marker, folder = dataset_paths(name, base)
             if os.path.exists(marker) or (source.path != '.' and os.path.isdir(folder)):
                 where = folder
                 break

@@ -111,7 +111,7 @@ def _check_palette(palette):
 
 
 def _check_labels(label, name='label'):
-    label = backend.to_numpy(label) if hasattr(label, 'dtype') else numpy.asarray(label)
+    label = backend.to_numpy(label)
     if label.dtype.kind not in 'iu':
         raise TypeError('{} must be an integer array of class ids; got dtype {}'.format(
             name, label.dtype))
@@ -161,7 +161,7 @@ def to_hwc(img):
     Returns:
         numpy.ndarray: uint8 ``(H, W, 3)``, values clipped to 0–255 and rounded (grey repeated).
     """
-    img = backend.to_numpy(img) if hasattr(img, 'dtype') else numpy.asarray(img)
+    img = backend.to_numpy(img)
     if img.ndim != 3 or img.shape[0] not in (1, 3):
         raise ValueError('img must be a (C, H, W) array with C = 1 or 3; got shape {}'.format(
             img.shape))
@@ -337,7 +337,7 @@ def plot_confusion(confusion, class_names=None, normalize=True):
     Returns:
         matplotlib.figure.Figure: one axes with the heat map and a colour bar.
     """
-    conf = backend.to_numpy(confusion) if hasattr(confusion, 'dtype') else numpy.asarray(confusion)
+    conf = backend.to_numpy(confusion)
     if conf.ndim != 2 or conf.shape[0] != conf.shape[1] or conf.dtype.kind not in 'iuf':
         raise ValueError('confusion must be a square (n, n) array of counts; got shape {}'.format(
             conf.shape))
@@ -382,7 +382,7 @@ def plot_kernel(kernel, title=None, annotate=True):
     Returns:
         matplotlib.figure.Figure
     """
-    kernel = backend.to_numpy(kernel) if hasattr(kernel, 'dtype') else numpy.asarray(kernel)
+    kernel = backend.to_numpy(kernel)
     if kernel.ndim != 2:
         raise ValueError('kernel must be a 2-D array (kh, kw); got shape {}'.format(kernel.shape))
     fig = Figure(figsize=(1 + 0.45 * kernel.shape[1], 0.6 + 0.45 * kernel.shape[0]))

@@ -304,6 +304,17 @@ def extract_archive(archive, target):
     return target
 
 
+def dataset_paths(name, root):
+    """Where :func:`download` leaves data set ``name`` under ``root``.
+
+    Returns:
+        tuple of str: ``(marker, folder)``: the file written when the download completed, and the
+        folder to give the data set's loader.
+    """
+    return (os.path.join(root, '.seglearn-{}-complete'.format(name)),
+            os.path.normpath(os.path.join(root, REGISTRY[name].path)))
+
+
 def download(name, root, progress=True, keep_archives=False):
     """Downloads and unpacks data set ``name`` under ``root``; returns the path for its loader.
 
@@ -330,8 +341,7 @@ def download(name, root, progress=True, keep_archives=False):
                                                                      name))
     source = REGISTRY[name]
     root = os.fspath(root)
-    done = os.path.join(root, '.seglearn-{}-complete'.format(name))
-    path = os.path.normpath(os.path.join(root, source.path))
+    done, path = dataset_paths(name, root)
     if os.path.exists(done):
         return path
     os.makedirs(root, exist_ok=True)

@@ -39,7 +39,7 @@ import chainer
 import chainer.functions as F
 
 from seglearn import functions, links
-from seglearn.arithmetic import FCN_UPSAMPLING, fcn_crop_offsets
+from seglearn.arithmetic import FCN_UPSAMPLING, VGG16_STAGE_DEPTHS, fcn_crop_offsets
 from seglearn.models import vgg
 from seglearn._checks import check_int
 from seglearn.models.common import BilinearUpsampling2D, SegmentationModel, crop
@@ -112,7 +112,7 @@ class _FCN(SegmentationModel):
         pools = []
         for name, _, _, stage in vgg.conv_specs(self.width):
             h = F.relu(getattr(self, name)(h))
-            if name.endswith('_{}'.format(vgg.STAGE_DEPTHS[stage])):
+            if name.endswith('_{}'.format(VGG16_STAGE_DEPTHS[stage])):
                 h = functions.max_pooling_2d(h, 2, 2, cover_all=True)  # ceil mode, as Caffe
                 pools.append(h)
         h = F.dropout(F.relu(self.fc6(h)), 0.5)

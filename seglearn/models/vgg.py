@@ -26,17 +26,16 @@ import chainer.links as L
 import numpy
 
 from seglearn import functions, links
+from seglearn.arithmetic import VGG16_STAGE_DEPTHS
 from seglearn.transforms import VGG_MEAN_BGR
 
-#: tuple: number of 3×3 convolutions in each of the five stages.
-STAGE_DEPTHS = (2, 2, 3, 3, 3)
 #: tuple: channels of the five stages at ``width=1``.
 STAGE_CHANNELS = (64, 128, 256, 512, 512)
 #: int: width of fc6 and fc7 at ``width=1``.
 FC_CHANNELS = 4096
 #: tuple of str: the layers whose weights VGG16 checkpoints provide.
 LAYER_NAMES = tuple('conv{}_{}'.format(i + 1, j + 1)
-                    for i, n in enumerate(STAGE_DEPTHS) for j in range(n)) + ('fc6', 'fc7')
+                    for i, n in enumerate(VGG16_STAGE_DEPTHS) for j in range(n)) + ('fc6', 'fc7')
 
 
 def scaled(channels, width):
@@ -60,7 +59,7 @@ def conv_specs(width=1.0, in_channels=3):
         list of (name, in_channels, out_channels, stage): e.g. ``('conv1_1', 3, 64, 0)``.
     """
     specs = []
-    for stage, (depth, channels) in enumerate(zip(STAGE_DEPTHS, STAGE_CHANNELS)):
+    for stage, (depth, channels) in enumerate(zip(VGG16_STAGE_DEPTHS, STAGE_CHANNELS)):
         for j in range(depth):
             out_channels = scaled(channels, width)
             specs.append(('conv{}_{}'.format(stage + 1, j + 1), in_channels, out_channels, stage))
@@ -218,7 +217,7 @@ class VGG16(chainer.Chain):
                              'fc6, fc7'.format(sorted(unknown)))
         out = {}
         h = x
-        for stage, depth in enumerate(STAGE_DEPTHS):
+        for stage, depth in enumerate(VGG16_STAGE_DEPTHS):
             for j in range(depth):
                 name = 'conv{}_{}'.format(stage + 1, j + 1)
                 h = out[name] = F.relu(getattr(self, name)(h))
