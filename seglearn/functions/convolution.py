@@ -19,7 +19,6 @@ Semantics follow ``chainer.functions.convolution_2d`` / ``deconvolution_2d`` exa
 dispatcher in :mod:`seglearn.functions` sends everything else to Chainer. Outputs are NCHW views of
 channel-last memory, which the next convolution reads without a copy.
 """
-import numpy
 from chainer import function_node
 import chainer.functions as F
 from chainer.utils import conv, type_check
@@ -96,7 +95,7 @@ class Convolution2D(function_node.FunctionNode, _ConvParams):
         if 0 in indexes:
             ret.append(Deconvolution2D(outsize=x.shape[2:], **self._args).apply((gy, W))[0])
         if 1 in indexes:
-            ret.append(Convolution2DGradW(W.shape[2:], W.dtype, self.cover_all,
+            ret.append(Convolution2DGradW(W.shape[2:], self.cover_all,
                                           **self._args).apply((x, gy))[0])
         if 2 in indexes:
             ret.append(BiasGrad().apply((gy,))[0])
@@ -165,7 +164,7 @@ class Deconvolution2D(function_node.FunctionNode, _ConvParams):
         if 0 in indexes:
             ret.append(Convolution2D(cover_all=self.cover_all, **self._args).apply((gy, W))[0])
         if 1 in indexes:
-            ret.append(Convolution2DGradW(W.shape[2:], W.dtype, self.cover_all,
+            ret.append(Convolution2DGradW(W.shape[2:], self.cover_all,
                                           **self._args).apply((gy, x))[0])
         if 2 in indexes:
             ret.append(BiasGrad().apply((gy,))[0])
@@ -191,15 +190,13 @@ class Convolution2DGradW(function_node.FunctionNode, _ConvParams):
 
     Args:
         ksize (tuple): (kh, kw).
-        dtype: dtype of the filters (the gradient is cast to it).
         cover_all (bool): the convolution's ``cover_all``.
         stride, pad, dilate: the convolution's, as pairs or ints.
     """
 
-    def __init__(self, ksize, dtype, cover_all, stride=1, pad=0, dilate=1):
+    def __init__(self, ksize, cover_all, stride=1, pad=0, dilate=1):
         self._set_params(stride, pad, dilate)
         self.kh, self.kw = ksize
-        self.dtype = numpy.dtype(dtype)
         self.cover_all = cover_all
 
     def forward_cpu(self, inputs):
@@ -209,7 +206,7 @@ class Convolution2DGradW(function_node.FunctionNode, _ConvParams):
         col = _patches.im2col(x, self.kh, self.kw, out_h=out_h, out_w=out_w, **self._geometry)
         gW = col.T @ _patches.rows(gy)
         shape = (gy.shape[1], x.shape[1], self.kh, self.kw)
-        return _patches.matrix_as_filters(gW, shape).astype(self.dtype, copy=False),
+        return _patches.matrix_as_filters(gW, shape),  # x, gy and W share one dtype
 
     def backward(self, indexes, grad_outputs):
         x, gy = self.get_retained_inputs()

@@ -62,6 +62,16 @@ class _Windows(object):
         h, w = self.x_shape[2:]
         return self.out_h * self.kh <= h and self.out_w * self.kw <= w
 
+    def _covering(self, a, fill=0):
+        """``a``, or a copy padded with ``fill`` at the bottom/right when the windows (ceil mode)
+        reach past its border."""
+        if self._fits():
+            return a
+        padded = _zeros_like_layout(a, self._padded_shape, fill)
+        h, w = a.shape[2:]
+        padded[:, :, :h, :w] = a
+        return padded
+
 
 class MaxPooling2D(function_node.FunctionNode, _Windows):
     """``y = max over each k×k window`` (stride k, no padding) of a NumPy NCHW array.
@@ -82,11 +92,7 @@ class MaxPooling2D(function_node.FunctionNode, _Windows):
     def forward_cpu(self, inputs):
         x, = inputs
         self._set_shape(x.shape)
-        if not self._fits():
-            padded = _zeros_like_layout(x, self._padded_shape, -numpy.inf)
-            h, w = x.shape[2:]
-            padded[:, :, :h, :w] = x
-            x = padded
+        x = self._covering(x, -numpy.inf)
         taps = self._taps(x)
         y = _zeros_like_layout(x, taps[0].shape)  # keeps the input's memory layout
         numpy.copyto(y, taps[0])
@@ -135,11 +141,7 @@ class MaxPooling2DGather(function_node.FunctionNode):
     def forward_cpu(self, inputs):
         ggx, = inputs
         p = self.pooling
-        if not p._fits():
-            padded = _zeros_like_layout(ggx, p._padded_shape)
-            h, w = ggx.shape[2:]
-            padded[:, :, :h, :w] = ggx
-            ggx = padded
+        ggx = p._covering(ggx)
         taps = p._taps(ggx)
         out = _zeros_like_layout(ggx, taps[0].shape)
         for q, tap in enumerate(taps):
