@@ -23,7 +23,7 @@ from chainer import function_node
 import chainer.functions as F
 from chainer.utils import conv, type_check
 
-from seglearn.functions import _patches
+from seglearn.functions import _patches, _taps
 
 
 def _pair(v):
@@ -47,6 +47,17 @@ class _ConvParams(object):
     @property
     def _args(self):
         return dict(stride=(self.sy, self.sx), pad=(self.ph, self.pw), dilate=(self.dy, self.dx))
+
+
+def _convolve(x, W, b, sy, sx, ph, pw, dy, dx, out_h, out_w):
+    """``conv(x, W) + b`` on NumPy arrays: shifted products for stride 1, else a patch matrix."""
+    if _taps.worth_it(x.shape, W.shape, (sy, sx), (dy, dx), (out_h, out_w)):
+        return _taps.convolution(x, W, ph, pw, dy, dx, out_h, out_w, b)
+    col = _patches.im2col(x, W.shape[2], W.shape[3], sy, sx, ph, pw, dy, dx, out_h, out_w)
+    y = _patches.patch_product(col, _patches.filters_as_matrix(W), x.shape[0], out_h, out_w)
+    if b is not None:
+        y += b[:, None, None]
+    return y
 
 
 def _check_bias(in_types, n_out_axis):
@@ -82,11 +93,7 @@ class Convolution2D(function_node.FunctionNode, _ConvParams):
         if out_h <= 0 or out_w <= 0:
             raise ValueError('convolution output size must be positive, got {}x{} for input {} '
                              'and filters {}'.format(out_h, out_w, x.shape, W.shape))
-        col = _patches.im2col(x, kh, kw, out_h=out_h, out_w=out_w, **self._geometry)
-        y = _patches.patch_product(col, _patches.filters_as_matrix(W), x.shape[0], out_h, out_w)
-        if b is not None:
-            y += b[:, None, None]
-        return y,
+        return _convolve(x, W, b, out_h=out_h, out_w=out_w, **self._geometry),
 
     def backward(self, indexes, grad_outputs):
         x, W = self.get_retained_inputs()
@@ -146,13 +153,11 @@ class Deconvolution2D(function_node.FunctionNode, _ConvParams):
             # patch buffer is much the larger one (a 7×7 'valid' conv's input gradient: 11×11
             # patches of 512 channels against 5×5 rows of 64)
             flipped = W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-            col = _patches.im2col(x, kh, kw, 1, 1, dkh - 1 - self.ph, dkw - 1 - self.pw,
-                                  self.dy, self.dx, out_h, out_w)
-            y = _patches.patch_product(col, _patches.filters_as_matrix(flipped), n, out_h, out_w)
-        else:
-            gcol = _patches.rows(x) @ _patches.filters_as_matrix(W).T
-            y = _patches.col2im(gcol, n, out_h, out_w, c_out, kh, kw, out_h=h, out_w=w,
-                                **self._geometry)
+            return _convolve(x, flipped, b, 1, 1, dkh - 1 - self.ph, dkw - 1 - self.pw,
+                             self.dy, self.dx, out_h, out_w),
+        gcol = _patches.rows(x) @ _patches.filters_as_matrix(W).T
+        y = _patches.col2im(gcol, n, out_h, out_w, c_out, kh, kw, out_h=h, out_w=w,
+                            **self._geometry)
         if b is not None:
             y += b[:, None, None]
         return y,
@@ -203,6 +208,11 @@ class Convolution2DGradW(function_node.FunctionNode, _ConvParams):
         self.retain_inputs((0, 1))
         x, gy = inputs
         out_h, out_w = gy.shape[2:]
+        if x.shape[1] >= _taps.MIN_CHANNELS_FOR_FILTER_GRADIENT and _taps.worth_it(
+                x.shape, gy.shape[1:2] + x.shape[1:2] + (self.kh, self.kw), (self.sy, self.sx),
+                (self.dy, self.dx), (out_h, out_w)):
+            return _taps.filter_gradient(x, gy, self.kh, self.kw, self.ph, self.pw, self.dy,
+                                         self.dx),
         col = _patches.im2col(x, self.kh, self.kw, out_h=out_h, out_w=out_w, **self._geometry)
         gW = col.T @ _patches.rows(gy)
         shape = (gy.shape[1], x.shape[1], self.kh, self.kw)
