@@ -13,7 +13,7 @@ import numpy
 
 from seglearn import functions, links, upsampling
 from seglearn._checks import check_int
-
+from seglearn.functions.separable import separable_deconvolution_2d
 
 
 def crop(x, offset, size):
@@ -58,6 +58,13 @@ class BilinearUpsampling2D(links.Deconvolution2D):
     it is saved/loaded by ``chainer.serializers`` and moved by ``to_device`` with the model. (The
     FCN reference code fixes these layers too: ``lr_mult: 0``.)
 
+    On the CPU it runs as two small matrix products per channel, because the kernel is separable
+    and channel-diagonal (:func:`seglearn.functions.separable.separable_deconvolution_2d`, taken
+    when :func:`seglearn.functions.use_fast_path` holds). On the GPU, with
+    :data:`seglearn.config.fast_cpu` off, or once ``W`` has been overwritten with anything but the
+    bilinear kernel, it is the ordinary transposed convolution with ``W``. The 1-D weights are the
+    plain attribute ``weights_1d`` (not saved: model files hold ``W`` only).
+
     Args:
         channels (int): input = output channels.
         ksize (int): kernel size (``2·stride`` upsamples exactly ×stride without padding loss).
@@ -74,8 +81,26 @@ class BilinearUpsampling2D(links.Deconvolution2D):
         kernel = self.W.array
         del self.W
         self.add_persistent('W', kernel)
+        self.weights_1d = upsampling.bilinear_weights_1d(ksize)
+
+    def _is_bilinear(self):
+        """Whether ``W`` (NumPy) is still the bilinear kernel built from ``weights_1d``.
+
+        Reads ``W`` once: the diagonal blocks must equal ``outer(w, w)`` and the number of
+        nonzero bit patterns must be theirs, so everything off the diagonal is +0.
+        """
+        W = self.W
+        block = numpy.outer(self.weights_1d, self.weights_1d)
+        if W.ndim != 4 or W.shape[0] != W.shape[1] or W.shape[2:] != block.shape:
+            return False
+        bits = W.view(numpy.dtype('i{}'.format(W.itemsize)))  # an integer count is ~10x faster
+        return (numpy.count_nonzero(bits) == W.shape[0] * numpy.count_nonzero(block)
+                and (numpy.diagonal(W, axis1=0, axis2=1) == block[:, :, None]).all())
 
     def forward(self, x):
+        if functions.use_fast_path(x, self.W) and self._is_bilinear():
+            return separable_deconvolution_2d(x, self.weights_1d, self.stride, self.pad,
+                                              self.outsize)
         return functions.deconvolution_2d(x, self.W, None, self.stride, self.pad, self.outsize,
                                           dilate=self.dilate, groups=self.groups)
 
