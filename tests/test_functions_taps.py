@@ -115,3 +115,30 @@ def test_gradient_check_through_the_nodes():
         gg = tuple(rng.uniform(-1, 1, a.shape) for a in (x, W, b))
         gradient_check.check_double_backward(f, (x, W, b), gy, gg, dtype=numpy.float64,
                                              atol=1e-6, rtol=1e-5)
+
+
+def test_blind_border():
+    # FCN's conv1_1: 3x3, pad 100 -> 98 output rows at each end see padding only
+    assert _taps.blind_border((3, 3), (100, 100), (1, 1)) == (98, 98)
+    assert _taps.blind_border((3, 5), (1, 4), (1, 1)) == (0, 0)
+    assert _taps.blind_border((3, 3), (5, 5), (2, 1)) == (1, 3)
+
+
+@pytest.mark.parametrize('c', [3, 8])  # filter gradient by patch matrix / by shifted products
+@pytest.mark.parametrize('stride', [1, 2])
+def test_large_padding_matches_chainer(c, stride):
+    # pad far beyond the kernel, as FCN's conv1_1: the blind border is skipped, not computed
+    rng = numpy.random.RandomState(c)
+    x = rng.uniform(-1, 1, (2, c, 6, 5)).astype(numpy.float32)
+    W = rng.uniform(-1, 1, (4, c, 3, 3)).astype(numpy.float32)
+    b = rng.uniform(-1, 1, 4).astype(numpy.float32)
+    results = []
+    for fn in (functions.convolution_2d, F.convolution_2d):
+        xv, Wv, bv = chainer.Variable(x), chainer.Variable(W), chainer.Variable(b)
+        y = fn(xv, Wv, bv, stride, (7, 4))
+        y.grad = numpy.random.RandomState(9).uniform(-1, 1, y.shape).astype(numpy.float32)
+        y.backward()
+        results.append((y.array, xv.grad, Wv.grad, bv.grad))
+    assert results[0][0].shape == results[1][0].shape
+    for ours, theirs in zip(*results):
+        numpy.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
