@@ -142,3 +142,16 @@ def test_large_padding_matches_chainer(c, stride):
     assert results[0][0].shape == results[1][0].shape
     for ours, theirs in zip(*results):
         numpy.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+def test_one_blas_thread_limits_and_restores():
+    import threadpoolctl
+    blas = [p for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas']
+    if not blas:
+        pytest.skip('threadpoolctl reaches no BLAS here')
+    before = [p['num_threads'] for p in blas]
+    with _taps.one_blas_thread():
+        inside = [p['num_threads'] for p in threadpoolctl.threadpool_info()
+                  if p['user_api'] == 'blas']
+    after = [p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas']
+    assert inside == [1] * len(blas) and after == before

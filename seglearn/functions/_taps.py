@@ -21,9 +21,16 @@ The filter gradient is the same sum read the other way, ``gW[ky, kx] = Σ_r G[r]
 where ``G`` is the output gradient placed on the padded grid with zeros in the thrown-away rows.
 Every product goes through NumPy's own BLAS (``numpy.matmul``): calling a second BLAS library
 (SciPy's, which could accumulate in place) made the two libraries' worker threads fight over the
-cores and slowed FCN-8s's training step down by half.
+cores and slowed FCN-8s's training step down by half. And the BLAS runs on one thread inside these
+loops (:func:`one_blas_thread`): a training step makes hundreds of these mid-sized products with
+NumPy work in between, and on the 2-core virtual machine of ``benchmarks/RESULTS.md`` waking the
+BLAS's second thread for each of them made whole minutes of FCN-8s steps 0.36 s instead of 0.26 s
+(one thread: 0.26 s throughout; two threads at their best: 0.22 s).
 """
+import functools
+
 import numpy
+import threadpoolctl
 
 from seglearn.functions._patches import nchw, nhwc
 
@@ -32,6 +39,17 @@ from seglearn.functions._patches import nchw, nhwc
 #: too thin for the BLAS; a patch matrix with kh·kw·C columns is faster (FCN's RGB conv1_1: 10 ms
 #: against 19 ms).
 MIN_CHANNELS_FOR_FILTER_GRADIENT = 8
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_controller():
+    return threadpoolctl.ThreadpoolController()
+
+
+def one_blas_thread():
+    """Context manager: NumPy's BLAS on one thread inside the block (a no-op where
+    ``threadpoolctl`` cannot reach the BLAS, e.g. Apple's Accelerate)."""
+    return _blas_controller().limit(limits=1, user_api='blas')
 
 
 def worth_it(in_shape, w_shape, stride, dilate, out_hw):
@@ -120,10 +138,11 @@ def convolution(x, W, ph, pw, dy, dx, out_h, out_w, b=None):
     Wt = numpy.ascontiguousarray(W.transpose(2, 3, 1, 0))  # (kh, kw, C, C_out)
     acc = numpy.empty((rows.shape[0], c_out), x.dtype)
     term = numpy.empty((used, c_out), x.dtype)
-    for i, (ky, kx, off) in enumerate(taps):
-        numpy.matmul(rows[off:off + used], Wt[ky, kx], out=term if i else acc[:used])
-        if i:
-            acc[:used] += term
+    with one_blas_thread():
+        for i, (ky, kx, off) in enumerate(taps):
+            numpy.matmul(rows[off:off + used], Wt[ky, kx], out=term if i else acc[:used])
+            if i:
+                acc[:used] += term
     valid = acc.reshape(n, hp, wp, c_out)[:, :out_h, :out_w]
     y = numpy.empty((n, out_h, out_w, c_out), x.dtype)
     if b is None:
@@ -157,6 +176,7 @@ def filter_gradient(x, gy, kh, kw, ph, pw, dy, dx):
     grad[:, :out_h, :out_w] = nhwc(gy)
     grad = grad.reshape(-1, c_out)[:used]
     gW = numpy.empty((kh, kw, c_out, c), x.dtype)
-    for ky, kx, off in taps:
-        numpy.matmul(grad.T, rows[off:off + used], out=gW[ky, kx])
+    with one_blas_thread():
+        for ky, kx, off in taps:
+            numpy.matmul(grad.T, rows[off:off + used], out=gW[ky, kx])
     return numpy.ascontiguousarray(gW.transpose(2, 3, 0, 1))
