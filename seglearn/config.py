@@ -1,7 +1,8 @@
 """Package-wide switches.
 
 ``fast_cpu``: use seglearn's CPU kernels (:mod:`seglearn.functions`: convolution, transposed
-convolution, batch normalization) instead of Chainer's stock CPU path. On by default; turn it off
+convolution, batch normalization, max pooling, FCN's separable bilinear upsampling) instead of
+Chainer's stock CPU path. On by default; turn it off
 with the environment variable ``SEGLEARN_FAST_CPU=0`` (or ``false``/``no``/``off``) before import,
 or at run time with ``seglearn.config.fast_cpu = False`` (or the :func:`using_fast_cpu` context
 manager). The switch is read when a function is called, so it also applies to models built

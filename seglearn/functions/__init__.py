@@ -3,9 +3,9 @@
 Each function keeps the signature and semantics of its ``chainer.functions`` namesake. On NumPy
 float32/float64 arrays with :data:`seglearn.config.fast_cpu` on (the default) it runs seglearn's
 channel-last CPU kernels (:mod:`seglearn.functions.convolution`, :mod:`.normalization`,
-:mod:`.pooling`); on CuPy
-arrays, other dtypes (float16), grouped convolution, or with the switch off, it calls Chainer's own
-implementation.
+:mod:`.pooling`); on CuPy arrays, other dtypes (float16), grouped convolution, or with the switch
+off, it calls Chainer's own implementation. :mod:`seglearn.functions.separable` holds the
+separable per-channel upsampling that FCN's fixed bilinear layers use on the CPU.
 """
 import numpy
 import chainer
