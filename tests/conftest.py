@@ -1,8 +1,27 @@
-"""Shared pytest set-up: seglearn before chainer, GPU tests skipped cleanly, the --answers option."""
+"""Shared pytest set-up: seglearn before chainer, GPU tests skipped cleanly, the --answers option,
+the ``spy`` fixture."""
 import pytest
 
 import seglearn  # noqa: F401  (applies seglearn._compat before any test imports chainer)
 from seglearn.backend import cupy_available
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """``spy(module, name)`` wraps ``module.name`` for the test and returns the list it fills with
+    the positional arguments of every call (the original still runs)."""
+    def install(module, name):
+        calls = []
+        original = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            calls.append(args)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+        return calls
+
+    return install
 
 
 def pytest_addoption(parser):

@@ -154,21 +154,9 @@ def test_gradient_check_without_bias():
         dtype=numpy.float64, atol=1e-6, rtol=1e-5)
 
 
-def _spy(monkeypatch, name):
-    calls = []
-    original = getattr(F, name)
-
-    def spy(*args, **kwargs):
-        calls.append(args)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(F, name, spy)
-    return calls
-
-
-def test_switch_off_calls_chainer(monkeypatch):
-    conv_calls = _spy(monkeypatch, 'convolution_2d')
-    deconv_calls = _spy(monkeypatch, 'deconvolution_2d')
+def test_switch_off_calls_chainer(spy):
+    conv_calls = spy(F, 'convolution_2d')
+    deconv_calls = spy(F, 'deconvolution_2d')
     x, W, bias = _conv_data(CONV_CASES[0])
     with config.using_fast_cpu(False):
         y = functions.convolution_2d(x, W, bias, pad=1)
@@ -180,8 +168,8 @@ def test_switch_off_calls_chainer(monkeypatch):
     assert len(conv_calls) == 1  # on again: Chainer not called
 
 
-def test_float16_and_groups_fall_back_to_chainer(monkeypatch):
-    calls = _spy(monkeypatch, 'convolution_2d')
+def test_float16_and_groups_fall_back_to_chainer(spy):
+    calls = spy(F, 'convolution_2d')
     x, W, bias = _conv_data(CONV_CASES[0], numpy.float16)
     y = functions.convolution_2d(x, W, bias, pad=1)
     assert y.dtype == numpy.float16 and len(calls) == 1

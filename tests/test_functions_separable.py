@@ -148,25 +148,12 @@ def test_transposed_conv_matrix_rejects_bad_sizes():
 
 # --- BilinearUpsampling2D -----------------------------------------------------------------------
 
-def _spy(monkeypatch, module, name):
-    calls = []
-    original = getattr(module, name)
-
-    def spy(*args, **kwargs):
-        calls.append(name)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, spy)
-    return calls
+def _layer_calls(spy):
+    return spy(common, 'separable_deconvolution_2d'), spy(functions, 'deconvolution_2d')
 
 
-def _layer_calls(monkeypatch):
-    return (_spy(monkeypatch, common, 'separable_deconvolution_2d'),
-            _spy(monkeypatch, functions, 'deconvolution_2d'))
-
-
-def test_layer_takes_the_separable_path(monkeypatch):
-    fast, dense = _layer_calls(monkeypatch)
+def test_layer_takes_the_separable_path(spy):
+    fast, dense = _layer_calls(spy)
     layer = BilinearUpsampling2D(3, 16, 8, pad=4)
     x, _ = _data((2, 3, 5, 4, 16))
     y = layer(x)
@@ -177,8 +164,8 @@ def test_layer_takes_the_separable_path(monkeypatch):
 
 
 @pytest.mark.parametrize('change', ['off_diagonal', 'diagonal', 'replaced', 'shape'])
-def test_layer_falls_back_when_W_was_changed(monkeypatch, change):
-    fast, dense = _layer_calls(monkeypatch)
+def test_layer_falls_back_when_W_was_changed(spy, change):
+    fast, dense = _layer_calls(spy)
     layer = BilinearUpsampling2D(3, 4, 2)
     if change == 'off_diagonal':
         layer.W[0, 2, 1, 1] = 0.5
@@ -195,8 +182,8 @@ def test_layer_falls_back_when_W_was_changed(monkeypatch, change):
     numpy.testing.assert_allclose(y.array, want, rtol=1e-5, atol=1e-6)
 
 
-def test_layer_falls_back_without_fast_cpu(monkeypatch):
-    fast, dense = _layer_calls(monkeypatch)
+def test_layer_falls_back_without_fast_cpu(spy):
+    fast, dense = _layer_calls(spy)
     layer = BilinearUpsampling2D(2, 4, 2, pad=1)
     x, _ = _data((1, 2, 4, 6, 4))
     with config.using_fast_cpu(False):

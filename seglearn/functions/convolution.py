@@ -19,6 +19,7 @@ Semantics follow ``chainer.functions.convolution_2d`` / ``deconvolution_2d`` exa
 dispatcher in :mod:`seglearn.functions` sends everything else to Chainer. Outputs are NCHW views of
 channel-last memory, which the next convolution reads without a copy.
 """
+import numpy
 from chainer import function_node
 import chainer.functions as F
 from chainer.utils import conv, type_check
@@ -50,7 +51,18 @@ class _ConvParams(object):
 
 
 def _convolve(x, W, b, sy, sx, ph, pw, dy, dx, out_h, out_w):
-    """``conv(x, W) + b`` on NumPy arrays: shifted products for stride 1, else a patch matrix."""
+    """``conv(x, W) + b`` on NumPy arrays: shifted products for stride 1, else a patch matrix.
+
+    With stride 1, output pixels whose window sees padding only (:func:`_taps.blind_border`) are
+    set to ``b`` (or 0) without computing them: 84 % of FCN's conv1_1 output on a 128×128 image.
+    """
+    eh, ew = _taps.blind_border(W.shape[2:], (ph, pw), (dy, dx)) if (sy, sx) == (1, 1) else (0, 0)
+    if eh or ew:
+        inner = _convolve(x, W, b, 1, 1, ph - eh, pw - ew, dy, dx, out_h - 2 * eh, out_w - 2 * ew)
+        y = numpy.empty((x.shape[0], out_h, out_w, W.shape[0]), x.dtype)
+        y[...] = 0 if b is None else b
+        y[:, eh:out_h - eh, ew:out_w - ew] = _patches.nhwc(inner)
+        return _patches.nchw(y)
     if _taps.worth_it(x.shape, W.shape, (sy, sx), (dy, dx), (out_h, out_w)):
         return _taps.convolution(x, W, ph, pw, dy, dx, out_h, out_w, b)
     col = _patches.im2col(x, W.shape[2], W.shape[3], sy, sx, ph, pw, dy, dx, out_h, out_w)
