@@ -13,8 +13,8 @@ from chainer.training import extensions  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from seglearn.visualize import (  # noqa: E402
-    CAMVID_CLASSES, CAMVID_PALETTE, IGNORE_COLOR, VOC_PALETTE, colorize, default_palette,
-    overlay, plot_log, show_grid, to_hwc, voc_colormap)
+    CAMVID_CLASSES, CAMVID_PALETTE, IGNORE_COLOR, VOC_PALETTE, colorize, colorize_instances,
+    default_palette, overlay, plot_log, show_grid, to_hwc, voc_colormap)
 
 
 def brute_voc_colour(i):
@@ -274,3 +274,59 @@ def test_plot_kernel():
     assert len(plot_kernel(kernel, annotate=False).axes[0].texts) == 0
     with pytest.raises(ValueError, match='2-D'):
         plot_kernel(numpy.zeros((1, 4, 4)))
+
+
+# --- colorize_instances -------------------------------------------------------------------------
+
+def _neighbours_by_dilation(instances, reach):
+    """Instance pairs within ``reach`` pixels (Chebyshev), by dilating each mask (SciPy)."""
+    from scipy import ndimage
+    square = numpy.ones((2 * reach + 1, 2 * reach + 1), bool)
+    pairs = set()
+    for i in numpy.unique(instances[instances > 0]):
+        grown = ndimage.binary_dilation(instances == i, structure=square)
+        pairs |= {(int(i), int(j)) for j in numpy.unique(instances[grown]) if j > 0 and j != i}
+    return pairs
+
+
+def _instance_colours(instances, picture):
+    return {int(i): {tuple(c) for c in picture[instances == i]}
+            for i in numpy.unique(instances[instances > 0])}
+
+
+@pytest.mark.parametrize('reach', [2, 4])
+def test_colorize_instances_gives_neighbours_different_colours(reach):
+    from seglearn.datasets import CellsDataset
+    cells = CellsDataset(n=2, size=160, seed=0)   # about 50 cells each, gaps of 1 to 3 pixels
+    for index in range(2):
+        instances = cells.instances(index)
+        picture = colorize_instances(instances, reach=reach)
+        assert picture.shape == instances.shape + (3,) and picture.dtype == numpy.uint8
+        colours = _instance_colours(instances, picture)
+        assert all(len(c) == 1 for c in colours.values())          # one colour per instance
+        assert (picture[instances == 0] == 0).all()                 # background black
+        pairs = _neighbours_by_dilation(instances, reach)
+        assert len(pairs) > 100, 'the cells must have neighbours for this test to mean anything'
+        for i, j in pairs:
+            assert colours[i] != colours[j], (i, j)
+        # imshow(instances, cmap='tab20') spreads the ids over 20 colours, so consecutive ids
+        # share one: on these cells that paints some neighbours alike
+        bins = (instances * 20) // (instances.max() + 1)
+        assert any(bins[instances == i][0] == bins[instances == j][0] for i, j in pairs)
+
+
+def test_colorize_instances_small_cases():
+    strip = numpy.array([[1, 1, 2, 2, 0, 0, 0, 3, 3, -1]])
+    picture = colorize_instances(strip, reach=1)
+    assert tuple(picture[0, 0]) != tuple(picture[0, 2])     # 1 and 2 touch
+    assert tuple(picture[0, 0]) == tuple(picture[0, 7])     # 3 is 4 pixels from 2: first colour
+    assert tuple(picture[0, 9]) == tuple(IGNORE_COLOR)
+    # with a longer reach 2 and 3 become neighbours; the chain 1-2-3 needs only two colours
+    picture = colorize_instances(strip, reach=5)
+    assert tuple(picture[0, 2]) != tuple(picture[0, 7])
+    assert len({tuple(picture[0, k]) for k in (0, 2, 7)}) == 2
+    assert (colorize_instances(numpy.zeros((3, 4), numpy.int32)) == 0).all()
+    with pytest.raises(ValueError, match='reach'):
+        colorize_instances(strip, reach=0)
+    with pytest.raises(TypeError, match='integer'):
+        colorize_instances(strip.astype(numpy.float32))
