@@ -18,7 +18,9 @@ so that neighbouring instances differ.
 
 Figures: :func:`show_grid` (image / truth / prediction side by side), :func:`plot_log`
 (training curves from a Chainer ``LogReport``), :func:`plot_confusion` (where the pixels of each
-class went) and :func:`plot_kernel` (a convolution kernel with its values).
+class went), :func:`plot_kernel` (a convolution kernel with its values) and :func:`plot_u_shape`
+(an encoder–decoder such as U-Net or FC-DenseNet as boxes and arrows, labelled by the caller,
+e.g. from :func:`seglearn.models.trace_shapes`).
 
 Figures are made as ``matplotlib.figure.Figure`` objects without pyplot, so nothing opens a
 window and the functions run headless: a notebook shows a figure that is the last value of a
@@ -30,7 +32,7 @@ import os
 import numpy
 from matplotlib import colormaps
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from seglearn import backend
 from seglearn.datasets.camvid import CAMVID_CLASSES  # noqa: F401  (the palette follows its order)
@@ -449,5 +451,77 @@ def plot_kernel(kernel, title=None, annotate=True):
     ax.set_yticks(range(kernel.shape[0]))
     if title:
         ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_u_shape(down, bottom, up, down_arrows, up_arrows, skips, first=None, last=None,
+                 title=None):
+    """An encoder–decoder drawn as a U: one box per level and arrows between them.
+
+    The contracting path runs down the left, the expanding path up the right; each level's
+    skip goes straight across. All texts come from the caller, so the figure shows whatever the
+    model reports (sizes, channels, crops).
+
+    Args:
+        down (list of str): texts of the contracting boxes, top level first.
+        bottom (str): text of the box at the bottom of the U.
+        up (list of str): texts of the expanding boxes, top level first (as many as ``down``).
+        down_arrows (list of str): label of the arrow from each ``down`` box to the level below.
+        up_arrows (list of str): label of the arrow into each ``up`` box from the level below.
+        skips (list of str): label of each level's skip arrow, top level first.
+        first, last (str or None): a box before the first ``down`` box and after the first
+            ``up`` box (the input and the output layer).
+        title (str or None): the figure's title.
+
+    Returns:
+        matplotlib.figure.Figure
+    """
+    levels = len(down)
+    if not levels or any(len(x) != levels for x in (up, down_arrows, up_arrows, skips)):
+        raise ValueError('down, up, down_arrows, up_arrows and skips need the same number (>= 1) '
+                         'of entries; got {}'.format([len(x) for x in (down, up, down_arrows,
+                                                                        up_arrows, skips)]))
+    step = 1.7
+    down_xy = [(step * i, -i) for i in range(levels)] + [(step * (levels + 0.5), -levels)]
+    up_xy = [(step * (2 * levels - i + 1), -i) for i in range(levels)]
+    fig = Figure(figsize=(2.2 + 1.25 * (2 * levels + 3), 1.3 + 1.05 * (levels + 1)))
+    ax = fig.subplots()
+
+    def box(xy, text, colour):
+        ax.add_patch(Rectangle((xy[0] - 0.7, xy[1] - 0.34), 1.4, 0.68, fc=colour, ec='k'))
+        ax.text(xy[0], xy[1], text, ha='center', va='center', fontsize=7.5)
+
+    def arrow(start, end, text, colour='k', **where):
+        ax.annotate('', xy=end, xytext=start, arrowprops=dict(arrowstyle='->', color=colour))
+        ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, text, fontsize=7,
+                color=colour, **where)
+
+    for i in range(levels):
+        box(down_xy[i], down[i], '#bcd7f5')
+        box(up_xy[i], up[i], '#c9e8c2')
+        below = down_xy[i + 1]
+        arrow((down_xy[i][0] + 0.2, -i - 0.34), (below[0] - 0.2, below[1] + 0.34),
+              down_arrows[i] + '  ', ha='right', va='top')
+        source = down_xy[levels] if i == levels - 1 else up_xy[i + 1]
+        arrow((source[0] + 0.2, source[1] + 0.34), (up_xy[i][0] - 0.2, -i - 0.34),
+              '  ' + up_arrows[i], ha='left', va='top')
+        arrow((down_xy[i][0] + 0.7, -i), (up_xy[i][0] - 0.7, -i), skips[i], colour='0.45',
+              ha='center', va='bottom')
+    box(down_xy[levels], bottom, '#f4a6a6')
+    left, right = -0.9, up_xy[0][0] + 0.9
+    if first is not None:
+        box((-2.1, 0), first, 'white')
+        arrow((-1.4, 0), (-0.7, 0), '')
+        left = -3.0
+    if last is not None:
+        box((up_xy[0][0] + 2.1, 0), last, 'white')
+        arrow((up_xy[0][0] + 0.7, 0), (up_xy[0][0] + 1.4, 0), '')
+        right = up_xy[0][0] + 3.0
+    ax.set_xlim(left, right)
+    ax.set_ylim(-levels - 0.7, 0.7)
+    ax.axis('off')
+    if title:
+        ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from seglearn.visualize import (  # noqa: E402
     CAMVID_CLASSES, CAMVID_PALETTE, IGNORE_COLOR, VOC_PALETTE, colorize, colorize_instances,
-    default_palette, overlay, plot_log, show_grid, to_hwc, voc_colormap)
+    default_palette, overlay, plot_log, plot_u_shape, show_grid, to_hwc, voc_colormap)
 
 
 def brute_voc_colour(i):
@@ -330,3 +330,35 @@ def test_colorize_instances_small_cases():
         colorize_instances(strip, reach=0)
     with pytest.raises(TypeError, match='integer'):
         colorize_instances(strip.astype(numpy.float32))
+
+
+# --- plot_u_shape -------------------------------------------------------------------------------
+
+def test_plot_u_shape_draws_every_box_and_label():
+    from matplotlib.patches import Rectangle
+    down, up = ['d0', 'd1', 'd2'], ['u0', 'u1', 'u2']
+    labels = dict(down_arrows=['pool0', 'pool1', 'pool2'], up_arrows=['up0', 'up1', 'up2'],
+                  skips=['skip0', 'skip1', 'skip2'])
+    fig = plot_u_shape(down, 'bottom', up, first='in', last='out', title='T', **labels)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    texts = [t.get_text().strip() for t in ax.texts]
+    for text in down + up + ['bottom', 'in', 'out'] + sum(labels.values(), []):
+        assert text in texts, text
+    boxes = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(boxes) == 2 * 3 + 1 + 2
+    # the U: the levels go down on both sides, the bottom box is the lowest
+    centre = {t.get_text(): t.get_position() for t in ax.texts}
+    assert centre['d0'][1] > centre['d1'][1] > centre['d2'][1] > centre['bottom'][1]
+    assert centre['u0'][1] > centre['u2'][1] and centre['u2'][0] > centre['bottom'][0]
+    assert centre['d1'][1] == centre['u1'][1] and centre['d1'][0] < centre['u1'][0]
+    assert ax.get_title() == 'T'
+    plain = plot_u_shape(['a'], 'b', ['c'], ['p'], ['q'], ['s']).axes[0]
+    assert len([p for p in plain.patches if isinstance(p, Rectangle)]) == 3
+
+
+def test_plot_u_shape_rejects_lists_of_different_lengths():
+    with pytest.raises(ValueError, match='same number'):
+        plot_u_shape(['a', 'b'], 'c', ['d'], ['p', 'p'], ['q', 'q'], ['s', 's'])
+    with pytest.raises(ValueError, match='same number'):
+        plot_u_shape([], 'c', [], [], [], [])
