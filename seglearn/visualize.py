@@ -222,10 +222,11 @@ def colorize_instances(instances, reach=4):
 
     Two instances are neighbours when a pixel of one is at most ``reach`` rows and ``reach``
     columns away from a pixel of the other (``reach = 1``: they touch, diagonals included;
-    the default also separates cells across gaps of up to 3 pixels). Each instance, most neighbours first, takes the first
-    colour of :func:`default_palette` (after black) that none of its already painted
-    neighbours has: a greedy graph colouring, so a few colours serve many instances and
-    touching cells stay distinguishable, unlike a colour per id from a cyclic colour map.
+    the default also separates cells across gaps of up to 3 pixels). Each instance, most
+    neighbours first, takes the first colour of :func:`default_palette` (after black) that none
+    of its already painted neighbours has: a greedy graph colouring, so a few colours serve many
+    instances and touching cells stay distinguishable, unlike a colour per id from a cyclic
+    colour map.
 
     Args:
         instances: int array ``(H, W)``: 0 = background, 1, 2, … one id per instance, -1 =
