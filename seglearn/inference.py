@@ -25,6 +25,7 @@ import chainer.functions as F
 import numpy
 
 from seglearn import backend
+from seglearn._checks import check_pair, is_int
 from seglearn.models.unet import unet_margin
 
 HEADER_KEY = '_seglearn_header'
@@ -308,15 +309,6 @@ def predict(model, img, device=None, return_probs=False):
     return _finish(_softmax(_logits(model, img, device)), return_probs)
 
 
-def _pair(name, value):
-    pair = (value, value) if isinstance(value, (int, numpy.integer)) else tuple(value)
-    if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, numpy.integer))
-                             or v < 1 for v in pair):
-        raise ValueError('{} must be a positive int or a pair of them; got {!r}'.format(
-            name, value))
-    return int(pair[0]), int(pair[1])
-
-
 def window_origins(size, window, stride):
     """Start offsets of sliding windows along one axis, the last one flush with the end.
 
@@ -347,7 +339,7 @@ def coverage(shape, window, stride):
     Returns:
         numpy.ndarray: (H, W) int32 counts, all >= 1.
     """
-    (wh, ww), (sh, sw) = _pair('window', window), _pair('stride', stride)
+    (wh, ww), (sh, sw) = check_pair('window', window), check_pair('stride', stride)
     counts = numpy.zeros(shape, numpy.int32)
     for y in window_origins(shape[0], wh, sh):
         for x in window_origins(shape[1], ww, sw):
@@ -381,7 +373,7 @@ def sliding_window_predict(model, img, window, stride, n_class=None, device=None
             missed).
     """
     img = _check_image(model, img)
-    (wh, ww), (sh, sw) = _pair('window', window), _pair('stride', stride)
+    (wh, ww), (sh, sw) = check_pair('window', window), check_pair('stride', stride)
     if sh > wh or sw > ww:
         raise ValueError('stride {} must not exceed window {}: pixels between windows would get '
                          'no prediction'.format((sh, sw), (wh, ww)))
@@ -400,7 +392,7 @@ def sliding_window_predict(model, img, window, stride, n_class=None, device=None
 
 def _tile_size(name, value, margin, depth):
     from seglearn.models.unet import nearest_valid_input_size
-    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
+    if not is_int(value) or value < 1:
         raise ValueError('{} must be a positive int or a pair of them; got {!r}'.format(
             name, value))
     size = int(value) + 2 * margin
@@ -451,7 +443,7 @@ def overlap_tile_predict(unet, img, tile=None, device=None, return_probs=False):
     if tile is None:
         tile = tuple(unet_output_size(nearest_valid_input_size(s + 2 * margin, depth, 'up'), depth)
                      for s in (h, w))
-    elif isinstance(tile, (int, numpy.integer)):
+    elif is_int(tile):
         tile = (tile, tile)
     if len(tile) != 2:
         raise ValueError('tile must be an int or a pair (h, w); got {!r}'.format(tile))

@@ -33,6 +33,7 @@ from chainer.training import extensions, triggers
 from chainer.training.extensions import snapshot_writers
 
 from seglearn import backend
+from seglearn._checks import check_int, is_int
 from seglearn.inference import atomic_save, save_model
 from seglearn.losses import pixel_cross_entropy, unet_weight_map
 from seglearn.metrics import SegmentationEvaluator
@@ -56,7 +57,7 @@ def seed_all(seed):
     Raises:
         ValueError: seed is not a non-negative integer.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError('seed must be a non-negative integer; got {!r}'.format(seed))
     seed = int(seed)
     random.seed(seed)
@@ -354,11 +355,6 @@ def _pairs(batch, device=None):
     return convert.concat_examples(batch, device)[:2]
 
 
-def _check_positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
-        raise ValueError('{} must be a positive integer; got {!r}'.format(name, value))
-
-
 def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size=4, device=None,
                  out='result', n_class=None, label_names=None, seed=0, snapshot_every=1,
                  progress=True, lr=None, weight_decay=0.0, class_weight=None, normalize=True,
@@ -398,15 +394,16 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
         chainer.training.Trainer: call ``.run()``; ``trainer.loss_chain`` is the loss wrapper.
 
     Raises:
-        ValueError: bad epochs/batch_size/val_batch_size/snapshot_every/weight_decay, an empty
-            dataset, or no n_class.
-        TypeError: optimizer neither a name nor a chainer Optimizer.
+        ValueError: epochs/batch_size/val_batch_size/snapshot_every below 1, a negative
+            weight_decay, an empty dataset, or no n_class.
+        TypeError: one of those counts is not an int, or optimizer is neither a name nor a
+            chainer Optimizer.
     """
-    _check_positive('epochs', epochs)
-    _check_positive('batch_size', batch_size)
-    _check_positive('snapshot_every', snapshot_every)
+    check_int('epochs', epochs, 1)
+    check_int('batch_size', batch_size, 1)
+    check_int('snapshot_every', snapshot_every, 1)
     val_batch_size = batch_size if val_batch_size is None else val_batch_size
-    _check_positive('val_batch_size', val_batch_size)
+    check_int('val_batch_size', val_batch_size, 1)
     if len(train) == 0:
         raise ValueError('train must hold at least one example; got an empty dataset')
     if n_class is None:

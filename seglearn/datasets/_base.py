@@ -97,33 +97,6 @@ def to_arrays(dataset, indices=None):
     return imgs, labels
 
 
-def check_size(size, minimum=1, name='size'):
-    """Turns ``size`` (int or ``(h, w)``) into a ``(h, w)`` tuple of ints.
-
-    Raises:
-        TypeError: ``size`` is neither an int nor a pair of ints.
-        ValueError: A side is smaller than ``minimum``.
-    """
-    if isinstance(size, (int, numpy.integer)) and not isinstance(size, bool):
-        size = (size, size)
-    if (not isinstance(size, (tuple, list)) or len(size) != 2
-            or not all(isinstance(s, (int, numpy.integer)) and not isinstance(s, bool)
-                       for s in size)):
-        raise TypeError('{} must be an int or a pair (h, w) of ints, got {!r}'.format(name, size))
-    if min(size) < minimum:
-        raise ValueError('{} must be at least {} pixels per side, got {!r}'
-                         .format(name, minimum, size))
-    return int(size[0]), int(size[1])
-
-
-def check_choice(value, name, choices):
-    """Checks that ``value`` is one of ``choices`` and returns it."""
-    if value not in choices:
-        raise ValueError('{} must be one of {}, got {!r}'.format(name, ', '.join(map(repr, choices)),
-                                                                 value))
-    return value
-
-
 def require(path, layout):
     """Returns ``path`` if it exists, else raises a FileNotFoundError naming it and the layout.
 

@@ -10,6 +10,7 @@ SegNet tutorial), then ``CamVid(path, 'train')``.
 """
 import os
 
+from seglearn._checks import check_choice
 from seglearn.datasets import _base
 
 #: The 11 CamVid classes of the SegNet layout (class id = position); 11 is void.
@@ -43,7 +44,7 @@ class CamVid(_base.FilePairDataset):
     _table = {c: c for c in range(11)} | {11: -1}
 
     def __init__(self, root, split='train'):
-        _base.check_choice(split, 'split', SPLITS)
+        check_choice('split', split, SPLITS)
         img_dir = _base.require(os.path.join(root, split), LAYOUT)
         label_dir = _base.require(os.path.join(root, split + 'annot'), LAYOUT)
         names = sorted(f for f in os.listdir(img_dir) if f.lower().endswith('.png'))

@@ -12,6 +12,7 @@ import os
 
 import numpy
 
+from seglearn._checks import check_choice
 from seglearn.datasets import _base
 
 LAYOUT = """<root>/
@@ -56,7 +57,7 @@ class ISBI2012(_base.SegmentationDataset):
     class_names = ['membrane', 'cell']
 
     def __init__(self, root, split='train'):
-        _base.check_choice(split, 'split', ('train',))
+        check_choice('split', split, ('train',))
         volume_path = _base.require(os.path.join(root, 'train-volume.tif'), LAYOUT)
         labels_path = _base.require(os.path.join(root, 'train-labels.tif'), LAYOUT)
         self.root, self.split = root, split

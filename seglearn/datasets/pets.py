@@ -11,6 +11,7 @@ Get the data with ``seglearn.datasets.download('pets', root)`` (``images.tar.gz`
 """
 import os
 
+from seglearn._checks import check_choice
 from seglearn.datasets import _base
 
 LAYOUT = """<root>/
@@ -39,7 +40,7 @@ class OxfordPets(_base.FilePairDataset):
     """
 
     def __init__(self, root, split='trainval', keep_border=False):
-        _base.check_choice(split, 'split', SPLITS)
+        check_choice('split', split, SPLITS)
         if not isinstance(keep_border, bool):
             raise TypeError('keep_border must be a bool, got {!r}'.format(keep_border))
         list_file = _base.require(os.path.join(root, 'annotations', split + '.txt'), LAYOUT)

@@ -10,6 +10,7 @@ Get the data with ``seglearn.datasets.download('voc2012', root)`` or by hand
 """
 import os
 
+from seglearn._checks import check_choice
 from seglearn.datasets import _base
 
 #: The 21 VOC classes, background first (class id = position).
@@ -55,7 +56,7 @@ class VOCSegmentation(_base.FilePairDataset):
     _table = {c: c for c in range(21)} | {255: -1}
 
     def __init__(self, root, split='train'):
-        _base.check_choice(split, 'split', SPLITS)
+        check_choice('split', split, SPLITS)
         base = find_voc_root(root) or root
         list_file = _base.require(
             os.path.join(base, 'ImageSets', 'Segmentation', split + '.txt'), LAYOUT)

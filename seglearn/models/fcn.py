@@ -41,7 +41,7 @@ import chainer.functions as F
 from seglearn import functions, links
 from seglearn.arithmetic import FCN_UPSAMPLING, VGG16_STAGE_DEPTHS, fcn_crop_offsets
 from seglearn.models import vgg
-from seglearn._checks import check_int
+from seglearn._checks import check_int, check_positive
 from seglearn.models.common import BilinearUpsampling2D, SegmentationModel, crop
 
 
@@ -74,7 +74,7 @@ class _FCN(SegmentationModel):
         super().__init__()
         self.n_class = check_int('n_class', n_class, 1)
         self.in_channels = 3
-        self.width = vgg.check_width(width)
+        self.width = check_positive('width', width)
         weights = None if pretrained is None else vgg.load_weights(pretrained)
         self.crop_offsets = fcn_crop_offsets(self.variant)
         specs = vgg.conv_specs(self.width)

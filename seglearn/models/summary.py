@@ -8,6 +8,8 @@ pooling, concatenation) do not appear.
 import chainer
 import numpy
 
+from seglearn._checks import is_int
+
 
 def _is_trainable(param):
     rule = param.update_rule
@@ -86,7 +88,7 @@ def summary(model, input_shape):
     shape = tuple(input_shape)
     if len(shape) == 3:
         shape = (1,) + shape
-    if len(shape) != 4 or not all(isinstance(s, (int, numpy.integer)) and s >= 1 for s in shape):
+    if len(shape) != 4 or not all(is_int(s) and s >= 1 for s in shape):
         raise ValueError('input_shape must be (C, H, W) or (B, C, H, W) positive ints, got '
                          '{!r}'.format(input_shape))
     x = model.xp.zeros(shape, dtype=numpy.float32)

@@ -26,6 +26,7 @@ import chainer.links as L
 import numpy
 
 from seglearn import functions, links
+from seglearn._checks import check_positive
 from seglearn.arithmetic import VGG16_STAGE_DEPTHS
 from seglearn.transforms import VGG_MEAN_BGR
 
@@ -41,15 +42,6 @@ LAYER_NAMES = tuple('conv{}_{}'.format(i + 1, j + 1)
 def scaled(channels, width):
     """``channels · width`` rounded to an int >= 1."""
     return max(1, int(round(channels * width)))
-
-
-def check_width(width):
-    """Return ``width`` as a float, or raise ValueError/TypeError if it is not a number > 0."""
-    if isinstance(width, bool) or not isinstance(width, (int, float, numpy.floating)):
-        raise TypeError('width must be a number > 0, got {!r}'.format(width))
-    if not width > 0:
-        raise ValueError('width must be > 0, got {}'.format(width))
-    return float(width)
 
 
 def conv_specs(width=1.0, in_channels=3):
@@ -185,7 +177,7 @@ class VGG16(chainer.Chain):
 
     def __init__(self, width=1.0, pretrained=None):
         super().__init__()
-        width = check_width(width)
+        width = check_positive('width', width)
         weights = None if pretrained is None else load_weights(pretrained)
         self.width = width
         specs = conv_specs(width)
