@@ -298,7 +298,7 @@ def cmd_predict(args):
     """``seglearn predict``."""
     from PIL import Image
 
-    from seglearn import inference, visualize
+    from seglearn import inference, palettes, visualize
     from seglearn.datasets._base import read_image
     with _usage_errors():
         for path in args.images:
@@ -308,7 +308,7 @@ def cmd_predict(args):
         images = [read_image(path, 'L' if model.in_channels == 1 else 'RGB')
                   for path in args.images]
     os.makedirs(args.out, exist_ok=True)
-    palette = visualize.default_palette(model.n_class)
+    palette = palettes.default_palette(model.n_class)
     for path, img in zip(args.images, images):
         label = inference.predict(model, img)
         stem = os.path.join(args.out, os.path.splitext(os.path.basename(path))[0])

@@ -39,7 +39,7 @@ def test_train_evaluate_predict_end_to_end(spec, tmp_path, capsys):
 
     from seglearn.datasets import ShapesDataset
     from seglearn.inference import load_model, predict
-    from seglearn.visualize import default_palette
+    from seglearn.palettes import default_palette
     out = str(tmp_path / 'run')
     assert main(['train'] + spec + ['--data', 'shapes', '--out', out] + TINY) == 0
     assert {'log', 'snapshot.npz', 'best_model.npz', 'model.npz'} <= set(os.listdir(out))

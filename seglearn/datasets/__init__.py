@@ -24,7 +24,7 @@ Real data sets, read from their usual folder layouts (they never download on the
 ``importlib.import_module('seglearn.datasets.download')`` when you need it).
 """
 from seglearn.datasets._base import SegmentationDataset, to_arrays  # noqa: F401
-from seglearn.datasets.camvid import CAMVID_CLASSES, CamVid  # noqa: F401
+from seglearn.datasets.camvid import CAMVID_CLASSES, CAMVID_PALETTE, CamVid  # noqa: F401
 from seglearn.datasets.cells import CellsDataset  # noqa: F401
 from seglearn.datasets.download import (ChecksumError, DownloadError,  # noqa: F401
                                         UnsafeArchiveError, download, download_url,
@@ -32,4 +32,4 @@ from seglearn.datasets.download import (ChecksumError, DownloadError,  # noqa: F
 from seglearn.datasets.isbi import ISBI2012  # noqa: F401
 from seglearn.datasets.pets import OxfordPets  # noqa: F401
 from seglearn.datasets.shapes import ShapesDataset  # noqa: F401
-from seglearn.datasets.voc import VOC_CLASSES, VOCSegmentation  # noqa: F401
+from seglearn.datasets.voc import VOC_CLASSES, VOC_PALETTE, VOCSegmentation  # noqa: F401

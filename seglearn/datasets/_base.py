@@ -1,4 +1,4 @@
-"""What every seglearn dataset shares: indexing rules, class names, palette, argument checks.
+"""What every seglearn dataset shares: indexing rules, class names, palette, file readers.
 
 A segmentation dataset is a :class:`chainer.dataset.DatasetMixin` whose ``get_example(i)``
 returns ``(img, label)``:
@@ -13,6 +13,8 @@ import os
 
 import chainer
 import numpy
+
+from seglearn.palettes import default_palette
 
 
 class SegmentationDataset(chainer.dataset.DatasetMixin):
@@ -32,7 +34,6 @@ class SegmentationDataset(chainer.dataset.DatasetMixin):
     @property
     def palette(self):
         """numpy.ndarray: uint8 ``(n_class, 3)`` colours, row ``c`` for class ``c``."""
-        from seglearn.visualize import default_palette
         return default_palette(self.n_class)
 
     def __len__(self):

@@ -10,12 +10,29 @@ SegNet tutorial), then ``CamVid(path, 'train')``.
 """
 import os
 
+import numpy
+
 from seglearn._checks import check_choice
 from seglearn.datasets import _base
 
 #: The 11 CamVid classes of the SegNet layout (class id = position); 11 is void.
 CAMVID_CLASSES = ['Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree', 'SignSymbol', 'Fence',
                   'Car', 'Pedestrian', 'Bicyclist']
+
+#: uint8 (11, 3): the colours of the original CamVid class list, in :data:`CAMVID_CLASSES` order.
+CAMVID_PALETTE = numpy.array([
+    [128, 128, 128],  # Sky
+    [128, 0, 0],      # Building
+    [192, 192, 128],  # Pole
+    [128, 64, 128],   # Road
+    [60, 40, 222],    # Pavement
+    [128, 128, 0],    # Tree
+    [192, 128, 128],  # SignSymbol
+    [64, 64, 128],    # Fence
+    [64, 0, 128],     # Car
+    [64, 64, 0],      # Pedestrian
+    [0, 128, 192],    # Bicyclist
+], dtype=numpy.uint8)
 
 LAYOUT = """CamVid/                            (root)
   train/*.png   trainannot/*.png   (same file names; label values 0-10, 11 = void)
@@ -53,9 +70,4 @@ class CamVid(_base.FilePairDataset):
         self.root, self.split, self.names = root, split, names
         self._pairs = [(os.path.join(img_dir, f),
                         _base.require(os.path.join(label_dir, f), LAYOUT)) for f in names]
-
-    @property
-    def palette(self):
-        """numpy.ndarray: the CamVid colours, uint8 ``(11, 3)``."""
-        from seglearn.visualize import CAMVID_PALETTE
-        return CAMVID_PALETTE[:self.n_class]
+    palette = CAMVID_PALETTE

@@ -12,12 +12,16 @@ import os
 
 from seglearn._checks import check_choice
 from seglearn.datasets import _base
+from seglearn.palettes import voc_colormap
 
 #: The 21 VOC classes, background first (class id = position).
 VOC_CLASSES = [
     'background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair',
     'cow', 'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa',
     'train', 'tvmonitor']
+
+#: uint8 (21, 3): the colours of VOC's palette PNGs (:func:`seglearn.palettes.voc_colormap`).
+VOC_PALETTE = voc_colormap(len(VOC_CLASSES))
 
 LAYOUT = """VOCdevkit/VOC2012/                 (root is this folder, VOCdevkit/, or their parent)
   ImageSets/Segmentation/{train,val,trainval}.txt   one image id per line
@@ -66,9 +70,4 @@ class VOCSegmentation(_base.FilePairDataset):
             (_base.require(os.path.join(base, 'JPEGImages', i + '.jpg'), LAYOUT),
              _base.require(os.path.join(base, 'SegmentationClass', i + '.png'), LAYOUT))
             for i in self.ids]
-
-    @property
-    def palette(self):
-        """numpy.ndarray: the VOC colour table, uint8 ``(21, 3)``."""
-        from seglearn.visualize import VOC_PALETTE
-        return VOC_PALETTE[:self.n_class]
+    palette = VOC_PALETTE
