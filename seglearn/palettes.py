@@ -1,4 +1,4 @@
-"""Colours for class ids: the colour of ignored pixels, the PASCAL VOC colour map, a default palette.
+"""Colours for class ids: the colour of ignored pixels, the PASCAL VOC colour map, defaults.
 
 A *palette* is an ``(n_class, 3)`` uint8 array indexed by class id; painting a label map is
 ``palette[label]``. Data sets keep their own palettes beside their class names
