@@ -45,7 +45,7 @@ import seglearn
 import chainer
 
 from seglearn import backend, config, models
-from seglearn.arithmetic import fcn_crop_offsets
+from seglearn.models.fcn import fcn_crop_offsets
 from seglearn.functions import convolution as fast_conv
 from seglearn.losses import pixel_cross_entropy
 

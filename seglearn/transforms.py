@@ -17,11 +17,11 @@ resize_label       label-safe resize: nearest at pixel centres, or block majorit
 resize_image       bilinear (or spline) image resize with the same pixel-centre geometry
 mirror_pad         reflect the border outwards (U-Net's overlap-tile extrapolation)
 elastic_deform     U-Net's smooth random warp from a coarse grid of Gaussian displacements
-vgg_normalize      RGB → BGR minus the ImageNet mean, the input VGG16 (and FCN) expect
 =================  =====================================================================
 
-``random_crop``, ``random_flip``, ``mirror_pad`` and the VGG normalisation work on NumPy and
-CuPy arrays; ``resize_*`` and ``elastic_deform`` use SciPy and take NumPy arrays.
+``random_crop``, ``random_flip`` and ``mirror_pad`` work on NumPy and CuPy arrays; ``resize_*``
+and ``elastic_deform`` use SciPy and take NumPy arrays. The input normalisation VGG16 (and FCN)
+expect is the model's own: :func:`seglearn.models.vgg.vgg_normalize`.
 """
 import numbers
 
@@ -30,10 +30,6 @@ from scipy import ndimage
 
 from seglearn import backend
 from seglearn._checks import check_pair, int_tuple, is_int
-
-VGG_MEAN_BGR = (104.00698793, 116.66876762, 122.67891434)
-"""Per-channel ImageNet mean (B, G, R) of the Caffe VGG16 model, subtracted by FCN."""
-
 
 # --- input checks -----------------------------------------------------------------------------
 
@@ -297,41 +293,3 @@ def elastic_deform(img, label, grid=3, sigma=10.0, rng=None, order=3):
                        for c in range(img.shape[0])]).astype(numpy.float32)
     out_label = ndimage.map_coordinates(label, coords, order=0, mode='reflect')
     return out, out_label.astype(label.dtype)
-
-
-# --- VGG input normalisation ------------------------------------------------------------------
-
-def _vgg_mean(x):
-    if not hasattr(x, 'ndim') or x.ndim not in (3, 4) or x.shape[-3] != 3:
-        raise ValueError('expected a (3, H, W) image or a (B, 3, H, W) batch; got {}'.format(
-            getattr(x, 'shape', type(x).__name__)))
-    if x.dtype.kind != 'f':
-        raise TypeError('expected a float array; got dtype {}'.format(x.dtype))
-    xp = backend.get_xp(x)
-    return xp.asarray(VGG_MEAN_BGR, dtype=numpy.float32).reshape(3, 1, 1)
-
-
-def vgg_normalize(img):
-    """RGB 0–255 → the input of Caffe's VGG16: BGR channel order minus :data:`VGG_MEAN_BGR`.
-
-    Args:
-        img: float array ``(3, H, W)`` or ``(B, 3, H, W)``, RGB 0–255 (NumPy or CuPy).
-
-    Returns:
-        float32 array of the same shape, BGR, zero-centred.
-    """
-    mean = _vgg_mean(img)
-    return img[..., ::-1, :, :].astype(numpy.float32) - mean
-
-
-def vgg_denormalize(x):
-    """Inverse of :func:`vgg_normalize`: add the mean back and return to RGB.
-
-    Args:
-        x: float array ``(3, H, W)`` or ``(B, 3, H, W)``, BGR minus mean.
-
-    Returns:
-        float32 array of the same shape, RGB 0–255 (not clipped).
-    """
-    mean = _vgg_mean(x)
-    return x[..., ::-1, :, :].astype(numpy.float32) + mean[::-1]
