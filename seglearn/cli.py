@@ -208,7 +208,7 @@ def cmd_train(args):
     """``seglearn train``."""
     import matplotlib
     matplotlib.use('Agg')  # PlotReport draws without a display
-    from seglearn import inference, training
+    from seglearn import serialization, training
     with _usage_errors():
         name, path = parse_data_spec(args.data)
         device = _device(args.device)
@@ -238,7 +238,7 @@ def cmd_train(args):
         print('\ninterrupted: continue with the same command plus --resume', file=sys.stderr)
         return 130
     final = os.path.join(args.out, 'model.npz')
-    inference.save_model(model, final)
+    serialization.save_model(model, final)
     print('saved {} (and best_model.npz by validation mIoU)'.format(final))
     return 0
 
@@ -273,11 +273,11 @@ def format_scores(result, class_names):
 
 def cmd_evaluate(args):
     """``seglearn evaluate``."""
-    from seglearn import inference, metrics
+    from seglearn import inference, metrics, serialization
     with _usage_errors():
         name, path = parse_data_spec(args.data)
         device = _device(args.device)
-        model = inference.load_model(args.model, device=device)
+        model = serialization.load_model(args.model, device=device)
         _, val = _load_splits(name, path, args.size, None, args.n_val, args.seed)
         names = _class_names(val)
         if len(names) != model.n_class:
@@ -298,13 +298,13 @@ def cmd_predict(args):
     """``seglearn predict``."""
     from PIL import Image
 
-    from seglearn import inference, palettes, visualize
+    from seglearn import inference, palettes, serialization, visualize
     from seglearn.datasets._base import read_image
     with _usage_errors():
         for path in args.images:
             if not os.path.isfile(path):
                 raise CLIError('image not found: {}'.format(path))
-        model = inference.load_model(args.model, device=_device(args.device))
+        model = serialization.load_model(args.model, device=_device(args.device))
         images = [read_image(path, 'L' if model.in_channels == 1 else 'RGB')
                   for path in args.images]
     os.makedirs(args.out, exist_ok=True)

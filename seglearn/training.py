@@ -11,7 +11,7 @@ batches, an *updater* runs forward, backward and the optimizer step, and the *tr
 * ``LogReport`` (``out/log``), ``PrintReport``, an optional ``ProgressBar``, and ``PlotReport``
   curves ``out/loss.png`` and ``out/miou.png``;
 * ``out/best_model.npz``: the model with the best validation mIoU so far
-  (:func:`seglearn.inference.load_model` rebuilds it);
+  (:func:`seglearn.serialization.load_model` rebuilds it);
 * ``out/snapshot.npz``: the whole trainer (model, optimizer state, iterator position, logs, random
   state) every epoch, written atomically, so :func:`resume` continues a stopped run exactly where
   it left off — on the CPU the resumed run reproduces the uninterrupted one.
@@ -34,7 +34,7 @@ from chainer.training.extensions import snapshot_writers
 
 from seglearn import backend
 from seglearn._checks import check_int, is_int
-from seglearn.inference import atomic_save, save_model
+from seglearn.serialization import atomic_save, save_model
 from seglearn.losses import pixel_cross_entropy, unet_weight_map
 from seglearn.metrics import SegmentationEvaluator
 from seglearn.models.common import center_crop

@@ -38,7 +38,8 @@ def test_train_evaluate_predict_end_to_end(spec, tmp_path, capsys):
     from PIL import Image
 
     from seglearn.datasets import ShapesDataset
-    from seglearn.inference import load_model, predict
+    from seglearn.inference import predict
+    from seglearn.serialization import load_model
     from seglearn.palettes import default_palette
     out = str(tmp_path / 'run')
     assert main(['train'] + spec + ['--data', 'shapes', '--out', out] + TINY) == 0
@@ -84,7 +85,7 @@ def test_train_unet_on_cells_and_evaluate(tmp_path, capsys):
     out = str(tmp_path / 'unet')
     assert main(['train', 'unet', '--data', 'cells', '--width', '0.0625', '--depth', '2',
                  '--flip', '--weight-map', '--out', out] + TINY) == 0
-    from seglearn.inference import load_model
+    from seglearn.serialization import load_model
     unet = load_model(os.path.join(out, 'best_model.npz'))
     assert (unet.depth, unet.base, unet.padding, unet.in_channels) == (2, 4, 'valid', 1)
     assert main(['evaluate', os.path.join(out, 'model.npz'), '--data', 'cells', '--size', '32',
@@ -139,9 +140,9 @@ def test_gpu_without_cupy_is_a_usage_error(capsys, tmp_path):
     assert 'needs a GPU' in err
 
 
-@pytest.mark.filterwarnings('ignore::seglearn.inference.UnrecordedArgumentWarning')
+@pytest.mark.filterwarnings('ignore::seglearn.serialization.UnrecordedArgumentWarning')
 def test_predict_missing_image_and_mismatched_data(tmp_path, capsys):
-    from seglearn.inference import save_model
+    from seglearn.serialization import save_model
     from seglearn.models import UNet
     model_path = str(tmp_path / 'm.npz')
     save_model(UNet(n_class=3, in_channels=1, depth=2, base=2), model_path)

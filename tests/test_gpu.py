@@ -12,7 +12,8 @@ import numpy
 import pytest
 
 import seglearn  # noqa: F401
-from seglearn import backend, datasets, functions, inference, losses, metrics, models, training
+from seglearn import (backend, datasets, functions, inference, losses, metrics, models,
+                      serialization, training)
 
 pytestmark = pytest.mark.gpu
 GPU = '@cupy:0'
@@ -125,8 +126,8 @@ def test_predict_on_gpu_matches_cpu_and_save_on_gpu_loads_on_cpu(tmp_path):
     assert isinstance(gpu_labels, numpy.ndarray) and gpu_labels.dtype == numpy.int32
     _close(gpu_probs, cpu_probs, rtol=1e-4)
     path = str(tmp_path / 'fcn8s.npz')
-    inference.save_model(model, path)
-    loaded = inference.load_model(path)
+    serialization.save_model(model, path)
+    loaded = serialization.load_model(path)
     assert loaded.xp is numpy
     _, loaded_probs = inference.predict(loaded, img, return_probs=True)
     _close(loaded_probs, cpu_probs, rtol=1e-4)

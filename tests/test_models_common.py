@@ -169,7 +169,7 @@ REBUILD = [
 def test_every_constructor_argument_is_recorded_for_rebuilding(cls, kwargs, tmp_path):
     """save_model reads constructor arguments from attributes: a model must keep them all."""
     import warnings
-    from seglearn.inference import load_model, read_header, save_model
+    from seglearn.serialization import load_model, read_header, save_model
     model = cls(**kwargs)
     path = str(tmp_path / 'model.npz')
     with warnings.catch_warnings():

@@ -12,8 +12,8 @@ import chainer.functions as F
 from chainer.serializers import DictionarySerializer, NpzDeserializer
 
 from seglearn import links
-from seglearn.inference import load_model
 from seglearn.losses import pixel_cross_entropy
+from seglearn.serialization import load_model
 from seglearn.training import (AtomicWriter, EpochShuffleOrderSampler, RandomStateKeeper,
                                ResumableSerialIterator, SegmentationLoss, WeightMapDataset, augment,
                                make_optimizer, make_trainer, pad_for_valid_unet, resume,
@@ -284,7 +284,7 @@ def test_make_optimizer():
         make_optimizer('sgd', lr=0)
 
 
-@pytest.mark.filterwarnings('ignore::seglearn.inference.UnrecordedArgumentWarning')
+@pytest.mark.filterwarnings('ignore::seglearn.serialization.UnrecordedArgumentWarning')
 def test_pad_for_valid_unet_lines_up_outputs_and_labels(tmp_path, capsys):
     from seglearn.models import UNet
     from seglearn.models.unet import unet_output_size

@@ -2,6 +2,8 @@
 
 * :class:`SegmentationModel` — the base ``chainer.Chain``: input checks, and ``predict`` that turns
   images into int32 label maps (argmax over the class axis of ``forward``'s logits).
+* :func:`logits_for_prediction` — the one path every prediction takes, ``model.predict`` and
+  the functions of :mod:`seglearn.inference` alike.
 * :func:`crop` / :func:`center_crop` — the spatial crops of FCN and U-Net.
 * :class:`BilinearUpsampling2D` — a transposed convolution with a fixed bilinear kernel, as FCN
   uses for its upsampling layers.
@@ -105,14 +107,40 @@ class BilinearUpsampling2D(links.Deconvolution2D):
                                           dilate=self.dilate, groups=self.groups)
 
 
+def logits_for_prediction(model, x):
+    """Logits at the input size, for prediction: ``train=False`` and no backprop graph.
+
+    seglearn models answer through ``predict_logits(x)``, which pads the input as the model needs
+    (FC-DenseNet, same-padded U-Net) or mirrors it (valid U-Net) and crops back; any other chain
+    through ``forward(x)``, whose output must then have the input's size.
+
+    Args:
+        model (chainer.Link): ``predict_logits(x)`` or ``forward(x)`` → (B, n_class, H', W').
+        x: float32 (B, C, H, W) array on the model's device.
+
+    Returns:
+        array: (B, n_class, H, W) logits on the model's device.
+
+    Raises:
+        ValueError: the logits do not have the input's size.
+    """
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        y = getattr(model, 'predict_logits', model.forward)(x)
+    if y.shape[2:] != x.shape[2:]:
+        raise ValueError('{} gives outputs of size {} for inputs of size {}; predict needs logits '
+                         'at the input size (give the model a predict_logits method)'.format(
+                             type(model).__name__, tuple(y.shape[2:]), tuple(x.shape[2:])))
+    return y.array
+
+
 class SegmentationModel(chainer.Chain):
     """Base class of seglearn's models.
 
     Subclasses set ``n_class`` and ``in_channels`` and implement ``forward(x)``:
     ``x`` float32 (B, in_channels, H, W) → logits float32 (B, n_class, H', W'). They keep every
     constructor argument as an attribute of the same name (so a saved model can be rebuilt,
-    :func:`seglearn.inference.save_model`), except those listed in ``init_only_args``, which only
-    choose initial weights that a checkpoint overrides.
+    :func:`seglearn.serialization.save_model`), except those listed in ``init_only_args``, which
+    only choose initial weights that a checkpoint overrides.
     """
 
     n_class = None
@@ -150,7 +178,10 @@ class SegmentationModel(chainer.Chain):
         return self.forward(x)
 
     def predict(self, imgs):
-        """Label maps for images, with ``train=False`` and no backprop graph.
+        """Label maps for images: the argmax of :func:`logits_for_prediction`, batch by batch.
+
+        :func:`seglearn.inference.predict` takes the same path for one image, and can also
+        return the probabilities or move the model to a device.
 
         Args:
             imgs: a list of float32 CHW arrays (NumPy or CuPy; sizes may differ), or a float
@@ -174,13 +205,10 @@ class SegmentationModel(chainer.Chain):
                 batches.append(img[None])
         labels = []
         cpu = chainer.backend.CpuDevice()
-        with chainer.using_config('train', False), chainer.no_backprop_mode():
-            for batch in batches:
-                x = self.device.send(batch)
-                if numpy.dtype(x.dtype).kind != 'f':
-                    raise TypeError('images must be floating point, got dtype {}'.format(x.dtype))
-                x = x.astype(numpy.float32, copy=False)
-                logits = self.predict_logits(x)
-                label = logits.array.argmax(axis=1).astype(numpy.int32)
-                labels.extend(cpu.send(label))
+        for batch in batches:
+            x = self.device.send(batch)
+            if numpy.dtype(x.dtype).kind != 'f':
+                raise TypeError('images must be floating point, got dtype {}'.format(x.dtype))
+            logits = logits_for_prediction(self, x.astype(numpy.float32, copy=False))
+            labels.extend(cpu.send(logits.argmax(axis=1).astype(numpy.int32)))
         return labels
