@@ -99,7 +99,7 @@ def _positive_float(text):
 
 def _load_splits(name, path, size, n_train, n_val, seed):
     """(train, val) datasets for a --data spec."""
-    from seglearn import datasets
+    from seglearn import datasets, pipeline
     if path is None:
         cls = datasets.ShapesDataset if name == 'shapes' else datasets.CellsDataset
         size = size or BUILTIN_SIZE[name]
@@ -122,7 +122,7 @@ def _load_splits(name, path, size, n_train, n_val, seed):
     if n_val:
         val = _subset(val, 0, min(n_val, len(val)))
     if size:
-        train, val = _resized(train, size), _resized(val, size)
+        train, val = pipeline.resized(train, size), pipeline.resized(val, size)
     return train, val
 
 
@@ -132,20 +132,6 @@ def _subset(dataset, start, stop):
     sub = chainer.datasets.SubDataset(dataset, start, stop)
     sub.class_names = dataset.class_names
     return sub
-
-
-def _resized(dataset, size):
-    import chainer
-
-    from seglearn import transforms
-
-    def resize(example):
-        img, label = example
-        return transforms.resize_image(img, size), transforms.resize_label(label, size)
-
-    out = chainer.datasets.TransformDataset(dataset, resize)
-    out.class_names = dataset.class_names
-    return out
 
 
 def _with_channels(dataset, channels):
@@ -208,7 +194,7 @@ def cmd_train(args):
     """``seglearn train``."""
     import matplotlib
     matplotlib.use('Agg')  # PlotReport draws without a display
-    from seglearn import serialization, training
+    from seglearn import pipeline, serialization, training
     with _usage_errors():
         name, path = parse_data_spec(args.data)
         device = _device(args.device)
@@ -217,14 +203,14 @@ def cmd_train(args):
         n_class = len(train.class_names)
         channels = 3 if args.model.startswith('fcn') else train[0][0].shape[0]  # FCN: RGB
         if args.weight_map:
-            train = training.WeightMapDataset(train)
+            train = pipeline.WeightMapDataset(train)
         train, val = _with_channels(train, channels), _with_channels(val, channels)
         model = build_model(args.model, n_class, channels, args.width, args.depth)
         if args.flip:
-            train = training.augment(train, x_flip=True)
+            train = pipeline.augment(train, x_flip=True)
         if getattr(model, 'padding', None) == 'valid':
-            train = training.pad_for_valid_unet(train, model.depth)
-            val = training.pad_for_valid_unet(val, model.depth)
+            train = pipeline.pad_for_valid_unet(train, model.depth)
+            val = pipeline.pad_for_valid_unet(val, model.depth)
         trainer = training.make_trainer(
             model, train, val, optimizer=args.optimizer, lr=args.lr, epochs=args.epochs,
             batch_size=args.batch_size, device=device, out=args.out, n_class=n_class,

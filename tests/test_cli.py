@@ -225,7 +225,7 @@ def test_train_and_evaluate_on_a_real_layout(tmp_path, capsys):
 
 def test_grey_data_repeated_for_rgb_models():
     from seglearn.datasets import CellsDataset
-    from seglearn.training import augment
+    from seglearn.pipeline import augment
     cells = CellsDataset(n=2, size=32, seed=0)
     rgb = cli._with_channels(augment(cells, x_flip=False), 3)
     img, label = rgb[0]

@@ -10,7 +10,7 @@ import chainer.functions as F
 from seglearn import inference
 from seglearn.inference import (coverage, overlap_tile_predict, predict, sliding_window_predict,
                                 window_origins)
-from tiny_nets import PixelNet, image as _img
+from small import PixelNet, image as _img
 
 
 class Shrinking(PixelNet):

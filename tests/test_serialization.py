@@ -10,7 +10,7 @@ import chainer
 from seglearn import links, serialization
 from seglearn.inference import predict
 from seglearn.serialization import atomic_save, load_model, read_header, save_model
-from tiny_nets import PixelNet, image as _img
+from small import PixelNet, image as _img
 
 
 def test_save_load_round_trip(tmp_path):

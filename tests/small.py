@@ -1,4 +1,4 @@
-"""A tiny chain that is not a seglearn model, shared by the inference and serialization tests."""
+"""Small things several test modules share: a chain that is not a seglearn model, random data."""
 import numpy
 
 import seglearn  # noqa: F401
@@ -24,3 +24,18 @@ class PixelNet(chainer.Chain):
 
 def image(c=3, h=13, w=17, seed=0):
     return (numpy.random.RandomState(seed).rand(c, h, w) * 255).astype(numpy.float32)
+
+
+def examples(n, size=16, n_class=4, seed=0, weights=False):
+    """n (img, label[, weight]) examples; labels follow the red channel, 10 % ignored."""
+    rng = numpy.random.RandomState(seed)
+    out = []
+    for _ in range(n):
+        img = (rng.rand(3, size, size) * 255).astype(numpy.float32)
+        label = (img[0] * n_class / 256).astype(numpy.int32)  # learnable from the red channel
+        label[rng.rand(size, size) < 0.1] = -1
+        example = (img, label)
+        if weights:
+            example += ((rng.rand(size, size) + 0.5).astype(numpy.float32),)
+        out.append(example)
+    return out
