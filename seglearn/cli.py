@@ -20,8 +20,6 @@ import os
 import platform
 import sys
 
-MODELS = ('fcn32s', 'fcn16s', 'fcn8s', 'fcn8s-atonce', 'unet', 'fcdensenet56', 'fcdensenet67',
-          'fcdensenet103')
 REAL_DATA = ('voc', 'camvid', 'isbi', 'pets')
 BUILTIN_SIZE = {'shapes': 64, 'cells': 128}
 
@@ -155,34 +153,6 @@ def _with_channels(dataset, channels):
     return out
 
 
-def build_model(name, n_class, in_channels, width=1.0, depth=4):
-    """A model of the command line's zoo.
-
-    Args:
-        name (str): one of :data:`MODELS`.
-        n_class (int): classes.
-        in_channels (int): input channels (FCN takes RGB only: 3).
-        width (float): channel multiplier (FCN: VGG width; U-Net: base 64·width; FC-DenseNet:
-            first convolution 48·width channels).
-        depth (int): U-Net depth.
-
-    Returns:
-        chainer.Chain: the model (it records its own constructor arguments for saving).
-    """
-    from seglearn import models
-    if name.startswith('fcn'):
-        cls = {'fcn32s': models.FCN32s, 'fcn16s': models.FCN16s, 'fcn8s': models.FCN8s,
-               'fcn8s-atonce': models.FCN8sAtOnce}[name]
-        return cls(n_class, width=width)
-    if name == 'unet':
-        base = max(1, int(round(64 * width)))
-        return models.UNet(n_class, in_channels=in_channels, depth=depth, base=base)
-    first = max(1, int(round(48 * width)))
-    maker = {'fcdensenet56': models.FCDenseNet56, 'fcdensenet67': models.FCDenseNet67,
-             'fcdensenet103': models.FCDenseNet103}[name]
-    return maker(n_class, in_channels, first_channels=first)
-
-
 def _device(spec):
     from seglearn import backend
     if spec is not None and spec.lstrip('-').isdigit():
@@ -194,18 +164,20 @@ def cmd_train(args):
     """``seglearn train``."""
     import matplotlib
     matplotlib.use('Agg')  # PlotReport draws without a display
-    from seglearn import pipeline, serialization, training
+    from seglearn import models, pipeline, serialization, training
     with _usage_errors():
         name, path = parse_data_spec(args.data)
         device = _device(args.device)
         training.seed_all(args.seed)
         train, val = _load_splits(name, path, args.size, args.n_train, args.n_val, args.seed)
         n_class = len(train.class_names)
-        channels = 3 if args.model.startswith('fcn') else train[0][0].shape[0]  # FCN: RGB
+        # a model that takes a fixed number of channels (FCN: RGB) gets the data converted
+        channels = models.MODELS[args.model].cls.in_channels or train[0][0].shape[0]
         if args.weight_map:
             train = pipeline.WeightMapDataset(train)
         train, val = _with_channels(train, channels), _with_channels(val, channels)
-        model = build_model(args.model, n_class, channels, args.width, args.depth)
+        model = models.build(args.model, n_class, in_channels=channels, width=args.width,
+                             depth=args.depth)
         if args.flip:
             train = pipeline.augment(train, x_flip=True)
         if getattr(model, 'padding', None) == 'valid':
@@ -370,6 +342,7 @@ def cmd_doctor(args):
 
 def build_parser():
     """The argparse parser of the ``seglearn`` command."""
+    from seglearn import models
     parser = _Parser(prog='seglearn', description='Semantic segmentation from the papers, in '
                      'Chainer: train, evaluate and run FCN, U-Net and FC-DenseNet.')
     commands = parser.add_subparsers(dest='command', metavar='COMMAND', required=True)
@@ -377,8 +350,8 @@ def build_parser():
     train = commands.add_parser('train', help='train a model',
                                 description='Train a model; writes log, loss/mIoU plots, '
                                 'snapshot.npz (resumable), best_model.npz and model.npz to --out.')
-    train.add_argument('model', choices=MODELS, metavar='MODEL',
-                       help='the architecture: ' + ', '.join(MODELS))
+    train.add_argument('model', choices=models.MODELS, metavar='MODEL',
+                       help='the architecture: ' + ', '.join(models.MODELS))
     train.add_argument('--data', required=True,
                        help='shapes | cells | voc:PATH | camvid:PATH | isbi:PATH | pets:PATH')
     train.add_argument('--epochs', type=_positive, default=10, help='default 10')
@@ -390,7 +363,8 @@ def build_parser():
                        help='continue from OUT/snapshot.npz if it exists')
     train.add_argument('--width', type=_positive_float, default=1.0,
                        help='channel multiplier, e.g. 0.25 for a small fast model (default 1)')
-    train.add_argument('--depth', type=_positive, default=4, help='U-Net depth (default 4)')
+    train.add_argument('--depth', type=_positive, default=None,
+                       help='U-Net depth (default 4; the other models have none)')
     train.add_argument('--size', type=_positive, default=None,
                        help='image size (built-in data: generated size; real data: resized, '
                        'needed for --batch-size > 1 when image sizes differ, as in VOC)')

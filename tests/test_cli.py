@@ -39,8 +39,8 @@ def test_train_evaluate_predict_end_to_end(spec, tmp_path, capsys):
 
     from seglearn.datasets import ShapesDataset
     from seglearn.inference import predict
-    from seglearn.serialization import load_model
     from seglearn.palettes import default_palette
+    from seglearn.serialization import load_model
     out = str(tmp_path / 'run')
     assert main(['train'] + spec + ['--data', 'shapes', '--out', out] + TINY) == 0
     assert {'log', 'snapshot.npz', 'best_model.npz', 'model.npz'} <= set(os.listdir(out))
@@ -124,6 +124,7 @@ def test_help_of_each_command(command, capsys):
     (['train', 'unet', '--data', 'shapes', '--device', 'tpu'], "unknown device 'tpu'"),
     (['train', 'unet', '--data', 'shapes', '--size', '8'], 'size'),
     (['train', 'unet', '--data', 'shapes', '--weight-map'], 'instances(i)'),
+    (['train', 'fcn32s', '--data', 'shapes', '--depth', '3'], 'FCN32s has no depth option'),
     (['evaluate', 'missing.npz', '--data', 'shapes'], 'model file not found: missing.npz'),
     (['predict', 'missing.npz', 'x.png'], 'not found'),
 ])

@@ -5,6 +5,8 @@
 * :func:`logits_for_prediction` — the one path every prediction takes, ``model.predict`` and
   the functions of :mod:`seglearn.inference` alike.
 * :func:`crop` / :func:`center_crop` — the spatial crops of FCN and U-Net.
+* :func:`scaled` — a channel count times a width multiplier; :func:`he_init` — re-draw a built
+  model's convolution kernels from He's N(0, 2/fan_in).
 * :class:`BilinearUpsampling2D` — a transposed convolution with a fixed bilinear kernel, as FCN
   uses for its upsampling layers.
 
@@ -14,8 +16,36 @@ import chainer
 import numpy
 
 from seglearn import functions, links, upsampling
-from seglearn._checks import check_int
+from seglearn._checks import check_int, check_positive
 from seglearn.functions.separable import separable_deconvolution_2d
+
+
+def scaled(channels, width):
+    """``channels · width`` rounded to an int >= 1 (how a width multiplier narrows a layer)."""
+    return max(1, int(round(channels * width)))
+
+
+def he_init(model, seed=0):
+    """Re-draw every convolution kernel of a built model from He's N(0, 2/fan_in), in place.
+
+    He et al. (2015) derive this variance so that the signal keeps its scale through many ReLU
+    layers, which lets a deep network start learning from random weights. Only
+    ``Convolution2D`` kernels are drawn again: transposed convolutions keep theirs (FCN's fixed
+    bilinear upsampling among them), kernels that are all zero (FCN's score layers, zero by
+    design) stay zero, and biases are not touched.
+
+    Args:
+        model (chainer.Link): the model (on any device).
+        seed (int): seed of the ``numpy.random.RandomState`` the kernels are drawn from, in the
+            order of ``model.links()``.
+    """
+    rng = numpy.random.RandomState(seed)
+    for link in model.links():
+        W = getattr(link, 'W', None)
+        if isinstance(link, chainer.links.Convolution2D) and W is not None and W.array.any():
+            fan_in = int(numpy.prod(W.shape[1:]))
+            W.array[...] = model.xp.asarray(rng.normal(0, numpy.sqrt(2 / fan_in), W.shape),
+                                            numpy.float32)
 
 
 def crop(x, offset, size):
@@ -130,7 +160,7 @@ def logits_for_prediction(model, x):
         raise ValueError('{} gives outputs of size {} for inputs of size {}; predict needs logits '
                          'at the input size (give the model a predict_logits method)'.format(
                              type(model).__name__, tuple(y.shape[2:]), tuple(x.shape[2:])))
-    return y.array
+    return getattr(y, 'array', y)  # a chain may return a bare array
 
 
 class SegmentationModel(chainer.Chain):
@@ -144,8 +174,24 @@ class SegmentationModel(chainer.Chain):
     """
 
     n_class = None
-    in_channels = None
+    in_channels = None  # a class-level value: the only number of input channels the model takes
     init_only_args = ()
+
+    @classmethod
+    def build_kwargs(cls, in_channels=None, width=1.0, depth=None):
+        """Constructor arguments for the model zoo's common options (:func:`seglearn.models.build`).
+
+        Each family reads ``width`` (a channel multiplier) and ``depth`` its own way and overrides
+        this; here ``in_channels`` is passed on when given, and only the defaults ``width=1``,
+        ``depth=None`` are accepted.
+
+        Raises:
+            ValueError: an option the model does not have.
+        """
+        if check_positive('width', width) != 1.0 or depth is not None:
+            raise ValueError('{} has no width or depth option; got width={!r}, depth={!r}'.format(
+                cls.__name__, width, depth))
+        return {} if in_channels is None else {'in_channels': in_channels}
 
     def check_input(self, x):
         """Raise a clear error unless ``x`` is a float (B, in_channels, H, W) batch.

@@ -134,14 +134,25 @@ class _FCN(SegmentationModel):
     """
 
     variant = None
+    in_channels = 3  # RGB only: the VGG16 weights and mean are for colour images
     pool4_scale = 1.0
     pool3_scale = 1.0
     init_only_args = ('pretrained',)
 
+    @classmethod
+    def build_kwargs(cls, in_channels=None, width=1.0, depth=None):
+        """The zoo's options (:func:`seglearn.models.build`): ``width`` is VGG16's channel
+        multiplier; FCN takes RGB images only and has no depth option."""
+        if in_channels not in (None, 3):
+            raise ValueError('{} takes RGB images: in_channels must be 3, got {!r}'.format(
+                cls.__name__, in_channels))
+        if depth is not None:
+            raise ValueError('{} has no depth option; got depth={!r}'.format(cls.__name__, depth))
+        return {'width': check_positive('width', width)}
+
     def __init__(self, n_class, width=1.0, pretrained=None):
         super().__init__()
         self.n_class = check_int('n_class', n_class, 1)
-        self.in_channels = 3
         self.width = check_positive('width', width)
         weights = None if pretrained is None else vgg.load_weights(pretrained)
         self.crop_offsets = fcn_crop_offsets(self.variant)

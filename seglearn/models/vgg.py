@@ -28,6 +28,7 @@ import numpy
 
 from seglearn import functions, links
 from seglearn._checks import check_positive
+from seglearn.models.common import scaled
 
 #: tuple: number of 3×3 convolutions before each of VGG16's five poolings.
 VGG16_STAGE_DEPTHS = (2, 2, 3, 3, 3)
@@ -38,11 +39,6 @@ FC_CHANNELS = 4096
 #: tuple of str: the layers whose weights VGG16 checkpoints provide.
 LAYER_NAMES = tuple('conv{}_{}'.format(i + 1, j + 1)
                     for i, n in enumerate(VGG16_STAGE_DEPTHS) for j in range(n)) + ('fc6', 'fc7')
-
-
-def scaled(channels, width):
-    """``channels · width`` rounded to an int >= 1."""
-    return max(1, int(round(channels * width)))
 
 
 def conv_specs(width=1.0, in_channels=3):
