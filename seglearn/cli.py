@@ -8,9 +8,10 @@ Examples::
     seglearn predict result/unet/best_model.npz my_cells.png --out predictions
     seglearn doctor
 
-``--data`` names the built-in generated data sets (``shapes``, ``cells``; nothing to download) or a
-real data set's folder as ``NAME:PATH`` (``voc``, ``camvid``, ``isbi``, ``pets``; see
-``seglearn.datasets.download``). ``seglearn COMMAND --help`` lists every option. Mistakes on the
+``--data`` names a built-in generated data set (``shapes``, ``cells``; nothing to download) or a
+real data set's folder as ``NAME:PATH`` (``voc:PATH``, ``camvid:PATH``, …): the names, splits
+and sizes come from the data-set catalogue, ``seglearn.datasets.CATALOG``; the models from the
+zoo, ``seglearn.models.MODELS``. ``seglearn COMMAND --help`` lists every option. Mistakes on the
 command line (an unknown model, a bad ``--data``, a missing file, a GPU without CuPy) are reported
 in one line and exit with status 2; ``python -m seglearn`` works too.
 """
@@ -19,9 +20,6 @@ import contextlib
 import os
 import platform
 import sys
-
-REAL_DATA = ('voc', 'camvid', 'isbi', 'pets')
-BUILTIN_SIZE = {'shapes': 64, 'cells': 128}
 
 
 class CLIError(Exception):
@@ -53,12 +51,19 @@ def _usage_errors():
         raise CLIError(str(error)) from None
 
 
+def _data_names():
+    """(built-in names, real names) of the data-set catalogue."""
+    from seglearn.datasets import CATALOG
+    return ([name for name, entry in CATALOG.items() if entry.splits is None],
+            [name for name, entry in CATALOG.items() if entry.splits is not None])
+
+
 def parse_data_spec(spec):
     """Split a ``--data`` value into (name, path).
 
     Args:
-        spec (str): ``'shapes'``, ``'cells'`` or ``'NAME:PATH'`` with NAME in voc, camvid, isbi,
-            pets.
+        spec (str): a built-in data set's name (``'shapes'``, ``'cells'``) or ``'NAME:PATH'``
+            for a real one of ``seglearn.datasets.CATALOG`` (voc, camvid, isbi, pets).
 
     Returns:
         tuple: ``(name, path)``; path is None for the built-in data sets, user-expanded otherwise.
@@ -66,13 +71,14 @@ def parse_data_spec(spec):
     Raises:
         CLIError: anything else.
     """
+    builtin, real = _data_names()
     name, sep, path = spec.partition(':')
-    if name in BUILTIN_SIZE and not sep:
+    if name in builtin and not sep:
         return name, None
-    if name in REAL_DATA and path:
+    if name in real and path:
         return name, os.path.expanduser(path)
-    raise CLIError('bad --data {!r}: use shapes, cells, or NAME:PATH with NAME one of {}'.format(
-        spec, ', '.join(REAL_DATA)))
+    raise CLIError('bad --data {!r}: use {}, or NAME:PATH with NAME one of {}'.format(
+        spec, ', '.join(builtin), ', '.join(real)))
 
 
 def _positive(text):
@@ -96,40 +102,25 @@ def _positive_float(text):
 
 
 def _load_splits(name, path, size, n_train, n_val, seed):
-    """(train, val) datasets for a --data spec."""
+    """(train, val) datasets for a --data spec: a built-in set generated from ``seed`` (200 and
+    50 images by default, the validation set from ``seed + 1000``), or a real set's splits cut to
+    the first ``n_train``/``n_val`` images and resized to ``size``."""
     from seglearn import datasets, pipeline
     if path is None:
-        cls = datasets.ShapesDataset if name == 'shapes' else datasets.CellsDataset
-        size = size or BUILTIN_SIZE[name]
-        return (cls(n=n_train or 200, size=size, seed=seed),
-                cls(n=n_val or 50, size=size, seed=seed + 1000))
+        entry = datasets.CATALOG[name]
+        size = size or entry.size
+        return (entry.loader(n=n_train or 200, size=size, seed=seed),
+                entry.loader(n=n_val or 50, size=size, seed=seed + 1000))
     if not os.path.isdir(path):
         raise CLIError('data folder not found: {}'.format(path))
-    if name == 'voc':
-        train, val = datasets.VOCSegmentation(path, 'train'), datasets.VOCSegmentation(path, 'val')
-    elif name == 'camvid':
-        train, val = datasets.CamVid(path, 'train'), datasets.CamVid(path, 'val')
-    elif name == 'pets':
-        train, val = datasets.OxfordPets(path, 'trainval'), datasets.OxfordPets(path, 'test')
-    else:  # isbi: 30 labelled slices, the last 5 held out
-        full = datasets.ISBI2012(path)
-        train = _subset(full, 0, len(full) - 5)
-        val = _subset(full, len(full) - 5, len(full))
+    train, val = datasets.open_splits(name, path)
     if n_train:
-        train = _subset(train, 0, min(n_train, len(train)))
+        train = datasets.subset(train, 0, min(n_train, len(train)))
     if n_val:
-        val = _subset(val, 0, min(n_val, len(val)))
+        val = datasets.subset(val, 0, min(n_val, len(val)))
     if size:
         train, val = pipeline.resized(train, size), pipeline.resized(val, size)
     return train, val
-
-
-def _subset(dataset, start, stop):
-    """Examples ``start:stop`` of a dataset, keeping its ``class_names`` (no copy)."""
-    import chainer
-    sub = chainer.datasets.SubDataset(dataset, start, stop)
-    sub.class_names = dataset.class_names
-    return sub
 
 
 def _with_channels(dataset, channels):
@@ -257,7 +248,7 @@ def cmd_predict(args):
     from PIL import Image
 
     from seglearn import inference, palettes, serialization, visualize
-    from seglearn.datasets._base import read_image
+    from seglearn.datasets import read_image
     with _usage_errors():
         for path in args.images:
             if not os.path.isfile(path):
@@ -293,50 +284,59 @@ def _blas_info():
         return 'unknown (pip install threadpoolctl for details)'
 
 
-def data_root():
-    """The folder holding downloaded data sets: ``$SEGLEARN_DATA`` or ``~/seglearn_data``."""
-    return os.path.expanduser(os.environ.get('SEGLEARN_DATA') or '~/seglearn_data')
+def doctor():
+    """What is installed and whether a GPU is usable, as text (what ``seglearn doctor`` prints).
 
+    Python, NumPy, Chainer, seglearn, the BLAS, CuPy and the GPU, the default device, the
+    compatibility patches ``import seglearn`` applied (:mod:`seglearn._compat`), and where each
+    downloadable data set of the catalogue is under :func:`seglearn.datasets.default_root`.
 
-def cmd_doctor(args):
-    """``seglearn doctor``."""
+    Returns:
+        str: one line per item.
+    """
     import chainer
     import numpy
 
     import seglearn
     from seglearn import _compat, backend
-    from seglearn.datasets.download import REGISTRY, dataset_paths
-    print('Python    {} ({})'.format(platform.python_version(), sys.executable))
-    print('NumPy     {}'.format(numpy.__version__))
-    print('Chainer   {}'.format(chainer.__version__))
-    print('seglearn  {}'.format(seglearn.__version__))
-    print('BLAS      {}'.format(_blas_info()))
+    from seglearn.datasets import DOWNLOADS, dataset_paths, default_root
+    lines = ['Python    {} ({})'.format(platform.python_version(), sys.executable),
+             'NumPy     {}'.format(numpy.__version__),
+             'Chainer   {}'.format(chainer.__version__),
+             'seglearn  {}'.format(seglearn.__version__),
+             'BLAS      {}'.format(_blas_info())]
     try:
         import cupy
         cupy_line = cupy.__version__
     except ImportError:
         cupy = None
         cupy_line = 'not installed (CPU only; README "GPU set-up")'
-    print('CuPy      {}'.format(cupy_line))
+    lines.append('CuPy      {}'.format(cupy_line))
     if cupy is not None and backend.cupy_available():
         props = cupy.cuda.runtime.getDeviceProperties(0)
-        print('GPU       {} ({} device(s)); cuDNN {}'.format(
+        lines.append('GPU       {} ({} device(s)); cuDNN {}'.format(
             props['name'].decode(), cupy.cuda.runtime.getDeviceCount(),
             'on' if chainer.backends.cuda.cudnn_enabled else 'off'))
     elif cupy is not None:
-        print('GPU       none usable (no CUDA device or driver)')
-    print('device    default: {}'.format(backend.get_device(None)))
-    print('_compat   {}'.format(', '.join(_compat.APPLIED) or 'nothing needed'))
-    root = data_root()
-    print('data      {}{}'.format(root, '' if os.path.isdir(root) else ' (does not exist)'))
-    for name, source in sorted(REGISTRY.items()):
+        lines.append('GPU       none usable (no CUDA device or driver)')
+    lines.append('device    default: {}'.format(backend.get_device(None)))
+    lines.append('_compat   {}'.format(', '.join(_compat.APPLIED) or 'nothing needed'))
+    root = default_root()
+    lines.append('data      {}{}'.format(root, '' if os.path.isdir(root) else ' (does not exist)'))
+    for name, source in sorted(DOWNLOADS.items()):
         where = 'not found'
         for base in (os.path.join(root, name), root):
             marker, folder = dataset_paths(name, base)
             if os.path.exists(marker) or (source.path != '.' and os.path.isdir(folder)):
                 where = folder
                 break
-        print('  {:<9s} {}'.format(name, where))
+        lines.append('  {:<9s} {}'.format(name, where))
+    return '\n'.join(lines)
+
+
+def cmd_doctor(args):
+    """``seglearn doctor``."""
+    print(doctor())
     return 0
 
 
@@ -352,8 +352,9 @@ def build_parser():
                                 'snapshot.npz (resumable), best_model.npz and model.npz to --out.')
     train.add_argument('model', choices=models.MODELS, metavar='MODEL',
                        help='the architecture: ' + ', '.join(models.MODELS))
+    builtin, real = _data_names()
     train.add_argument('--data', required=True,
-                       help='shapes | cells | voc:PATH | camvid:PATH | isbi:PATH | pets:PATH')
+                       help=' | '.join(builtin + [name + ':PATH' for name in real]))
     train.add_argument('--epochs', type=_positive, default=10, help='default 10')
     train.add_argument('--batch-size', type=_positive, default=4, help='default 4')
     train.add_argument('--device', default=None,

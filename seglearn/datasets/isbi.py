@@ -14,10 +14,21 @@ import numpy
 
 from seglearn._checks import check_choice
 from seglearn.datasets import _base
+from seglearn.datasets.fetch import DataSource, Resource
 
 LAYOUT = """<root>/
   train-volume.tif   30 pages, 512×512, 8-bit grey
   train-labels.tif   30 pages, 255 = cell, 0 = membrane"""
+
+#: Where :func:`seglearn.datasets.download` gets it (no published checksum).
+SOURCE = DataSource(
+    resources=[
+        Resource('http://brainiac2.mit.edu/isbi_challenge/sites/default/files/' + f,
+                 f, None, None, False) for f in ('train-volume.tif', 'train-labels.tif')],
+    path='.', size='16 MB',
+    note='ISBI 2012 EM stacks; the challenge site has asked for registration and is '
+         'sometimes offline: then put train-volume.tif and train-labels.tif in the folder '
+         'by hand. Load with ISBI2012(path)')
 
 
 def read_tiff_stack(path):

@@ -12,6 +12,7 @@ import os
 
 from seglearn._checks import check_choice
 from seglearn.datasets import _base
+from seglearn.datasets.fetch import DataSource, Resource
 from seglearn.palettes import voc_colormap
 
 #: The 21 VOC classes, background first (class id = position).
@@ -29,6 +30,14 @@ LAYOUT = """VOCdevkit/VOC2012/                 (root is this folder, VOCdevkit/,
   SegmentationClass/<id>.png       palette PNG: indices 0-20, 255 = void"""
 
 SPLITS = ('train', 'val', 'trainval')
+
+#: Where :func:`seglearn.datasets.download` gets it (MD5 as torchvision records it).
+SOURCE = DataSource(
+    resources=[Resource(
+        'http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar',
+        'VOCtrainval_11-May-2012.tar', None, '6cd6e144f989b92b3379bac3b3de84fd', True)],
+    path=os.path.join('VOCdevkit', 'VOC2012'), size='2.0 GB',
+    note='PASCAL VOC 2012 train/val; load with VOCSegmentation(path, split)')
 
 
 def find_voc_root(root):
