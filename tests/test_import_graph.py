@@ -117,3 +117,21 @@ def test_the_cycle_finder_finds_cycles_through_function_level_imports(tmp_path):
 ])
 def test_cycles_on_small_graphs(graph, expected):
     assert cycles(graph) == expected
+
+
+def test_every_public_submodule_loads_on_first_use():
+    import subprocess
+    import sys
+
+    import seglearn
+    tops = {name.split('.')[1] for name in module_names() if '.' in name}
+    public = sorted(top for top in tops if not top.startswith('_'))
+    assert list(seglearn._SUBMODULES) == public and {'links', 'palettes'} <= set(public)
+    assert set(public) | {'check'} <= set(dir(seglearn))
+    code = ('import sys, seglearn; before = "seglearn.visualize" in sys.modules; '
+            'seglearn.visualize.colorize; print(before, "seglearn.visualize" in sys.modules)')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ['False', 'True']
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        seglearn.nothing
