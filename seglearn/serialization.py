@@ -4,10 +4,19 @@
   the model's class and constructor arguments, so a file alone rebuilds the model.
 * :func:`atomic_save` — write any file through a temporary file renamed into place (also used for
   trainer snapshots, :class:`seglearn.training.AtomicWriter`).
+
+A model file is untrusted input (learners download checkpoints from strangers), so
+:func:`load_model` imports and calls nothing a file names. It builds only a class of seglearn's
+model zoo (:data:`seglearn.models.MODELS`), looked up by its name, with constructor arguments
+that are plain numbers, booleans, short strings or short lists of numbers, each a parameter of
+that constructor, and it stops building as soon as the model would hold more than
+:data:`MAX_ELEMENTS` array elements. Anything else is refused with a one-line ``ValueError``
+naming the file; any other model loads with ``load_model(path, model=your_model)``.
 """
-import importlib
 import inspect
 import json
+import math
+import numbers
 import os
 import tempfile
 import warnings
@@ -15,9 +24,15 @@ import warnings
 import chainer
 import numpy
 
-from seglearn import backend
+from seglearn import backend, links, models
 
 HEADER_KEY = '_seglearn_header'
+
+#: int: the most array elements a model file may make :func:`load_model` build: 2**28, 1 GiB of
+#: float32, twice FCN-8s at full width (134 million parameters).
+MAX_ELEMENTS = 2 ** 28
+# the largest integer and the longest string or list a model file's arguments may hold
+_MAX_INT, _MAX_STR, _MAX_LIST = 2 ** 31, 64, 64
 
 
 class UnrecordedArgumentWarning(UserWarning):
@@ -94,7 +109,8 @@ def save_model(model, path, kwargs=None):
     attributes of the same names (``n_class``, ``width``, ``depth``, …) except those given in
     ``kwargs``; an optional argument found in neither is left to its default, with a
     :class:`UnrecordedArgumentWarning`. The file is written atomically (:func:`atomic_save`).
-    The class must be importable (defined at module level).
+    Any link can be saved; :func:`load_model` rebuilds only the model zoo's classes from the
+    header, and loads any other model into one you build (``load_model(path, model=...)``).
 
     Args:
         model (chainer.Link): the model.
@@ -129,28 +145,94 @@ def read_header(path):
         path (str): an npz file.
 
     Returns:
-        dict or None: ``{"module", "class", "kwargs"}``.
+        dict or None: ``{"module", "class", "kwargs"}``, as the file has it (unchecked).
+
+    Raises:
+        ValueError: the header is not a JSON object.
     """
     with numpy.load(path, allow_pickle=False) as npz:
         if HEADER_KEY not in npz.files:
             return None
-        return json.loads(str(npz[HEADER_KEY][()]))
+        try:
+            header = json.loads(str(npz[HEADER_KEY][()]))
+        except ValueError:  # not JSON, or an object array numpy will not unpickle
+            raise ValueError('cannot load {}: its seglearn header is not JSON text'.format(
+                path)) from None
+    if not isinstance(header, dict):
+        raise ValueError('cannot load {}: its seglearn header is not a JSON object'.format(path))
+    return header
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + '...'
+
+
+def _is_plain(value):
+    """Whether a header argument is a plain value: None, bool, a bounded int, a finite float, a
+    short str, or a short flat list of ints and finite floats."""
+    if value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, numbers.Integral):
+        return abs(value) <= _MAX_INT
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, str):
+        return len(value) <= _MAX_STR
+    if isinstance(value, list):
+        return len(value) <= _MAX_LIST and all(
+            isinstance(v, (numbers.Integral, float)) and not isinstance(v, bool) and _is_plain(v)
+            for v in value)
+    return False
+
+
+def _zoo_class(header, path):
+    """The model class a header names, if it is one of the zoo's; else a ValueError."""
+    classes = {spec.cls.__name__: spec.cls for spec in models.MODELS.values()}
+    name, module = header.get('class'), header.get('module', 'seglearn.models')
+    advice = ("only seglearn's own models ({}) are built from a file; build yours and call "
+              'load_model(path, model=...)'.format(', '.join(sorted(classes))))
+    if not isinstance(module, str) or not module.startswith('seglearn.'):
+        raise ValueError('cannot load {}: it names the module {}; {}'.format(
+            path, _short(module), advice))
+    cls = classes.get(name) if isinstance(name, str) else None
+    if cls is None or not issubclass(cls, chainer.Link):
+        raise ValueError('cannot load {}: it names the class {}; {}'.format(
+            path, _short(name), advice))
+    return cls
+
+
+def _checked_kwargs(cls, header, path):
+    """The header's constructor arguments, each a parameter of ``cls`` with a plain value."""
+    kwargs = header.get('kwargs', {})
+    if not isinstance(kwargs, dict):
+        raise ValueError('cannot load {}: its constructor arguments are not a JSON object'.format(
+            path))
+    params = inspect.signature(cls.__init__).parameters
+    allowed = {name for name, p in params.items()
+               if name != 'self' and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+               and name not in getattr(cls, 'init_only_args', ())}
+    for name, value in kwargs.items():
+        if name not in allowed:
+            raise ValueError('cannot load {}: {} has no argument {} (it takes {})'.format(
+                path, cls.__name__, _short(name), ', '.join(sorted(allowed))))
+        if not _is_plain(value):
+            raise ValueError('cannot load {}: the argument {} = {} is not a plain number, bool, '
+                             'short string or short list of numbers'.format(
+                                 path, name, _short(value)))
+    return kwargs
 
 
 def _build(header, path):
+    cls = _zoo_class(header, path)
+    kwargs = _checked_kwargs(cls, header, path)
     try:
-        cls = importlib.import_module(header['module'])
-        for part in header['class'].split('.'):
-            cls = getattr(cls, part)
-    except (ImportError, AttributeError):
-        raise ValueError('cannot find the class {} of module {} named in {}; import it, build the '
-                         'model and call load_model(path, model=...)'.format(
-                             header['class'], header['module'], path)) from None
-    try:
-        return cls(**header['kwargs'])
-    except (TypeError, ValueError) as error:
+        with links.parameter_budget(MAX_ELEMENTS):
+            return cls(**kwargs)
+    except (TypeError, ValueError, ArithmeticError) as error:
+        message = ' '.join(str(error).split())  # one line
         raise ValueError('cannot rebuild {} from the header of {}: {}'.format(
-            header['class'], path, error)) from None
+            cls.__name__, path, message)) from None
 
 
 def _check_fits(model, npz, prefix, path):
@@ -181,7 +263,8 @@ def load_model(path, model=None, device=None):
     Args:
         path (str): a file from :func:`save_model`, a plain ``save_npz`` file of a model, or a
             trainer snapshot of :func:`seglearn.training.make_trainer` (then ``model`` is needed).
-        model (chainer.Link or None): load into this model; None = rebuild it from the header.
+        model (chainer.Link or None): load into this model; None = rebuild it from the header,
+            which must name a model of :data:`seglearn.models.MODELS` (see the module docstring).
         device: where to put the model (anything :func:`seglearn.backend.get_device` accepts);
             None = leave it on the CPU.
 
@@ -190,8 +273,9 @@ def load_model(path, model=None, device=None):
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: no header and no model, or the checkpoint does not fit the model (the
-            message names the parameter and both shapes).
+        ValueError: no header and no model; a header that names anything but a seglearn model
+            with plain, known, not too large arguments; or a checkpoint that does not fit the
+            model (the message names the parameter and both shapes).
     """
     if isinstance(path, chainer.Link) and isinstance(model, (str, os.PathLike)):
         path, model = model, path  # load_model(model, path) also works

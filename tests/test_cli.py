@@ -239,3 +239,14 @@ def test_grey_data_repeated_for_rgb_models():
     assert cli._with_channels(cells, 1) is cells
     with pytest.raises(cli.CLIError, match='4 input channels'):
         cli._with_channels(cells, 4)
+
+
+def test_a_hostile_model_file_is_one_line_and_runs_nothing(tmp_path, capsys, monkeypatch):
+    import json
+    monkeypatch.chdir(tmp_path)
+    numpy.savez('evil.npz', _seglearn_header=numpy.array(json.dumps(
+        {'module': 'os', 'class': 'system', 'kwargs': {'command': 'touch pwned'}})))
+    _write_png(str(tmp_path / 'img.png'), 8, 8)
+    for argv in (['predict', 'evil.npz', 'img.png'], ['evaluate', 'evil.npz', '--data', 'cells']):
+        assert 'names the module' in _one_line_error(capsys, main(argv))
+    assert not (tmp_path / 'pwned').exists()

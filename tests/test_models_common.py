@@ -379,3 +379,14 @@ def test_he_init_leaves_transposed_convolutions_alone():
     up = unet.up[0].W.array.copy()
     models.he_init(unet)
     numpy.testing.assert_array_equal(unet.up[0].W.array, up)
+
+
+def test_every_zoo_layer_is_a_seglearn_link_so_the_loading_budget_sees_it():
+    from seglearn import links
+    ours = (links.Convolution2D, links.Deconvolution2D, links.BatchNormalization)
+    for name in TINY:
+        model, _, _ = _tiny(name)
+        for path, link in model.namedlinks():
+            if next(link.params(include_uninit=True), None) is not None and not list(
+                    link.children()):
+                assert isinstance(link, ours), (name, path, type(link).__name__)

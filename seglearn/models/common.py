@@ -12,6 +12,8 @@
 
 All code here is xp-agnostic: the same model runs on NumPy and on CuPy arrays.
 """
+import math
+
 import chainer
 import numpy
 
@@ -21,8 +23,16 @@ from seglearn.functions.separable import separable_deconvolution_2d
 
 
 def scaled(channels, width):
-    """``channels · width`` rounded to an int >= 1 (how a width multiplier narrows a layer)."""
-    return max(1, int(round(channels * width)))
+    """``channels · width`` rounded to an int >= 1 (how a width multiplier narrows a layer).
+
+    Raises:
+        ValueError: the product is not a finite number.
+    """
+    product = channels * width
+    if not math.isfinite(product):
+        raise ValueError('{} channels times width {} is not a finite number'.format(
+            channels, width))
+    return max(1, int(round(product)))
 
 
 def he_init(model, seed=0):
@@ -108,9 +118,11 @@ class BilinearUpsampling2D(links.Deconvolution2D):
 
     def __init__(self, channels, ksize, stride, pad=0):
         channels = check_int('channels', channels, 1)
+        # sized (and checked against a parameter budget) by the parent before the kernel is made
         super().__init__(channels, channels, ksize, stride, pad, nobias=True,
-                         initialW=upsampling.bilinear_kernel(channels, channels, ksize))
+                         initialW=chainer.initializers.Zero())
         kernel = self.W.array
+        kernel[...] = upsampling.bilinear_kernel(channels, channels, ksize)
         del self.W
         self.add_persistent('W', kernel)
         self.weights_1d = upsampling.bilinear_weights_1d(ksize)

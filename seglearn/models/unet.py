@@ -63,8 +63,13 @@ def _trace_sizes(size, depth):
     return tuple(skips), size
 
 
+#: int: the deepest U-Net accepted (the paper's has 4 poolings; a valid U-Net of depth 12
+#: already needs inputs of about 49,000 pixels).
+MAX_DEPTH = 12
+
+
 def _check_depth(depth):
-    return check_int('depth', depth, 1)
+    return check_int('depth', depth, 1, MAX_DEPTH)
 
 
 def unet_output_size(size, depth=4):
