@@ -250,3 +250,11 @@ def test_a_hostile_model_file_is_one_line_and_runs_nothing(tmp_path, capsys, mon
     for argv in (['predict', 'evil.npz', 'img.png'], ['evaluate', 'evil.npz', '--data', 'cells']):
         assert 'names the module' in _one_line_error(capsys, main(argv))
     assert not (tmp_path / 'pwned').exists()
+
+
+def test_doctor_report_is_a_public_function(capsys):
+    text = cli.doctor()
+    assert isinstance(text, str) and text.splitlines()[0].startswith('Python    ')
+    assert any(line.startswith('_compat   ') for line in text.splitlines())
+    assert main(['doctor']) == 0
+    assert capsys.readouterr().out == text + '\n'
