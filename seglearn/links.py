@@ -48,14 +48,19 @@ def _charge(link, elements):
                          'allowed)'.format(type(link).__name__, -left[0]))
 
 
-class Convolution2D(L.Convolution2D):
-    """``chainer.links.Convolution2D`` that calls :func:`seglearn.functions.convolution_2d`."""
+class _Budgeted:
+    """Counts a (transposed) convolution's weight and bias against the budget before they exist:
+    ``in · out / groups · kh · kw`` weights either way round, ``out`` biases."""
 
     def _initialize_params(self, in_channels):
         kh, kw = pair(self.ksize)
-        _charge(self, self.out_channels * (in_channels // self.groups) * kh * kw
+        _charge(self, in_channels * self.out_channels // self.groups * kh * kw
                 + self.out_channels)
         super()._initialize_params(in_channels)
+
+
+class Convolution2D(_Budgeted, L.Convolution2D):
+    """``chainer.links.Convolution2D`` that calls :func:`seglearn.functions.convolution_2d`."""
 
     def forward(self, x):
         if self.W.array is None:
@@ -64,14 +69,8 @@ class Convolution2D(L.Convolution2D):
                                         dilate=self.dilate, groups=self.groups)
 
 
-class Deconvolution2D(L.Deconvolution2D):
+class Deconvolution2D(_Budgeted, L.Deconvolution2D):
     """``chainer.links.Deconvolution2D`` that calls :func:`seglearn.functions.deconvolution_2d`."""
-
-    def _initialize_params(self, in_channels):
-        kh, kw = pair(self.ksize)
-        _charge(self, in_channels * (self.out_channels // self.groups) * kh * kw
-                + self.out_channels)
-        super()._initialize_params(in_channels)
 
     def forward(self, x):
         if self.W.array is None:
