@@ -5,11 +5,15 @@ A label map is a 2-D array of class ids; to look at it we give each class a colo
 ``palette[label]``. The functions take the palette as an argument: a data set's own
 (``dataset.palette``; VOC and CamVid keep theirs beside their class names) or, when none is
 given, :func:`seglearn.palettes.default_palette`. Ignored pixels (label ``-1``) are drawn in
-:data:`seglearn.palettes.IGNORE_COLOR` (white), which no palette uses.
+:data:`seglearn.palettes.IGNORE_COLOR` (white), which no palette uses. Instance maps (one id per
+object, as in U-Net's cells) are painted by :func:`colorize_instances` so that neighbouring
+instances differ.
 
 Figures: :func:`show_grid` (image / truth / prediction side by side), :func:`plot_log`
 (training curves from a Chainer ``LogReport``), :func:`plot_confusion` (where the pixels of each
-class went) and :func:`plot_kernel` (a convolution kernel with its values).
+class went), :func:`plot_kernel` (a convolution kernel with its values) and :func:`plot_u_shape`
+(an encoder–decoder such as U-Net or FC-DenseNet as boxes and arrows, labelled by the caller,
+e.g. from :func:`seglearn.models.trace_shapes`).
 
 Figures are made as ``matplotlib.figure.Figure`` objects without pyplot, so nothing opens a
 window and the functions run headless: a notebook shows a figure that is the last value of a
@@ -20,7 +24,7 @@ import os
 
 import numpy
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from seglearn import backend
 from seglearn.palettes import IGNORE_COLOR, default_palette
@@ -119,6 +123,58 @@ def overlay(img, label, palette=None, alpha=0.5):
     out = numpy.clip(numpy.rint(mixed), 0, 255).astype(numpy.uint8)
     out[label == -1] = base[label == -1]
     return out
+
+
+def _neighbour_pairs(instances, reach):
+    """Pairs (a, b), a < b, of instance ids with pixels at most ``reach`` rows and columns apart."""
+    h, w = instances.shape
+    pairs = [numpy.zeros((0, 2), dtype=instances.dtype)]
+    for dy in range(reach + 1):
+        for dx in range(-reach, reach + 1):
+            if (dy == 0 and dx <= 0) or dy >= h or abs(dx) >= w:
+                continue  # each offset once ((-dy, -dx) gives the same pairs), inside the map
+            a = instances[:h - dy, max(0, -dx):w - max(0, dx)]
+            b = instances[dy:, max(0, dx):w - max(0, -dx)]
+            touching = (a > 0) & (b > 0) & (a != b)
+            pairs.append(numpy.stack([numpy.minimum(a, b)[touching],
+                                      numpy.maximum(a, b)[touching]], axis=1))
+    return numpy.unique(numpy.concatenate(pairs), axis=0)
+
+
+def colorize_instances(instances, reach=4):
+    """Paint an instance map so that neighbouring instances never share a colour.
+
+    Two instances are neighbours when a pixel of one is at most ``reach`` rows and ``reach``
+    columns away from a pixel of the other (``reach = 1``: they touch, diagonals included;
+    the default also separates cells across gaps of up to 3 pixels). Each instance, most
+    neighbours first, takes the first colour of :func:`default_palette` (after black) that none
+    of its already painted neighbours has: a greedy graph colouring, so a few colours serve many
+    instances and touching cells stay distinguishable, unlike a colour per id from a cyclic
+    colour map.
+
+    Args:
+        instances: int array ``(H, W)``: 0 = background, 1, 2, … one id per instance, -1 =
+            ignore; NumPy or CuPy (moved to the host).
+        reach (int): the distance in pixels (>= 1) up to which instances are neighbours.
+
+    Returns:
+        numpy.ndarray: uint8 ``(H, W, 3)``: background black, ignored pixels
+        :data:`IGNORE_COLOR`.
+    """
+    instances = _check_labels(instances, 'instances')
+    if isinstance(reach, bool) or not isinstance(reach, (int, numpy.integer)) or reach < 1:
+        raise ValueError('reach must be an int >= 1; got {!r}'.format(reach))
+    ids = numpy.unique(instances[instances > 0])
+    neighbours = {int(i): set() for i in ids}
+    for a, b in _neighbour_pairs(instances, int(reach)):
+        neighbours[int(a)].add(int(b))
+        neighbours[int(b)].add(int(a))
+    colour = numpy.zeros(int(instances.max(initial=0)) + 1, dtype=numpy.int64)
+    for i in sorted(neighbours, key=lambda i: (-len(neighbours[i]), i)):
+        taken = {colour[j] for j in neighbours[i]}
+        colour[i] = next(c for c in range(1, len(ids) + 2) if c not in taken)
+    colour_ids = numpy.where(instances > 0, colour[numpy.maximum(instances, 0)], instances)
+    return colorize(colour_ids, default_palette(int(colour.max(initial=0)) + 1))
 
 
 def _as_list(x, name):
@@ -320,5 +376,77 @@ def plot_kernel(kernel, title=None, annotate=True):
     ax.set_yticks(range(kernel.shape[0]))
     if title:
         ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_u_shape(down, bottom, up, down_arrows, up_arrows, skips, first=None, last=None,
+                 title=None):
+    """An encoder–decoder drawn as a U: one box per level and arrows between them.
+
+    The contracting path runs down the left, the expanding path up the right; each level's
+    skip goes straight across. All texts come from the caller, so the figure shows whatever the
+    model reports (sizes, channels, crops).
+
+    Args:
+        down (list of str): texts of the contracting boxes, top level first.
+        bottom (str): text of the box at the bottom of the U.
+        up (list of str): texts of the expanding boxes, top level first (as many as ``down``).
+        down_arrows (list of str): label of the arrow from each ``down`` box to the level below.
+        up_arrows (list of str): label of the arrow into each ``up`` box from the level below.
+        skips (list of str): label of each level's skip arrow, top level first.
+        first, last (str or None): a box before the first ``down`` box and after the first
+            ``up`` box (the input and the output layer).
+        title (str or None): the figure's title.
+
+    Returns:
+        matplotlib.figure.Figure
+    """
+    levels = len(down)
+    if not levels or any(len(x) != levels for x in (up, down_arrows, up_arrows, skips)):
+        raise ValueError('down, up, down_arrows, up_arrows and skips need the same number (>= 1) '
+                         'of entries; got {}'.format([len(x) for x in (down, up, down_arrows,
+                                                                        up_arrows, skips)]))
+    step = 1.7
+    down_xy = [(step * i, -i) for i in range(levels)] + [(step * (levels + 0.5), -levels)]
+    up_xy = [(step * (2 * levels - i + 1), -i) for i in range(levels)]
+    fig = Figure(figsize=(2.2 + 1.25 * (2 * levels + 3), 1.3 + 1.05 * (levels + 1)))
+    ax = fig.subplots()
+
+    def box(xy, text, colour):
+        ax.add_patch(Rectangle((xy[0] - 0.7, xy[1] - 0.34), 1.4, 0.68, fc=colour, ec='k'))
+        ax.text(xy[0], xy[1], text, ha='center', va='center', fontsize=7.5)
+
+    def arrow(start, end, text, colour='k', **where):
+        ax.annotate('', xy=end, xytext=start, arrowprops=dict(arrowstyle='->', color=colour))
+        ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, text, fontsize=7,
+                color=colour, **where)
+
+    for i in range(levels):
+        box(down_xy[i], down[i], '#bcd7f5')
+        box(up_xy[i], up[i], '#c9e8c2')
+        below = down_xy[i + 1]
+        arrow((down_xy[i][0] + 0.2, -i - 0.34), (below[0] - 0.2, below[1] + 0.34),
+              down_arrows[i] + '  ', ha='right', va='top')
+        source = down_xy[levels] if i == levels - 1 else up_xy[i + 1]
+        arrow((source[0] + 0.2, source[1] + 0.34), (up_xy[i][0] - 0.2, -i - 0.34),
+              '  ' + up_arrows[i], ha='left', va='top')
+        arrow((down_xy[i][0] + 0.7, -i), (up_xy[i][0] - 0.7, -i), skips[i], colour='0.45',
+              ha='center', va='bottom')
+    box(down_xy[levels], bottom, '#f4a6a6')
+    left, right = -0.9, up_xy[0][0] + 0.9
+    if first is not None:
+        box((-2.1, 0), first, 'white')
+        arrow((-1.4, 0), (-0.7, 0), '')
+        left = -3.0
+    if last is not None:
+        box((up_xy[0][0] + 2.1, 0), last, 'white')
+        arrow((up_xy[0][0] + 0.7, 0), (up_xy[0][0] + 1.4, 0), '')
+        right = up_xy[0][0] + 3.0
+    ax.set_xlim(left, right)
+    ax.set_ylim(-levels - 0.7, 0.7)
+    ax.axis('off')
+    if title:
+        ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig

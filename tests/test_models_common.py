@@ -12,7 +12,7 @@ from seglearn import models, upsampling
 from seglearn.datasets import CellsDataset, ShapesDataset
 from seglearn.metrics import evaluate
 from seglearn.models import (VGG16, BilinearUpsampling2D, FCDenseNet, FCN8s, FCN32s, UNet,
-                             count_params, summary)
+                             count_params, skip_crops, summary, trace_shapes)
 from seglearn.models.common import center_crop, crop
 
 # Every model of the zoo, small: a new line in seglearn.models.MODELS is tested here without a
@@ -245,12 +245,48 @@ def test_summary_of_a_model_with_several_outputs():
 
 def test_summary_errors():
     model, _, _ = _tiny('fcn32s')
-    with pytest.raises(ValueError, match='input_shape'):
-        summary(model, (20, 28))
-    with pytest.raises(TypeError, match='chainer.Link'):
-        summary(object(), (3, 8, 8))
-    with pytest.raises(ValueError, match='3 input channel'):
-        summary(model, (1, 8, 8))
+    for inspect in (summary, trace_shapes):
+        with pytest.raises(ValueError, match='input_shape'):
+            inspect(model, (20, 28))
+        with pytest.raises(TypeError, match='chainer.Link'):
+            inspect(object(), (3, 8, 8))
+        with pytest.raises(ValueError, match='3 input channel'):
+            inspect(model, (1, 8, 8))
+
+
+def test_trace_shapes_of_a_valid_unet_match_its_arithmetic():
+    model = UNet(2, in_channels=1, depth=4, base=4)
+    rows = trace_shapes(model, (1, 188, 188))
+    shapes = {name: shape for name, _, shape in rows}
+    names = [name for name, _, _ in rows]
+    # the contracting path: two valid 3x3 convolutions per level, 2x2 pooling between levels
+    size = 188
+    for level in range(4):
+        assert shapes['down/{}/conv1'.format(level)] == (1, 4 * 2 ** level, size - 2, size - 2)
+        assert shapes['down/{}'.format(level)] == (1, 4 * 2 ** level, size - 4, size - 4)
+        size = (size - 4) // 2
+    # the skip crops of the up path: contracting size minus up-convolution size, per side
+    crops = [(shapes['down/{}'.format(3 - i)][2] - shapes['up/{}'.format(i)][2]) // 2
+             for i in range(4)]
+    assert tuple(crops) == skip_crops(188)
+    assert rows[-1] == ('UNet', 'UNet', (1, 2, 4, 4))
+    # a chain's row comes after its children's; every link but the lists holding them is called
+    assert names.index('down/0/conv2') < names.index('down/0') < names.index('down/1/conv1')
+    assert set(path.lstrip('/') for path, link in model.namedlinks(skipself=True)
+               if not isinstance(link, chainer.ChainList)) <= set(names)
+    # the leaf rows are summary's rows
+    table = summary(model, (1, 188, 188)).splitlines()[2:-3]
+    assert [line.split()[0] for line in table] == [
+        name for name, kind, _ in rows if kind in ('Convolution2D', 'Deconvolution2D')]
+
+
+def test_trace_shapes_of_links_with_several_outputs():
+    model = FCDenseNet(3, n_layers_per_block=2, growth_rate=4, first_channels=8)
+    shapes = {name: shape for name, _, shape in trace_shapes(model, (3, 32, 32))}
+    # a dense block returns its full output and its new maps: 8 + 2 * 4 channels, 2 * 4 new
+    assert shapes['down/0'] == ((1, 16, 32, 32), (1, 8, 32, 32))
+    vgg = {name: shape for name, _, shape in trace_shapes(VGG16(width=1 / 16), (3, 224, 224))}
+    assert vgg['VGG16'][-1] == (1, 256)
 
 
 # --- each model learns a tiny batch ------------------------------------------------------------

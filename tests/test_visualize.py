@@ -14,7 +14,8 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from seglearn.datasets import VOC_PALETTE  # noqa: E402
 from seglearn.palettes import IGNORE_COLOR, default_palette  # noqa: E402
-from seglearn.visualize import colorize, overlay, plot_log, show_grid, to_hwc  # noqa: E402
+from seglearn.visualize import (colorize, colorize_instances, overlay, plot_log,  # noqa: E402
+                                plot_u_shape, show_grid, to_hwc)
 
 
 def test_colorize_values_and_ignore():
@@ -223,3 +224,91 @@ def test_plot_kernel():
     assert len(plot_kernel(kernel, annotate=False).axes[0].texts) == 0
     with pytest.raises(ValueError, match='2-D'):
         plot_kernel(numpy.zeros((1, 4, 4)))
+
+
+# --- colorize_instances -------------------------------------------------------------------------
+
+def _neighbours_by_dilation(instances, reach):
+    """Instance pairs within ``reach`` pixels (Chebyshev), by dilating each mask (SciPy)."""
+    from scipy import ndimage
+    square = numpy.ones((2 * reach + 1, 2 * reach + 1), bool)
+    pairs = set()
+    for i in numpy.unique(instances[instances > 0]):
+        grown = ndimage.binary_dilation(instances == i, structure=square)
+        pairs |= {(int(i), int(j)) for j in numpy.unique(instances[grown]) if j > 0 and j != i}
+    return pairs
+
+
+def _instance_colours(instances, picture):
+    return {int(i): {tuple(c) for c in picture[instances == i]}
+            for i in numpy.unique(instances[instances > 0])}
+
+
+@pytest.mark.parametrize('reach', [2, 4])
+def test_colorize_instances_gives_neighbours_different_colours(reach):
+    from seglearn.datasets import CellsDataset
+    cells = CellsDataset(n=2, size=160, seed=0)   # about 50 cells each, gaps of 1 to 3 pixels
+    for index in range(2):
+        instances = cells.instances(index)
+        picture = colorize_instances(instances, reach=reach)
+        assert picture.shape == instances.shape + (3,) and picture.dtype == numpy.uint8
+        colours = _instance_colours(instances, picture)
+        assert all(len(c) == 1 for c in colours.values())          # one colour per instance
+        assert (picture[instances == 0] == 0).all()                 # background black
+        pairs = _neighbours_by_dilation(instances, reach)
+        assert len(pairs) > 100, 'the cells must have neighbours for this test to mean anything'
+        for i, j in pairs:
+            assert colours[i] != colours[j], (i, j)
+        # imshow(instances, cmap='tab20') spreads the ids over 20 colours, so consecutive ids
+        # share one: on these cells that paints some neighbours alike
+        bins = (instances * 20) // (instances.max() + 1)
+        assert any(bins[instances == i][0] == bins[instances == j][0] for i, j in pairs)
+
+
+def test_colorize_instances_small_cases():
+    strip = numpy.array([[1, 1, 2, 2, 0, 0, 0, 3, 3, -1]])
+    picture = colorize_instances(strip, reach=1)
+    assert tuple(picture[0, 0]) != tuple(picture[0, 2])     # 1 and 2 touch
+    assert tuple(picture[0, 0]) == tuple(picture[0, 7])     # 3 is 4 pixels from 2: first colour
+    assert tuple(picture[0, 9]) == tuple(IGNORE_COLOR)
+    # with a longer reach 2 and 3 become neighbours; the chain 1-2-3 needs only two colours
+    picture = colorize_instances(strip, reach=5)
+    assert tuple(picture[0, 2]) != tuple(picture[0, 7])
+    assert len({tuple(picture[0, k]) for k in (0, 2, 7)}) == 2
+    assert (colorize_instances(numpy.zeros((3, 4), numpy.int32)) == 0).all()
+    with pytest.raises(ValueError, match='reach'):
+        colorize_instances(strip, reach=0)
+    with pytest.raises(TypeError, match='integer'):
+        colorize_instances(strip.astype(numpy.float32))
+
+
+# --- plot_u_shape -------------------------------------------------------------------------------
+
+def test_plot_u_shape_draws_every_box_and_label():
+    from matplotlib.patches import Rectangle
+    down, up = ['d0', 'd1', 'd2'], ['u0', 'u1', 'u2']
+    labels = dict(down_arrows=['pool0', 'pool1', 'pool2'], up_arrows=['up0', 'up1', 'up2'],
+                  skips=['skip0', 'skip1', 'skip2'])
+    fig = plot_u_shape(down, 'bottom', up, first='in', last='out', title='T', **labels)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    texts = [t.get_text().strip() for t in ax.texts]
+    for text in down + up + ['bottom', 'in', 'out'] + sum(labels.values(), []):
+        assert text in texts, text
+    boxes = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(boxes) == 2 * 3 + 1 + 2
+    # the U: the levels go down on both sides, the bottom box is the lowest
+    centre = {t.get_text(): t.get_position() for t in ax.texts}
+    assert centre['d0'][1] > centre['d1'][1] > centre['d2'][1] > centre['bottom'][1]
+    assert centre['u0'][1] > centre['u2'][1] and centre['u2'][0] > centre['bottom'][0]
+    assert centre['d1'][1] == centre['u1'][1] and centre['d1'][0] < centre['u1'][0]
+    assert ax.get_title() == 'T'
+    plain = plot_u_shape(['a'], 'b', ['c'], ['p'], ['q'], ['s']).axes[0]
+    assert len([p for p in plain.patches if isinstance(p, Rectangle)]) == 3
+
+
+def test_plot_u_shape_rejects_lists_of_different_lengths():
+    with pytest.raises(ValueError, match='same number'):
+        plot_u_shape(['a', 'b'], 'c', ['d'], ['p', 'p'], ['q', 'q'], ['s', 's'])
+    with pytest.raises(ValueError, match='same number'):
+        plot_u_shape([], 'c', [], [], [], [])

@@ -4,8 +4,8 @@ Every model is a ``chainer.Chain`` with attributes ``n_class`` and ``in_channels
 ``forward(x)`` takes float32 (B, in_channels, H, W) images 0–255 and returns logits
 (B, n_class, H, W) (a valid U-Net returns its smaller output size, see
 :func:`unet_output_size`), and ``predict(imgs)`` returns one int32 (H, W) label map per image at
-the image's size. :func:`summary` prints a per-layer table and :func:`count_params` counts
-parameters.
+the image's size. :func:`summary` prints a per-layer table, :func:`trace_shapes` lists the output
+shape of every link a forward pass calls and :func:`count_params` counts parameters.
 
 The model zoo is :data:`MODELS`, one line per model: :func:`build` makes any of them by name
 with the common options (classes, input channels, a width multiplier, a depth), and the command
@@ -18,7 +18,7 @@ import collections
 from seglearn.models.common import (BilinearUpsampling2D, SegmentationModel,  # noqa: F401
                                     he_init, logits_for_prediction, scaled)
 from seglearn.models.fcn import FCN8s, FCN8sAtOnce, FCN16s, FCN32s  # noqa: F401
-from seglearn.models.summary import count_params, summary  # noqa: F401
+from seglearn.models.summary import count_params, summary, trace_shapes  # noqa: F401
 from seglearn.models.tiramisu import (PRESETS, DenseBlock, DenseLayer,  # noqa: F401
                                       FCDenseNet, FCDenseNet56, FCDenseNet67, FCDenseNet103,
                                       TransitionDown)

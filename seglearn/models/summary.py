@@ -1,9 +1,9 @@
 """Inspect a model: a per-layer table of output shapes and parameter counts, and a total count.
 
-:func:`summary` runs one forward pass (``train=False``, no backprop graph) on a zero input of the
-given shape and records, through a ``chainer.LinkHook``, every leaf link that is called: its path
-in the model, its output shape and its number of parameters. Functions without parameters (ReLU,
-pooling, concatenation) do not appear.
+:func:`trace_shapes` runs one forward pass (``train=False``, no backprop graph) on a zero input of
+the given shape and records, through a ``chainer.LinkHook``, every link that is called: its path
+in the model and its output shape. :func:`summary` prints the leaf links of that trace with their
+numbers of parameters. Functions without parameters (ReLU, pooling, concatenation) do not appear.
 """
 import chainer
 import numpy
@@ -57,19 +57,70 @@ def _shape(out):
 
 
 class _Recorder(chainer.LinkHook):
-    name = 'SummaryRecorder'
+    name = 'ShapeRecorder'
 
-    def __init__(self, paths):
-        self.paths = paths
-        self.rows = []
+    def __init__(self):
+        self.calls = []
 
     def forward_postprocess(self, args):
-        link = args.link
-        if isinstance(link, chainer.Chain) or isinstance(link, chainer.ChainList):
-            return
-        self.rows.append((self.paths.get(id(link), type(link).__name__), type(link).__name__,
-                          _shape(args.out),
-                          sum(p.size for p in link.params() if p.array is not None)))
+        self.calls.append((args.link, args.out))
+
+
+def _check_input_shape(input_shape):
+    shape = tuple(input_shape)
+    if len(shape) == 3:
+        shape = (1,) + shape
+    if len(shape) != 4 or not all(is_int(s) and s >= 1 for s in shape):
+        raise ValueError('input_shape must be (C, H, W) or (B, C, H, W) positive ints, got '
+                         '{!r}'.format(input_shape))
+    return shape
+
+
+def _record(model, input_shape):
+    """Run ``model`` once on zeros.
+
+    Returns:
+        tuple: the input, the output, and the calls as (name, link, output) in the order they
+        return; a link's name is its path without the leading '/', the model's its class name.
+    """
+    if not isinstance(model, chainer.Link):
+        raise TypeError('model must be a chainer.Link, got {}'.format(type(model).__name__))
+    x = model.xp.zeros(_check_input_shape(input_shape), dtype=numpy.float32)
+    paths = {id(link): path.lstrip('/') for path, link in model.namedlinks(skipself=True)}
+    recorder = _Recorder()
+    with chainer.using_config('train', False), chainer.no_backprop_mode(), recorder:
+        y = model(x)
+    return x, y, [(paths.get(id(link), type(link).__name__), link, out)
+                  for link, out in recorder.calls]
+
+
+def _shapes(out):
+    """An output's shape as ints: a tuple for one array, a tuple of those for several."""
+    if isinstance(out, dict):
+        return tuple(_shapes(value) for value in out.values())
+    if isinstance(out, (tuple, list)):
+        return tuple(_shapes(value) for value in out)
+    return tuple(int(s) for s in out.shape)
+
+
+def trace_shapes(model, input_shape):
+    """The links one forward pass calls, with their output shapes, in the order they return.
+
+    A chain's row comes after the rows of the links it calls. Use it to draw or check an
+    architecture from the model itself rather than from numbers typed in.
+
+    Args:
+        model (chainer.Link): a seglearn model (or any link whose ``forward`` takes one array);
+            the zero input is created on the model's device.
+        input_shape (tuple of int): ``(C, H, W)`` or ``(B, C, H, W)``.
+
+    Returns:
+        list of (str, str, tuple): the link's name as in :func:`summary` (its path in the model,
+        ``'down/0/conv1'``; the model itself by its class name), its class name and its output
+        shape — a tuple of ints, or a tuple of such tuples for a link that returns several arrays.
+    """
+    return [(name, type(link).__name__, _shapes(out))
+            for name, link, out in _record(model, input_shape)[2]]
 
 
 def summary(model, input_shape):
@@ -83,21 +134,12 @@ def summary(model, input_shape):
         str: one row per call of a leaf link (name, type, output shape, #params), then the
         model's output shape and its total and trainable parameter counts.
     """
-    if not isinstance(model, chainer.Link):
-        raise TypeError('model must be a chainer.Link, got {}'.format(type(model).__name__))
-    shape = tuple(input_shape)
-    if len(shape) == 3:
-        shape = (1,) + shape
-    if len(shape) != 4 or not all(is_int(s) and s >= 1 for s in shape):
-        raise ValueError('input_shape must be (C, H, W) or (B, C, H, W) positive ints, got '
-                         '{!r}'.format(input_shape))
-    x = model.xp.zeros(shape, dtype=numpy.float32)
-    paths = {id(link): path.lstrip('/') for path, link in model.namedlinks(skipself=True)}
-    recorder = _Recorder(paths)
-    with chainer.using_config('train', False), chainer.no_backprop_mode(), recorder:
-        y = model(x)
+    x, y, calls = _record(model, input_shape)
     rows = [('name', 'type', 'output shape', 'params')]
-    rows += [(name, kind, out, '{:,}'.format(n)) for name, kind, out, n in recorder.rows]
+    rows += [(name, type(link).__name__, _shape(out),
+              '{:,}'.format(sum(p.size for p in link.params() if p.array is not None)))
+             for name, link, out in calls
+             if not isinstance(link, (chainer.Chain, chainer.ChainList))]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = []
     for i, row in enumerate(rows):
