@@ -39,3 +39,11 @@ def examples(n, size=16, n_class=4, seed=0, weights=False):
             example += ((rng.rand(size, size) + 0.5).astype(numpy.float32),)
         out.append(example)
     return out
+
+
+def width_option(cls, width):
+    """``{'width': width}`` for a zoo model class that reads a width (its own ``build_kwargs``),
+    else nothing: a new model without options is tested at its own size."""
+    from seglearn.models import SegmentationModel
+    reads_width = cls.build_kwargs.__func__ is not SegmentationModel.build_kwargs.__func__
+    return {'width': width} if reads_width else {}

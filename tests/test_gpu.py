@@ -15,6 +15,7 @@ import pytest
 import seglearn  # noqa: F401
 from seglearn import (backend, datasets, functions, inference, losses, metrics, models,
                       serialization, training)
+from small import width_option
 
 pytestmark = pytest.mark.gpu
 GPU = '@cupy:0'
@@ -29,7 +30,7 @@ def _close(gpu_array, cpu_array, rtol=1e-3):
 
 # every model of the zoo (a new line in seglearn.models.MODELS is tested here too) at 1/16 of its
 # width, and two variants: name -> (factory, (batch, H, W)); the valid U-Net needs 188 pixels
-MODEL_CASES = {name: (functools.partial(models.build, name, 3, width=1 / 16),
+MODEL_CASES = {name: (functools.partial(models.build, name, 3, **width_option(spec.cls, 1 / 16)),
                       (1, 188, 188) if spec.cls is models.UNet else (2, 40, 36))
                for name, spec in models.MODELS.items()}
 MODEL_CASES['unet_same'] = (functools.partial(models.UNet, 2, in_channels=1, base=4,

@@ -14,16 +14,19 @@ from seglearn.metrics import evaluate
 from seglearn.models import (VGG16, BilinearUpsampling2D, FCDenseNet, FCN8s, FCN32s, UNet,
                              count_params, skip_crops, summary, trace_shapes)
 from seglearn.models.common import center_crop, crop
+from small import width_option
 
 # Every model of the zoo, small: a new line in seglearn.models.MODELS is tested here without a
-# change to this file. By class, what makes a family small and fast (default: width 1/32) and
-# its test input size (default 20x28); the output size is the model's own output_size().
+# change to this file. By class, what makes a family small and fast (default: 1/32 of its width
+# when it has one) and its test input size (default 20x28); the output size is the model's own
+# output_size().
 SMALL = {UNet: dict(in_channels=1, depth=2, width=1 / 16),
          FCDenseNet: dict(n_layers_per_block=2, growth_rate=4, first_channels=8)}
 SIZES = {UNet: (44, 60), FCDenseNet: (32, 64)}
 # tiny models: name -> (factory, class); the zoo's, plus variants its options cannot express
-TINY = {name: (functools.partial(models.build, name, 3, **SMALL.get(spec.cls, {'width': 1 / 32})),
-               spec.cls) for name, spec in models.MODELS.items()}
+TINY = {name: (functools.partial(models.build, name, 3,
+                                 **SMALL.get(spec.cls, width_option(spec.cls, 1 / 32))), spec.cls)
+        for name, spec in models.MODELS.items()}
 TINY['unet_same'] = (functools.partial(UNet, 3, in_channels=2, depth=2, base=4, padding='same',
                                        upsample='bilinear', batch_norm=True), UNet)
 SIZES_BY_NAME = {'unet_same': (16, 24)}

@@ -11,7 +11,7 @@ import chainer
 from seglearn import links, serialization
 from seglearn.inference import predict
 from seglearn.serialization import atomic_save, load_model, read_header, save_model
-from small import PixelNet, image as _img
+from small import PixelNet, image as _img, width_option
 
 
 def test_save_load_round_trip(tmp_path):
@@ -301,7 +301,7 @@ def test_every_zoo_model_round_trips_through_its_header(tmp_path):
     for name, spec in models.MODELS.items():
         numpy.random.seed(0)
         kwargs = dict(n_layers_per_block=1, growth_rate=2) if spec.cls is models.FCDenseNet else {}
-        model = models.build(name, 2, width=1 / 32, **kwargs)
+        model = models.build(name, 2, **kwargs, **width_option(spec.cls, 1 / 32))
         path = str(tmp_path / (name + '.npz'))
         save_model(model, path)
         loaded = load_model(path)
