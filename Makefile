@@ -48,7 +48,7 @@ lab: $(STAMP)
 	cd chapters && ../$(VENV)/bin/jupyter lab
 
 chapters: $(STAMP)
-	$(PYTHON) -m seglearn.exercises.run_chapters chapters build/chapters
+	$(PYTHON) -m seglearn.course.run_chapters chapters build/chapters
 
 test: $(STAMP)
 	$(PYTHON) -m pytest tests
@@ -62,7 +62,7 @@ test-modern:
 
 modern-smoke: $(MODERN_STAMP)
 	$(MODERN)/bin/python -m pytest tests -m "modern and not gpu" -p no:cacheprovider
-	$(MODERN)/bin/python -m seglearn.exercises.run_chapters chapters build/modern --only $(MODERN_CHAPTER)
+	$(MODERN)/bin/python -m seglearn.course.run_chapters chapters build/modern --only $(MODERN_CHAPTER)
 
 check: $(STAMP)
 	$(PYTHON) -m pytest tests/test_answers.py --answers chapters -q

@@ -45,7 +45,7 @@ import seglearn
 import chainer
 
 from seglearn import backend, config, models
-from seglearn.arithmetic import fcn_crop_offsets
+from seglearn.models.fcn import fcn_crop_offsets
 from seglearn.functions import convolution as fast_conv
 from seglearn.losses import pixel_cross_entropy
 
@@ -55,27 +55,27 @@ ROOT = os.path.dirname(HERE)
 Case = collections.namedtuple('Case', 'key name build shape n_class torch_spec')
 
 CPU_CASES = [
-    Case('unet', 'U-Net depth 4, base 16, BN, same', lambda: models.UNet(
-        3, in_channels=3, depth=4, base=16, padding='same', batch_norm=True),
+    Case('unet', 'U-Net depth 4, base 16, BN, same', lambda: models.build(
+        'unet', 3, in_channels=3, depth=4, width=16 / 64, padding='same', batch_norm=True),
         (4, 3, 128, 128), 3,
         dict(arch='unet', n_class=3, in_channels=3, depth=4, base=16, padding='same',
              batch_norm=True, dropout=0.5)),
-    Case('fcn8s', 'FCN-8s width 1/8', lambda: models.FCN8s(21, width=1 / 8),
+    Case('fcn8s', 'FCN-8s width 1/8', lambda: models.build('fcn8s', 21, width=1 / 8),
          (2, 3, 128, 128), 21,
          dict(arch='fcn8s', n_class=21, width=1 / 8, crops=fcn_crop_offsets('fcn8s'))),
-    Case('fcdensenet56', 'FC-DenseNet56', lambda: models.FCDenseNet56(11),
+    Case('fcdensenet56', 'FC-DenseNet56', lambda: models.build('fcdensenet56', 11),
          (4, 3, 64, 64), 11,
          dict(arch='fcdensenet', n_class=11, blocks=[4] * 11, growth=12)),
 ]
 
 GPU_CASES = [
-    Case('fcn8s', 'FCN-8s (paper)', lambda: models.FCN8s(21), (1, 3, 500, 500), 21,
+    Case('fcn8s', 'FCN-8s (paper)', lambda: models.build('fcn8s', 21), (1, 3, 500, 500), 21,
          dict(arch='fcn8s', n_class=21, width=1.0, crops=fcn_crop_offsets('fcn8s'))),
-    Case('unet', 'U-Net (paper, valid)', lambda: models.UNet(2, in_channels=1),
+    Case('unet', 'U-Net (paper, valid)', lambda: models.build('unet', 2, in_channels=1),
          (1, 1, 572, 572), 2,
          dict(arch='unet', n_class=2, in_channels=1, depth=4, base=64, padding='valid',
               batch_norm=False, dropout=0.5)),
-    Case('fcdensenet103', 'FC-DenseNet103', lambda: models.FCDenseNet103(11),
+    Case('fcdensenet103', 'FC-DenseNet103', lambda: models.build('fcdensenet103', 11),
          (3, 3, 224, 224), 11,
          dict(arch='fcdensenet', n_class=11, blocks=[4, 5, 7, 10, 12, 15, 12, 10, 7, 5, 4],
               growth=16)),

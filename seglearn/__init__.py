@@ -5,6 +5,7 @@ NumPy/Python/setuptools), so import it before ``chainer``. Submodules load on fi
 ``seglearn.arithmetic``, ``seglearn.models``, ``seglearn.datasets`` and so on.
 """
 import importlib
+import pkgutil
 
 from seglearn import _compat
 
@@ -12,10 +13,9 @@ _compat.apply()
 
 __version__ = '0.1.0'
 
-_SUBMODULES = (
-    'arithmetic', 'backend', 'cli', 'config', 'datasets', 'exercises', 'functions', 'inference',
-    'losses', 'metrics', 'models', 'training', 'transforms', 'upsampling', 'visualize',
-)
+# every module and package of this folder whose name does not start with '_'
+_SUBMODULES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__)
+                           if not m.name.startswith('_')))
 
 
 def __getattr__(name):

@@ -20,19 +20,16 @@ Layer stacks
     under the output pixel ``x_out`` (pixel indices from 0). ``a`` is the effective stride, also
     given by :func:`jump`. All maps are exact :class:`fractions.Fraction` values.
 
-FCN crop offsets
-    FCN pads ``conv1_1`` by 100 so that small inputs survive the 32× downsampling, then crops the
-    upsampled scores back onto the input. :func:`crop_offset` finds the crop that makes a branch's
-    coordinate map equal to its reference's, and :func:`fcn_crop_offsets` applies it to the
-    VGG16-FCN stacks (:data:`FCN_VGG16_LAYERS`, :data:`FCN_UPSAMPLING`): 19 for FCN-32s, (5, 27)
-    for FCN-16s, (5, 9, 31) for FCN-8s.
+Crops
+    :func:`crop_offset` finds the crop that makes a branch's coordinate map equal to its
+    reference's. That is how FCN's crop offsets are derived (19 for FCN-32s, (5, 27) for FCN-16s,
+    (5, 9, 31) for FCN-8s): :func:`seglearn.models.fcn.fcn_crop_offsets` applies it to the
+    VGG16-FCN layer stacks, which live beside the model.
 """
 import collections
 from fractions import Fraction
 
 from seglearn._checks import check_int
-
-
 
 
 def conv_output_size(size, ksize, stride=1, pad=0, cover_all=False, dilate=1):
@@ -371,70 +368,3 @@ def crop_offset(layers, reference=()):
                          '(x_in = {}*x + {}): offset would be {}'.format(a, b, ref_a, ref_b,
                                                                          offset))
     return int(offset)
-
-
-VGG16_STAGE_DEPTHS = (2, 2, 3, 3, 3)
-"""Number of 3×3 convolutions before each of VGG16's five poolings."""
-
-
-def _vgg16_fcn_layers():
-    """Geometry of VGG16-FCN up to each pool and to the score layer (conv1_1 pad=100)."""
-    blocks = VGG16_STAGE_DEPTHS
-    stacks = collections.OrderedDict()
-    layers = []
-    for i, n_conv in enumerate(blocks):
-        for j in range(n_conv):
-            layers.append(Conv(3, 1, 100 if (i, j) == (0, 0) else 1))
-        layers.append(Pool(2, 2))
-        stacks['pool{}'.format(i + 1)] = tuple(layers)
-    # fc6 (7x7, pad 0), fc7 (1x1), score_fr (1x1)
-    stacks['score_fr'] = tuple(layers) + (Conv(7), Conv(1), Conv(1))
-    return stacks
-
-
-#: dict: VGG16-FCN layer geometry from the input to ``'pool1'`` … ``'pool5'`` and to
-#: ``'score_fr'`` (pool5 + fc6 7×7 + fc7 1×1 + score 1×1); a score layer on a pool is a 1×1
-#: convolution and does not change the geometry.
-FCN_VGG16_LAYERS = _vgg16_fcn_layers()
-
-#: dict: the upsampling transposed convolutions of each FCN variant, coarse to fine (no padding;
-#: the crops undo the offsets instead).
-FCN_UPSAMPLING = {
-    'fcn32s': (Deconv(64, 32),),
-    'fcn16s': (Deconv(4, 2), Deconv(32, 16)),
-    'fcn8s': (Deconv(4, 2), Deconv(4, 2), Deconv(16, 8)),
-}
-
-
-def fcn_crop_offsets(variant):
-    """Crop offsets of an FCN variant, derived from coordinate maps of its layer stack.
-
-    The coarsest scores (``score_fr``) are upsampled step by step; at each step the skip scores of
-    the next finer pool (pool4, then pool3) are cropped to align with the upsampled scores, and
-    the last upsampling is cropped to align with the input.
-
-    Args:
-        variant (str): ``'fcn32s'``, ``'fcn16s'`` or ``'fcn8s'``.
-
-    Returns:
-        tuple of int: skip crops (pool4, then pool3) followed by the final crop:
-        ``(19,)``, ``(5, 27)``, ``(5, 9, 31)``.
-
-    Raises:
-        ValueError: for an unknown variant (TypeError if it is not a str).
-    """
-    if not isinstance(variant, str) or variant not in FCN_UPSAMPLING:
-        error = ValueError if isinstance(variant, str) else TypeError
-        raise error('unknown FCN variant {!r}; expected one of {}'.format(
-            variant, sorted(FCN_UPSAMPLING)))
-    upsampling = FCN_UPSAMPLING[variant]
-    # after the k-th upsampling (but the last), the scores of pool (5 - k) are fused in
-    skips = ['pool{}'.format(4 - k) for k in range(len(upsampling) - 1)]
-    fused = FCN_VGG16_LAYERS['score_fr']
-    offsets = []
-    for deconv, skip in zip(upsampling, skips):
-        fused = fused + (deconv,)
-        c = crop_offset(FCN_VGG16_LAYERS[skip], reference=fused)
-        offsets.append(c)
-    offsets.append(crop_offset(fused + (upsampling[-1],)))
-    return tuple(offsets)

@@ -15,6 +15,8 @@ import chainer
 import numpy
 from chainer import backend as chainer_backend
 
+from seglearn._checks import is_int
+
 
 def cupy_available():
     """Whether CuPy imports and sees at least one CUDA device.
@@ -58,10 +60,10 @@ def get_device(spec=None):
         return spec
     if spec is None:
         spec = '@cupy:0' if cupy_available() else '@numpy'
-    if isinstance(spec, bool) or not isinstance(spec, (int, numpy.integer, str)):
+    if not (is_int(spec) or isinstance(spec, str)):
         raise ValueError('device must be None, an int, a string such as "@numpy" or '
                          '"@cupy:0", or a chainer Device; got {!r}'.format(spec))
-    if isinstance(spec, (int, numpy.integer)):
+    if is_int(spec):
         if spec < -1:
             raise ValueError('device id must be -1 (CPU) or a GPU id >= 0; got {}'.format(spec))
         spec = '@numpy' if spec == -1 else '@cupy:{}'.format(int(spec))

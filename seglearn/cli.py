@@ -8,9 +8,10 @@ Examples::
     seglearn predict result/unet/best_model.npz my_cells.png --out predictions
     seglearn doctor
 
-``--data`` names the built-in generated data sets (``shapes``, ``cells``; nothing to download) or a
-real data set's folder as ``NAME:PATH`` (``voc``, ``camvid``, ``isbi``, ``pets``; see
-``seglearn.datasets.download``). ``seglearn COMMAND --help`` lists every option. Mistakes on the
+``--data`` names a built-in generated data set (``shapes``, ``cells``; nothing to download) or a
+real data set's folder as ``NAME:PATH`` (``voc:PATH``, ``camvid:PATH``, …): the names, splits
+and sizes come from the data-set catalogue, ``seglearn.datasets.CATALOG``; the models from the
+zoo, ``seglearn.models.MODELS``. ``seglearn COMMAND --help`` lists every option. Mistakes on the
 command line (an unknown model, a bad ``--data``, a missing file, a GPU without CuPy) are reported
 in one line and exit with status 2; ``python -m seglearn`` works too.
 """
@@ -19,11 +20,6 @@ import contextlib
 import os
 import platform
 import sys
-
-MODELS = ('fcn32s', 'fcn16s', 'fcn8s', 'fcn8s-atonce', 'unet', 'fcdensenet56', 'fcdensenet67',
-          'fcdensenet103')
-REAL_DATA = ('voc', 'camvid', 'isbi', 'pets')
-BUILTIN_SIZE = {'shapes': 64, 'cells': 128}
 
 
 class CLIError(Exception):
@@ -55,12 +51,19 @@ def _usage_errors():
         raise CLIError(str(error)) from None
 
 
+def _data_names():
+    """(built-in names, real names) of the data-set catalogue."""
+    from seglearn.datasets import CATALOG
+    return ([name for name, entry in CATALOG.items() if entry.splits is None],
+            [name for name, entry in CATALOG.items() if entry.splits is not None])
+
+
 def parse_data_spec(spec):
     """Split a ``--data`` value into (name, path).
 
     Args:
-        spec (str): ``'shapes'``, ``'cells'`` or ``'NAME:PATH'`` with NAME in voc, camvid, isbi,
-            pets.
+        spec (str): a built-in data set's name (``'shapes'``, ``'cells'``) or ``'NAME:PATH'``
+            for a real one of ``seglearn.datasets.CATALOG`` (voc, camvid, isbi, pets).
 
     Returns:
         tuple: ``(name, path)``; path is None for the built-in data sets, user-expanded otherwise.
@@ -68,13 +71,14 @@ def parse_data_spec(spec):
     Raises:
         CLIError: anything else.
     """
+    builtin, real = _data_names()
     name, sep, path = spec.partition(':')
-    if name in BUILTIN_SIZE and not sep:
+    if name in builtin and not sep:
         return name, None
-    if name in REAL_DATA and path:
+    if name in real and path:
         return name, os.path.expanduser(path)
-    raise CLIError('bad --data {!r}: use shapes, cells, or NAME:PATH with NAME one of {}'.format(
-        spec, ', '.join(REAL_DATA)))
+    raise CLIError('bad --data {!r}: use {}, or NAME:PATH with NAME one of {}'.format(
+        spec, ', '.join(builtin), ', '.join(real)))
 
 
 def _positive(text):
@@ -98,54 +102,25 @@ def _positive_float(text):
 
 
 def _load_splits(name, path, size, n_train, n_val, seed):
-    """(train, val) datasets for a --data spec."""
-    from seglearn import datasets
+    """(train, val) datasets for a --data spec: a built-in set generated from ``seed`` (200 and
+    50 images by default, the validation set from ``seed + 1000``), or a real set's splits cut to
+    the first ``n_train``/``n_val`` images and resized to ``size``."""
+    from seglearn import datasets, pipeline
     if path is None:
-        cls = datasets.ShapesDataset if name == 'shapes' else datasets.CellsDataset
-        size = size or BUILTIN_SIZE[name]
-        return (cls(n=n_train or 200, size=size, seed=seed),
-                cls(n=n_val or 50, size=size, seed=seed + 1000))
+        entry = datasets.CATALOG[name]
+        size = size or entry.size
+        return (entry.loader(n=n_train or 200, size=size, seed=seed),
+                entry.loader(n=n_val or 50, size=size, seed=seed + 1000))
     if not os.path.isdir(path):
         raise CLIError('data folder not found: {}'.format(path))
-    if name == 'voc':
-        train, val = datasets.VOCSegmentation(path, 'train'), datasets.VOCSegmentation(path, 'val')
-    elif name == 'camvid':
-        train, val = datasets.CamVid(path, 'train'), datasets.CamVid(path, 'val')
-    elif name == 'pets':
-        train, val = datasets.OxfordPets(path, 'trainval'), datasets.OxfordPets(path, 'test')
-    else:  # isbi: 30 labelled slices, the last 5 held out
-        full = datasets.ISBI2012(path)
-        train = _subset(full, 0, len(full) - 5)
-        val = _subset(full, len(full) - 5, len(full))
+    train, val = datasets.open_splits(name, path)
     if n_train:
-        train = _subset(train, 0, min(n_train, len(train)))
+        train = datasets.subset(train, 0, min(n_train, len(train)))
     if n_val:
-        val = _subset(val, 0, min(n_val, len(val)))
+        val = datasets.subset(val, 0, min(n_val, len(val)))
     if size:
-        train, val = _resized(train, size), _resized(val, size)
+        train, val = pipeline.resized(train, size), pipeline.resized(val, size)
     return train, val
-
-
-def _subset(dataset, start, stop):
-    """Examples ``start:stop`` of a dataset, keeping its ``class_names`` (no copy)."""
-    import chainer
-    sub = chainer.datasets.SubDataset(dataset, start, stop)
-    sub.class_names = dataset.class_names
-    return sub
-
-
-def _resized(dataset, size):
-    import chainer
-
-    from seglearn import transforms
-
-    def resize(example):
-        img, label = example
-        return transforms.resize_image(img, size), transforms.resize_label(label, size)
-
-    out = chainer.datasets.TransformDataset(dataset, resize)
-    out.class_names = dataset.class_names
-    return out
 
 
 def _with_channels(dataset, channels):
@@ -169,34 +144,6 @@ def _with_channels(dataset, channels):
     return out
 
 
-def build_model(name, n_class, in_channels, width=1.0, depth=4):
-    """A model of the command line's zoo.
-
-    Args:
-        name (str): one of :data:`MODELS`.
-        n_class (int): classes.
-        in_channels (int): input channels (FCN takes RGB only: 3).
-        width (float): channel multiplier (FCN: VGG width; U-Net: base 64·width; FC-DenseNet:
-            first convolution 48·width channels).
-        depth (int): U-Net depth.
-
-    Returns:
-        chainer.Chain: the model (it records its own constructor arguments for saving).
-    """
-    from seglearn import models
-    if name.startswith('fcn'):
-        cls = {'fcn32s': models.FCN32s, 'fcn16s': models.FCN16s, 'fcn8s': models.FCN8s,
-               'fcn8s-atonce': models.FCN8sAtOnce}[name]
-        return cls(n_class, width=width)
-    if name == 'unet':
-        base = max(1, int(round(64 * width)))
-        return models.UNet(n_class, in_channels=in_channels, depth=depth, base=base)
-    first = max(1, int(round(48 * width)))
-    maker = {'fcdensenet56': models.FCDenseNet56, 'fcdensenet67': models.FCDenseNet67,
-             'fcdensenet103': models.FCDenseNet103}[name]
-    return maker(n_class, in_channels, first_channels=first)
-
-
 def _device(spec):
     from seglearn import backend
     if spec is not None and spec.lstrip('-').isdigit():
@@ -208,23 +155,25 @@ def cmd_train(args):
     """``seglearn train``."""
     import matplotlib
     matplotlib.use('Agg')  # PlotReport draws without a display
-    from seglearn import inference, training
+    from seglearn import models, pipeline, serialization, training
     with _usage_errors():
         name, path = parse_data_spec(args.data)
         device = _device(args.device)
         training.seed_all(args.seed)
         train, val = _load_splits(name, path, args.size, args.n_train, args.n_val, args.seed)
         n_class = len(train.class_names)
-        channels = 3 if args.model.startswith('fcn') else train[0][0].shape[0]  # FCN: RGB
+        # a model that takes a fixed number of channels (FCN: RGB) gets the data converted
+        channels = models.MODELS[args.model].cls.in_channels or train[0][0].shape[0]
         if args.weight_map:
-            train = training.WeightMapDataset(train)
+            train = pipeline.WeightMapDataset(train)
         train, val = _with_channels(train, channels), _with_channels(val, channels)
-        model = build_model(args.model, n_class, channels, args.width, args.depth)
+        model = models.build(args.model, n_class, in_channels=channels, width=args.width,
+                             depth=args.depth)
         if args.flip:
-            train = training.augment(train, x_flip=True)
+            train = pipeline.augment(train, x_flip=True)
         if getattr(model, 'padding', None) == 'valid':
-            train = training.pad_for_valid_unet(train, model.depth)
-            val = training.pad_for_valid_unet(val, model.depth)
+            train = pipeline.pad_for_valid_unet(train, model.depth)
+            val = pipeline.pad_for_valid_unet(val, model.depth)
         trainer = training.make_trainer(
             model, train, val, optimizer=args.optimizer, lr=args.lr, epochs=args.epochs,
             batch_size=args.batch_size, device=device, out=args.out, n_class=n_class,
@@ -238,7 +187,7 @@ def cmd_train(args):
         print('\ninterrupted: continue with the same command plus --resume', file=sys.stderr)
         return 130
     final = os.path.join(args.out, 'model.npz')
-    inference.save_model(model, final)
+    serialization.save_model(model, final)
     print('saved {} (and best_model.npz by validation mIoU)'.format(final))
     return 0
 
@@ -273,11 +222,11 @@ def format_scores(result, class_names):
 
 def cmd_evaluate(args):
     """``seglearn evaluate``."""
-    from seglearn import inference, metrics
+    from seglearn import inference, metrics, serialization
     with _usage_errors():
         name, path = parse_data_spec(args.data)
         device = _device(args.device)
-        model = inference.load_model(args.model, device=device)
+        model = serialization.load_model(args.model, device=device)
         _, val = _load_splits(name, path, args.size, None, args.n_val, args.seed)
         names = _class_names(val)
         if len(names) != model.n_class:
@@ -298,17 +247,17 @@ def cmd_predict(args):
     """``seglearn predict``."""
     from PIL import Image
 
-    from seglearn import inference, visualize
-    from seglearn.datasets._base import read_image
+    from seglearn import inference, palettes, serialization, visualize
+    from seglearn.datasets import read_image
     with _usage_errors():
         for path in args.images:
             if not os.path.isfile(path):
                 raise CLIError('image not found: {}'.format(path))
-        model = inference.load_model(args.model, device=_device(args.device))
+        model = serialization.load_model(args.model, device=_device(args.device))
         images = [read_image(path, 'L' if model.in_channels == 1 else 'RGB')
                   for path in args.images]
     os.makedirs(args.out, exist_ok=True)
-    palette = visualize.default_palette(model.n_class)
+    palette = palettes.default_palette(model.n_class)
     for path, img in zip(args.images, images):
         label = inference.predict(model, img)
         stem = os.path.join(args.out, os.path.splitext(os.path.basename(path))[0])
@@ -335,55 +284,65 @@ def _blas_info():
         return 'unknown (pip install threadpoolctl for details)'
 
 
-def data_root():
-    """The folder holding downloaded data sets: ``$SEGLEARN_DATA`` or ``~/seglearn_data``."""
-    return os.path.expanduser(os.environ.get('SEGLEARN_DATA') or '~/seglearn_data')
+def doctor():
+    """What is installed and whether a GPU is usable, as text (what ``seglearn doctor`` prints).
 
+    Python, NumPy, Chainer, seglearn, the BLAS, CuPy and the GPU, the default device, the
+    compatibility patches ``import seglearn`` applied (:mod:`seglearn._compat`), and where each
+    downloadable data set of the catalogue is under :func:`seglearn.datasets.default_root`.
 
-def cmd_doctor(args):
-    """``seglearn doctor``."""
+    Returns:
+        str: one line per item.
+    """
     import chainer
     import numpy
 
     import seglearn
     from seglearn import _compat, backend
-    from seglearn.datasets.download import REGISTRY, dataset_paths
-    print('Python    {} ({})'.format(platform.python_version(), sys.executable))
-    print('NumPy     {}'.format(numpy.__version__))
-    print('Chainer   {}'.format(chainer.__version__))
-    print('seglearn  {}'.format(seglearn.__version__))
-    print('BLAS      {}'.format(_blas_info()))
+    from seglearn.datasets import DOWNLOADS, dataset_paths, default_root
+    lines = ['Python    {} ({})'.format(platform.python_version(), sys.executable),
+             'NumPy     {}'.format(numpy.__version__),
+             'Chainer   {}'.format(chainer.__version__),
+             'seglearn  {}'.format(seglearn.__version__),
+             'BLAS      {}'.format(_blas_info())]
     try:
         import cupy
         cupy_line = cupy.__version__
     except ImportError:
         cupy = None
         cupy_line = 'not installed (CPU only; README "GPU set-up")'
-    print('CuPy      {}'.format(cupy_line))
+    lines.append('CuPy      {}'.format(cupy_line))
     if cupy is not None and backend.cupy_available():
         props = cupy.cuda.runtime.getDeviceProperties(0)
-        print('GPU       {} ({} device(s)); cuDNN {}'.format(
+        lines.append('GPU       {} ({} device(s)); cuDNN {}'.format(
             props['name'].decode(), cupy.cuda.runtime.getDeviceCount(),
             'on' if chainer.backends.cuda.cudnn_enabled else 'off'))
     elif cupy is not None:
-        print('GPU       none usable (no CUDA device or driver)')
-    print('device    default: {}'.format(backend.get_device(None)))
-    print('_compat   {}'.format(', '.join(_compat.APPLIED) or 'nothing needed'))
-    root = data_root()
-    print('data      {}{}'.format(root, '' if os.path.isdir(root) else ' (does not exist)'))
-    for name, source in sorted(REGISTRY.items()):
+        lines.append('GPU       none usable (no CUDA device or driver)')
+    lines.append('device    default: {}'.format(backend.get_device(None)))
+    lines.append('_compat   {}'.format(', '.join(_compat.APPLIED) or 'nothing needed'))
+    root = default_root()
+    lines.append('data      {}{}'.format(root, '' if os.path.isdir(root) else ' (does not exist)'))
+    for name, source in sorted(DOWNLOADS.items()):
         where = 'not found'
         for base in (os.path.join(root, name), root):
             marker, folder = dataset_paths(name, base)
             if os.path.exists(marker) or (source.path != '.' and os.path.isdir(folder)):
                 where = folder
                 break
-        print('  {:<9s} {}'.format(name, where))
+        lines.append('  {:<9s} {}'.format(name, where))
+    return '\n'.join(lines)
+
+
+def cmd_doctor(args):
+    """``seglearn doctor``."""
+    print(doctor())
     return 0
 
 
 def build_parser():
     """The argparse parser of the ``seglearn`` command."""
+    from seglearn import models
     parser = _Parser(prog='seglearn', description='Semantic segmentation from the papers, in '
                      'Chainer: train, evaluate and run FCN, U-Net and FC-DenseNet.')
     commands = parser.add_subparsers(dest='command', metavar='COMMAND', required=True)
@@ -391,10 +350,11 @@ def build_parser():
     train = commands.add_parser('train', help='train a model',
                                 description='Train a model; writes log, loss/mIoU plots, '
                                 'snapshot.npz (resumable), best_model.npz and model.npz to --out.')
-    train.add_argument('model', choices=MODELS, metavar='MODEL',
-                       help='the architecture: ' + ', '.join(MODELS))
+    train.add_argument('model', choices=models.MODELS, metavar='MODEL',
+                       help='the architecture: ' + ', '.join(models.MODELS))
+    builtin, real = _data_names()
     train.add_argument('--data', required=True,
-                       help='shapes | cells | voc:PATH | camvid:PATH | isbi:PATH | pets:PATH')
+                       help=' | '.join(builtin + [name + ':PATH' for name in real]))
     train.add_argument('--epochs', type=_positive, default=10, help='default 10')
     train.add_argument('--batch-size', type=_positive, default=4, help='default 4')
     train.add_argument('--device', default=None,
@@ -404,7 +364,8 @@ def build_parser():
                        help='continue from OUT/snapshot.npz if it exists')
     train.add_argument('--width', type=_positive_float, default=1.0,
                        help='channel multiplier, e.g. 0.25 for a small fast model (default 1)')
-    train.add_argument('--depth', type=_positive, default=4, help='U-Net depth (default 4)')
+    train.add_argument('--depth', type=_positive, default=None,
+                       help='U-Net depth (default 4; the other models have none)')
     train.add_argument('--size', type=_positive, default=None,
                        help='image size (built-in data: generated size; real data: resized, '
                        'needed for --batch-size > 1 when image sizes differ, as in VOC)')

@@ -1,4 +1,4 @@
-"""Using a trained model: predict on images of any size, tile large images, save and load models.
+"""Using a trained model: predict on images of any size, tile large images.
 
 * :func:`predict` — one image of any size → int32 label map. Models that need particular input
   sizes are fed a mirror-padded image and their output is cropped back; U-Net with valid
@@ -8,231 +8,19 @@
 * :func:`overlap_tile_predict` — U-Net's own strategy (Ronneberger et al. 2015, Fig. 2): the
   output is cut into tiles, each predicted from its tile plus the context border the valid
   convolutions eat, with the image mirrored beyond its edges.
-* :func:`save_model` / :func:`load_model` — ``chainer.serializers.save_npz`` plus a header with
-  the model's class and constructor arguments, so a file alone rebuilds the model.
 
 Images follow seglearn's convention: float32 CHW, RGB 0–255 (one channel for cells/EM).
 """
-import importlib
-import inspect
-import json
-import os
-import tempfile
-import warnings
-
 import chainer
 import chainer.functions as F
 import numpy
 
 from seglearn import backend
-from seglearn.models.unet import unet_margin
+from seglearn._checks import check_pair, is_int
+from seglearn.models.common import logits_for_prediction
+from seglearn.models.unet import nearest_valid_input_size, unet_margin, unet_output_size
+from seglearn.transforms import mirror_pad
 
-HEADER_KEY = '_seglearn_header'
-
-
-class UnrecordedArgumentWarning(UserWarning):
-    """:func:`save_model` could not read a constructor argument and records its default."""
-
-
-# -- saving and loading -----------------------------------------------------------------------
-
-def atomic_save(path, write):
-    """Write a file so that it is never seen half-written.
-
-    ``write(f)`` writes into a temporary file opened in binary mode in the target's folder; the
-    file is then flushed to disk and renamed over ``path`` with ``os.replace`` (atomic). If
-    ``write`` raises (or the process dies) the previous file at ``path`` is left untouched and the
-    temporary file is removed (when the process survives).
-
-    Args:
-        path (str): target file.
-        write (callable): ``write(file_object)``.
-    """
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp',
-                               dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def _constructor_kwargs(model, given):
-    """Constructor arguments: ``given`` first, then the model's attributes of the same names."""
-    kwargs, defaulted = {}, []
-    for name, param in inspect.signature(type(model).__init__).parameters.items():
-        if name == 'self' or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-            continue
-        if name in getattr(model, 'init_only_args', ()):
-            continue  # it only chose initial weights; the checkpoint holds the trained ones
-        if name in given:
-            kwargs[name] = given[name]
-            continue
-        if hasattr(model, name):
-            value = getattr(model, name)
-            if isinstance(value, numpy.generic):
-                value = value.item()
-            if isinstance(value, (list, tuple)):
-                value = list(value)
-            if value is None or isinstance(value, (bool, int, float, str, list)):
-                kwargs[name] = value
-                continue
-        if param.default is param.empty:
-            raise ValueError('cannot record the constructor argument {!r} of {}: the model has no '
-                             'attribute of that name holding a plain value; pass kwargs= to '
-                             'save_model'.format(name, type(model).__name__))
-        defaulted.append(name)
-    if defaulted:
-        warnings.warn('{} has no attributes {}: load_model will rebuild it with their default '
-                      'values (pass kwargs= to save_model if they differ)'.format(
-                          type(model).__name__, ', '.join(defaulted)),
-                      UnrecordedArgumentWarning)
-    return kwargs
-
-
-def save_model(model, path, kwargs=None):
-    """Save a model's parameters with a header that lets :func:`load_model` rebuild it.
-
-    The file is an ordinary ``chainer.serializers.save_npz`` archive (so ``load_npz`` into an
-    existing model still works) with one extra entry, a JSON header
-    ``{"module", "class", "kwargs"}``. The constructor arguments are read from the model's
-    attributes of the same names (``n_class``, ``width``, ``depth``, …) except those given in
-    ``kwargs``; an optional argument found in neither is left to its default, with a
-    :class:`UnrecordedArgumentWarning`. The file is written atomically (:func:`atomic_save`).
-    The class must be importable (defined at module level).
-
-    Args:
-        model (chainer.Link): the model.
-        path (str): file to write, usually ``*.npz``.
-        kwargs (dict or None): constructor arguments that override (or complete) those read
-            from the model's attributes.
-
-    Raises:
-        ValueError: a required constructor argument cannot be found, or kwargs is not
-            JSON-serialisable.
-    """
-    if not isinstance(model, chainer.Link):
-        raise TypeError('model must be a chainer.Link; got {}'.format(type(model).__name__))
-    kwargs = _constructor_kwargs(model, dict(kwargs or {}))
-    header = {'module': type(model).__module__, 'class': type(model).__qualname__,
-              'kwargs': kwargs}
-    try:
-        header = json.dumps(header)
-    except TypeError as error:
-        raise ValueError('kwargs must be JSON-serialisable: {}'.format(error)) from None
-    serializer = chainer.serializers.DictionarySerializer()
-    serializer.save(model)
-    target = dict(serializer.target)
-    target[HEADER_KEY] = numpy.array(header)
-    atomic_save(path, lambda f: numpy.savez_compressed(f, **target))
-
-
-def read_header(path):
-    """The header written by :func:`save_model` (None for a plain Chainer npz).
-
-    Args:
-        path (str): an npz file.
-
-    Returns:
-        dict or None: ``{"module", "class", "kwargs"}``.
-    """
-    with numpy.load(path, allow_pickle=False) as npz:
-        if HEADER_KEY not in npz.files:
-            return None
-        return json.loads(str(npz[HEADER_KEY][()]))
-
-
-def _build(header, path):
-    try:
-        cls = importlib.import_module(header['module'])
-        for part in header['class'].split('.'):
-            cls = getattr(cls, part)
-    except (ImportError, AttributeError):
-        raise ValueError('cannot find the class {} of module {} named in {}; import it, build the '
-                         'model and call load_model(path, model=...)'.format(
-                             header['class'], header['module'], path)) from None
-    try:
-        return cls(**header['kwargs'])
-    except (TypeError, ValueError) as error:
-        raise ValueError('cannot rebuild {} from the header of {}: {}'.format(
-            header['class'], path, error)) from None
-
-
-def _check_fits(model, npz, prefix, path):
-    """Raise a ValueError naming every array (parameter or persistent such as batch-norm
-    statistics) that the checkpoint lacks, has in another shape, or has but the model lacks."""
-    serializer = chainer.serializers.DictionarySerializer(path=prefix)
-    serializer.save(model)
-    expected = serializer.target
-    problems = []
-    for key, value in expected.items():
-        if key not in npz.files:
-            problems.append('{} is missing from the checkpoint'.format(key))
-        elif value.dtype != object and npz[key].shape != value.shape:
-            problems.append('{} has shape {} in the checkpoint but {} in the model'.format(
-                key, npz[key].shape, value.shape))
-    for key in npz.files:
-        if key.startswith(prefix) and key != HEADER_KEY and key not in expected:
-            problems.append('{} is in the checkpoint but not in the model'.format(key))
-    if problems:
-        raise ValueError('checkpoint {} does not fit {}: {}{}'.format(
-            path, type(model).__name__, '; '.join(problems[:5]),
-            ' (and {} more)'.format(len(problems) - 5) if len(problems) > 5 else ''))
-
-
-def load_model(path, model=None, device=None):
-    """Load a model saved by :func:`save_model` (or weights into a given model).
-
-    Args:
-        path (str): a file from :func:`save_model`, a plain ``save_npz`` file of a model, or a
-            trainer snapshot of :func:`seglearn.training.make_trainer` (then ``model`` is needed).
-        model (chainer.Link or None): load into this model; None = rebuild it from the header.
-        device: where to put the model (anything :func:`seglearn.backend.get_device` accepts);
-            None = leave it on the CPU.
-
-    Returns:
-        chainer.Link: the model.
-
-    Raises:
-        FileNotFoundError: no such file.
-        ValueError: no header and no model, or the checkpoint does not fit the model (the
-            message names the parameter and both shapes).
-    """
-    if isinstance(path, chainer.Link) and isinstance(model, (str, os.PathLike)):
-        path, model = model, path  # load_model(model, path) also works
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError('model file not found: {}'.format(path))
-    if model is None:
-        header = read_header(path)
-        if header is None:
-            raise ValueError('{} has no seglearn header (it was not written by save_model); '
-                             'build the model and call load_model(path, model=...)'.format(path))
-        model = _build(header, path)
-    with numpy.load(path, allow_pickle=False) as npz:
-        prefix = ''
-        snapshot_prefix = 'updater/model:main/model/'
-        if any(key.startswith(snapshot_prefix) for key in npz.files):
-            prefix = snapshot_prefix
-        _check_fits(model, npz, prefix, path)
-    try:
-        chainer.serializers.load_npz(path, model, path=prefix)
-    except (KeyError, ValueError) as error:
-        raise ValueError('checkpoint {} does not fit {}: {}'.format(
-            path, type(model).__name__, error)) from None
-    if device is not None:
-        model.to_device(backend.get_device(device))
-    return model
-
-
-# -- prediction -------------------------------------------------------------------------------
 
 def _check_image(model, img):
     img = backend.to_numpy(img)
@@ -254,22 +42,9 @@ def _device_of(model, device):
 
 
 def _logits(model, img, device):
-    """Logits (n_class, h, w), NumPy float32, for one CHW image.
-
-    seglearn models have ``predict_logits(x)``: logits at the input size, padding the input as
-    the model needs (FC-DenseNet, same-padded U-Net) or mirroring it (valid U-Net). Other chains
-    are called through ``forward``, whose output must then have the input size.
-    """
-    h, w = img.shape[1:]
-    x = device.send(img[None])
-    with chainer.using_config('train', False), chainer.no_backprop_mode():
-        y = getattr(model, 'predict_logits', model.forward)(x)
-    y = backend.to_numpy(y)[0]
-    if y.shape[1:] != (h, w):
-        raise ValueError('{} gives outputs of size {} for inputs of size {}; predict needs logits '
-                         'at the input size (give the model a predict_logits method)'.format(
-                             type(model).__name__, y.shape[1:], (h, w)))
-    return y
+    """Logits (n_class, h, w), NumPy float32, for one CHW image (see
+    :func:`seglearn.models.common.logits_for_prediction`)."""
+    return backend.to_numpy(logits_for_prediction(model, device.send(img[None])))[0]
 
 
 def _softmax(logits):
@@ -308,15 +83,6 @@ def predict(model, img, device=None, return_probs=False):
     return _finish(_softmax(_logits(model, img, device)), return_probs)
 
 
-def _pair(name, value):
-    pair = (value, value) if isinstance(value, (int, numpy.integer)) else tuple(value)
-    if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, numpy.integer))
-                             or v < 1 for v in pair):
-        raise ValueError('{} must be a positive int or a pair of them; got {!r}'.format(
-            name, value))
-    return int(pair[0]), int(pair[1])
-
-
 def window_origins(size, window, stride):
     """Start offsets of sliding windows along one axis, the last one flush with the end.
 
@@ -347,7 +113,7 @@ def coverage(shape, window, stride):
     Returns:
         numpy.ndarray: (H, W) int32 counts, all >= 1.
     """
-    (wh, ww), (sh, sw) = _pair('window', window), _pair('stride', stride)
+    (wh, ww), (sh, sw) = check_pair('window', window), check_pair('stride', stride)
     counts = numpy.zeros(shape, numpy.int32)
     for y in window_origins(shape[0], wh, sh):
         for x in window_origins(shape[1], ww, sw):
@@ -381,7 +147,7 @@ def sliding_window_predict(model, img, window, stride, n_class=None, device=None
             missed).
     """
     img = _check_image(model, img)
-    (wh, ww), (sh, sw) = _pair('window', window), _pair('stride', stride)
+    (wh, ww), (sh, sw) = check_pair('window', window), check_pair('stride', stride)
     if sh > wh or sw > ww:
         raise ValueError('stride {} must not exceed window {}: pixels between windows would get '
                          'no prediction'.format((sh, sw), (wh, ww)))
@@ -399,8 +165,7 @@ def sliding_window_predict(model, img, window, stride, n_class=None, device=None
 
 
 def _tile_size(name, value, margin, depth):
-    from seglearn.models.unet import nearest_valid_input_size
-    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
+    if not is_int(value) or value < 1:
         raise ValueError('{} must be a positive int or a pair of them; got {!r}'.format(
             name, value))
     size = int(value) + 2 * margin
@@ -438,8 +203,6 @@ def overlap_tile_predict(unet, img, tile=None, device=None, return_probs=False):
         ValueError: the model is not a valid-padded U-Net, or a tile size is not a valid output
             size (the message suggests the nearest valid ones).
     """
-    from seglearn.models.unet import nearest_valid_input_size, unet_output_size
-    from seglearn.transforms import mirror_pad
     if getattr(unet, 'padding', None) != 'valid' or not hasattr(unet, 'depth'):
         raise ValueError('overlap_tile_predict needs a U-Net with padding="valid"; got {}'.format(
             type(unet).__name__))
@@ -451,7 +214,7 @@ def overlap_tile_predict(unet, img, tile=None, device=None, return_probs=False):
     if tile is None:
         tile = tuple(unet_output_size(nearest_valid_input_size(s + 2 * margin, depth, 'up'), depth)
                      for s in (h, w))
-    elif isinstance(tile, (int, numpy.integer)):
+    elif is_int(tile):
         tile = (tile, tile)
     if len(tile) != 2:
         raise ValueError('tile must be an int or a pair (h, w); got {!r}'.format(tile))

@@ -2,15 +2,64 @@
 
 They are ``chainer.links.Convolution2D`` / ``Deconvolution2D`` / ``BatchNormalization`` in every
 respect (arguments, parameters, serialisation) except that ``forward`` calls seglearn's functions,
-which take a fast path on the CPU when :data:`seglearn.config.fast_cpu` is on.
+which take a fast path on the CPU when :data:`seglearn.config.fast_cpu` is on, and that inside
+:func:`parameter_budget` they refuse to allocate more than the budget allows.
 """
+import contextlib
+import contextvars
+
 import chainer
 import chainer.links as L
+import numpy
 
 from seglearn import functions
+from seglearn._checks import check_int, pair
+
+_budget = contextvars.ContextVar('seglearn_parameter_budget', default=None)
 
 
-class Convolution2D(L.Convolution2D):
+@contextlib.contextmanager
+def parameter_budget(max_elements):
+    """Inside the block, seglearn's layers refuse to allocate more than ``max_elements`` array
+    elements in all: weights, biases and batch-norm statistics (gradients come later, in
+    training).
+
+    The count is made before each array is allocated, so a model whose size comes from untrusted
+    input (a model file's header) fails at once with a ``ValueError`` instead of filling the
+    memory. Budgets are per thread (and per asyncio task).
+
+    Args:
+        max_elements (int): the most elements the layers built inside may hold.
+    """
+    token = _budget.set([check_int('max_elements', max_elements, 0)])
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def _charge(link, elements):
+    left = _budget.get()
+    if left is None:
+        return
+    left[0] -= elements
+    if left[0] < 0:
+        raise ValueError('building {} would exceed the parameter budget ({} more elements than '
+                         'allowed)'.format(type(link).__name__, -left[0]))
+
+
+class _Budgeted:
+    """Counts a (transposed) convolution's weight and bias against the budget before they exist:
+    ``in · out / groups · kh · kw`` weights either way round, ``out`` biases."""
+
+    def _initialize_params(self, in_channels):
+        kh, kw = pair(self.ksize)
+        _charge(self, in_channels * self.out_channels // self.groups * kh * kw
+                + self.out_channels)
+        super()._initialize_params(in_channels)
+
+
+class Convolution2D(_Budgeted, L.Convolution2D):
     """``chainer.links.Convolution2D`` that calls :func:`seglearn.functions.convolution_2d`."""
 
     def forward(self, x):
@@ -20,7 +69,7 @@ class Convolution2D(L.Convolution2D):
                                         dilate=self.dilate, groups=self.groups)
 
 
-class Deconvolution2D(L.Deconvolution2D):
+class Deconvolution2D(_Budgeted, L.Deconvolution2D):
     """``chainer.links.Deconvolution2D`` that calls :func:`seglearn.functions.deconvolution_2d`."""
 
     def forward(self, x):
@@ -36,6 +85,10 @@ class BatchNormalization(L.BatchNormalization):
 
     Inference mode (fixed statistics) and everything else are the parent's.
     """
+
+    def _initialize_params(self, shape):
+        _charge(self, 4 * int(numpy.prod(shape)))  # mean, variance, gamma, beta
+        super()._initialize_params(shape)
 
     def forward(self, x, finetune=False):
         if not chainer.config.train:

@@ -32,7 +32,6 @@ array([[1, 1],
 the validation loss) on a validation iterator at the end of each epoch.
 """
 import copy
-import numbers
 
 import chainer
 import chainer.functions as F
@@ -42,6 +41,7 @@ from chainer.dataset import convert
 from chainer.training import extensions
 
 from seglearn import backend
+from seglearn._checks import is_int
 
 
 def _is_array(x):
@@ -50,7 +50,7 @@ def _is_array(x):
 
 
 def _check_n_class(n_class):
-    if isinstance(n_class, bool) or not isinstance(n_class, numbers.Integral) or n_class < 1:
+    if not is_int(n_class) or n_class < 1:
         raise ValueError('n_class must be an int >= 1; got {!r}'.format(n_class))
     return int(n_class)
 

@@ -11,7 +11,7 @@ batches, an *updater* runs forward, backward and the optimizer step, and the *tr
 * ``LogReport`` (``out/log``), ``PrintReport``, an optional ``ProgressBar``, and ``PlotReport``
   curves ``out/loss.png`` and ``out/miou.png``;
 * ``out/best_model.npz``: the model with the best validation mIoU so far
-  (:func:`seglearn.inference.load_model` rebuilds it);
+  (:func:`seglearn.serialization.load_model` rebuilds it);
 * ``out/snapshot.npz``: the whole trainer (model, optimizer state, iterator position, logs, random
   state) every epoch, written atomically, so :func:`resume` continues a stopped run exactly where
   it left off — on the CPU the resumed run reproduces the uninterrupted one.
@@ -33,8 +33,9 @@ from chainer.training import extensions, triggers
 from chainer.training.extensions import snapshot_writers
 
 from seglearn import backend
-from seglearn.inference import atomic_save, save_model
-from seglearn.losses import pixel_cross_entropy, unet_weight_map
+from seglearn._checks import check_int, is_int
+from seglearn.serialization import atomic_save, save_model
+from seglearn.losses import pixel_cross_entropy
 from seglearn.metrics import SegmentationEvaluator
 from seglearn.models.common import center_crop
 
@@ -56,7 +57,7 @@ def seed_all(seed):
     Raises:
         ValueError: seed is not a non-negative integer.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError('seed must be a non-negative integer; got {!r}'.format(seed))
     seed = int(seed)
     random.seed(seed)
@@ -65,119 +66,6 @@ def seed_all(seed):
     if backend.cupy_available():
         import cupy
         cupy.random.seed(seed)
-
-
-def augment(dataset, crop=None, x_flip=True, y_flip=False, elastic=False):
-    """Random data augmentation on access (chainer ``TransformDataset``; nothing is cached).
-
-    Each time an example is read it gets, in this order, an optional random crop, an optional
-    U-Net elastic deformation (:func:`seglearn.transforms.elastic_deform`, 3×3 grid, 10 px) and
-    random flips, the label (and weight map) always transformed with the image. A weight map
-    travels as an extra image channel, so it is interpolated like the image when deformed.
-    The randomness comes from NumPy's
-    global generator, which :func:`seed_all` seeds and trainer snapshots save
-    (:class:`RandomStateKeeper`), so augmented runs are reproducible and resumable too.
-
-    Args:
-        dataset: examples ``(img, label)`` or ``(img, label, weight_map)``.
-        crop (int or tuple or None): random crop size (h, w); None = no crop.
-        x_flip (bool): random left–right flips.
-        y_flip (bool): random up–down flips.
-        elastic (bool): random elastic deformation.
-
-    Returns:
-        chainer.datasets.TransformDataset: the augmented examples.
-
-    Raises:
-        ValueError: (when read) an example that is neither a pair nor a triple.
-    """
-    from seglearn import transforms
-
-    def transform(example):
-        if len(example) not in (2, 3):
-            raise ValueError('augment needs (img, label) or (img, label, weight_map) examples; '
-                             'got {} arrays'.format(len(example)))
-        img, label = example[:2]
-        channels = img.shape[0]
-        if len(example) == 3:
-            img = numpy.concatenate([img, example[2][None].astype(img.dtype)])
-        if crop is not None:
-            img, label = transforms.random_crop(img, label, crop)
-        if elastic:
-            img, label = transforms.elastic_deform(img, label)
-        if x_flip or y_flip:
-            img, label = transforms.random_flip(img, label, x_flip=x_flip, y_flip=y_flip)
-        if len(example) == 3:  # clip the (cubic) interpolation's undershoot
-            return img[:channels], label, numpy.maximum(img[channels], 0)
-        return img, label
-
-    return chainer.datasets.TransformDataset(dataset, transform)
-
-
-def pad_for_valid_unet(dataset, depth=4):
-    """Make a dataset fit a U-Net with valid convolutions, keeping every labelled pixel.
-
-    A valid U-Net's output is smaller than its input by ``2m`` pixels (``m = 92`` for depth 4)
-    and only some sizes are valid. Each image is mirror-padded by ``m`` on every side, plus ``e``
-    more at the bottom/right so that the output size ``H + e`` is valid; the label (and weight
-    map, if the examples are triples) is padded by ``e`` at the bottom/right with -1 (ignored)
-    and 0. The output then lines up with the padded label pixel for pixel — the overlap-tile
-    strategy applied to training — so both the loss and
-    :class:`~seglearn.metrics.SegmentationEvaluator` can be used unchanged.
-
-    Args:
-        dataset: examples ``(img, label)`` or ``(img, label, weight_map)``.
-        depth (int): the U-Net's depth.
-
-    Returns:
-        chainer.datasets.TransformDataset: padded examples, computed on access (no caching).
-    """
-    from seglearn.models.unet import valid_padding
-    from seglearn.transforms import mirror_pad
-
-    def pad(example):
-        img, label = example[:2]
-        (top, bottom), (left, right) = (valid_padding(s, depth) for s in label.shape)
-        img = mirror_pad(img, (top, bottom, left, right))
-        widths = ((0, bottom - top), (0, right - left))  # the output starts at the label's origin
-        padded = (img, numpy.pad(label, widths, constant_values=-1))
-        if len(example) == 3:
-            padded += (numpy.pad(example[2], widths, constant_values=0),)
-        return padded
-
-    return chainer.datasets.TransformDataset(dataset, pad)
-
-
-class WeightMapDataset(chainer.dataset.DatasetMixin):
-    """Adds U-Net's weight map to each example: ``(img, label, weight_map)``.
-
-    The map is :func:`seglearn.losses.unet_weight_map` of the instance map that the wrapped
-    dataset gives through ``instances(i)`` (e.g. :class:`~seglearn.datasets.CellsDataset`),
-    computed on access. :class:`SegmentationLoss` multiplies each pixel's loss by it.
-
-    Args:
-        dataset: a dataset of ``(img, label)`` examples with an ``instances(i)`` method.
-        w0 (float): weight of the border term (paper: 10).
-        sigma (float): its width in pixels (paper: about 5).
-
-    Raises:
-        TypeError: the dataset has no ``instances`` method.
-    """
-
-    def __init__(self, dataset, w0=10, sigma=5):
-        if not callable(getattr(dataset, 'instances', None)):
-            raise TypeError('the dataset must give instance maps through instances(i) (as '
-                            'CellsDataset does); {} does not'.format(type(dataset).__name__))
-        self.dataset, self.w0, self.sigma = dataset, w0, sigma
-        self.class_names = getattr(dataset, 'class_names', None)
-
-    def __len__(self):
-        return len(self.dataset)
-
-    def get_example(self, i):
-        img, label = self.dataset[i][:2]
-        weight = unet_weight_map(self.dataset.instances(i), w0=self.w0, sigma=self.sigma)
-        return img, label, weight
 
 
 class SegmentationLoss(chainer.Chain):
@@ -354,11 +242,6 @@ def _pairs(batch, device=None):
     return convert.concat_examples(batch, device)[:2]
 
 
-def _check_positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
-        raise ValueError('{} must be a positive integer; got {!r}'.format(name, value))
-
-
 def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size=4, device=None,
                  out='result', n_class=None, label_names=None, seed=0, snapshot_every=1,
                  progress=True, lr=None, weight_decay=0.0, class_weight=None, normalize=True,
@@ -398,15 +281,16 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
         chainer.training.Trainer: call ``.run()``; ``trainer.loss_chain`` is the loss wrapper.
 
     Raises:
-        ValueError: bad epochs/batch_size/val_batch_size/snapshot_every/weight_decay, an empty
-            dataset, or no n_class.
-        TypeError: optimizer neither a name nor a chainer Optimizer.
+        ValueError: epochs/batch_size/val_batch_size/snapshot_every below 1, a negative
+            weight_decay, an empty dataset, or no n_class.
+        TypeError: one of those counts is not an int, or optimizer is neither a name nor a
+            chainer Optimizer.
     """
-    _check_positive('epochs', epochs)
-    _check_positive('batch_size', batch_size)
-    _check_positive('snapshot_every', snapshot_every)
+    check_int('epochs', epochs, 1)
+    check_int('batch_size', batch_size, 1)
+    check_int('snapshot_every', snapshot_every, 1)
     val_batch_size = batch_size if val_batch_size is None else val_batch_size
-    _check_positive('val_batch_size', val_batch_size)
+    check_int('val_batch_size', val_batch_size, 1)
     if len(train) == 0:
         raise ValueError('train must hold at least one example; got an empty dataset')
     if n_class is None:

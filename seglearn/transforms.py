@@ -17,11 +17,11 @@ resize_label       label-safe resize: nearest at pixel centres, or block majorit
 resize_image       bilinear (or spline) image resize with the same pixel-centre geometry
 mirror_pad         reflect the border outwards (U-Net's overlap-tile extrapolation)
 elastic_deform     U-Net's smooth random warp from a coarse grid of Gaussian displacements
-vgg_normalize      RGB → BGR minus the ImageNet mean, the input VGG16 (and FCN) expect
 =================  =====================================================================
 
-``random_crop``, ``random_flip``, ``mirror_pad`` and the VGG normalisation work on NumPy and
-CuPy arrays; ``resize_*`` and ``elastic_deform`` use SciPy and take NumPy arrays.
+``random_crop``, ``random_flip`` and ``mirror_pad`` work on NumPy and CuPy arrays; ``resize_*``
+and ``elastic_deform`` use SciPy and take NumPy arrays. The input normalisation VGG16 (and FCN)
+expect is the model's own: :func:`seglearn.models.vgg.vgg_normalize`.
 """
 import numbers
 
@@ -29,10 +29,7 @@ import numpy
 from scipy import ndimage
 
 from seglearn import backend
-
-VGG_MEAN_BGR = (104.00698793, 116.66876762, 122.67891434)
-"""Per-channel ImageNet mean (B, G, R) of the Caffe VGG16 model, subtracted by FCN."""
-
+from seglearn._checks import check_pair, int_tuple, is_int
 
 # --- input checks -----------------------------------------------------------------------------
 
@@ -61,26 +58,6 @@ def _check_pair(img, label):
     if img.shape[1:] != label.shape:
         raise ValueError('img and label must have the same spatial size; got img {} (C, H, W) '
                          'and label {} (H, W)'.format(img.shape, label.shape))
-
-
-def _ints(value, count, minimum):
-    """An int or a sequence of ``count`` ints, each >= minimum, as a tuple; None if not."""
-    values = (value,) * count if isinstance(value, numbers.Integral) else value
-    if not isinstance(values, (tuple, list)) or len(values) != count:
-        return None
-    if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum
-               for v in values):
-        return None
-    return tuple(int(v) for v in values)
-
-
-def _size2(size, name='size'):
-    """An int or a pair of ints → (h, w), both >= 1."""
-    pair = _ints(size, 2, 1)
-    if pair is None:
-        raise ValueError('{} must be an int or an (h, w) pair of ints >= 1; got {!r}'.format(
-            name, size))
-    return pair
 
 
 def _check_rng(rng):
@@ -117,7 +94,7 @@ def random_crop(img, label, size, rng=None):
         ValueError: the window is larger than the image (pad it first with :func:`mirror_pad`).
     """
     _check_pair(img, label)
-    h, w = _size2(size)
+    h, w = check_pair('size', size)
     H, W = label.shape
     if h > H or w > W:
         raise ValueError('crop size {} is larger than the image {}; pad the image first (e.g. '
@@ -179,7 +156,7 @@ def resize_label(label, size, method='nearest'):
             or with labels below -1.
     """
     _check_label(label)
-    h, w = _size2(size)
+    h, w = check_pair('size', size)
     H, W = label.shape
     label = numpy.asarray(label)
     if method == 'nearest':
@@ -222,7 +199,7 @@ def resize_image(img, size, order=1):
         numpy.ndarray: float32 ``(C, h, w)``.
     """
     _check_image(img)
-    h, w = _size2(size)
+    h, w = check_pair('size', size)
     if order not in range(6):
         raise ValueError('order must be an int in 0..5; got {!r}'.format(order))
     img = numpy.asarray(img, dtype=numpy.float32)
@@ -264,7 +241,7 @@ def mirror_pad(x, pad):
     if not hasattr(x, 'ndim') or x.ndim < 2:
         raise ValueError('x must be an array with at least 2 dimensions (..., H, W); got {}'.format(
             getattr(x, 'shape', type(x).__name__)))
-    pads = _ints(pad, 4, 0)
+    pads = int_tuple(pad, 4, 0)
     if pads is None:
         raise ValueError('pad must be an int or (top, bottom, left, right) ints >= 0; got '
                          '{!r}'.format(pad))
@@ -297,7 +274,7 @@ def elastic_deform(img, label, grid=3, sigma=10.0, rng=None, order=3):
         interpolation may overshoot the input range slightly.
     """
     _check_pair(img, label)
-    if isinstance(grid, bool) or not isinstance(grid, numbers.Integral) or grid < 2:
+    if not is_int(grid) or grid < 2:
         raise ValueError('grid must be an int >= 2; got {!r}'.format(grid))
     if not isinstance(sigma, numbers.Real) or sigma < 0:
         raise ValueError('sigma must be a number >= 0; got {!r}'.format(sigma))
@@ -316,41 +293,3 @@ def elastic_deform(img, label, grid=3, sigma=10.0, rng=None, order=3):
                        for c in range(img.shape[0])]).astype(numpy.float32)
     out_label = ndimage.map_coordinates(label, coords, order=0, mode='reflect')
     return out, out_label.astype(label.dtype)
-
-
-# --- VGG input normalisation ------------------------------------------------------------------
-
-def _vgg_mean(x):
-    if not hasattr(x, 'ndim') or x.ndim not in (3, 4) or x.shape[-3] != 3:
-        raise ValueError('expected a (3, H, W) image or a (B, 3, H, W) batch; got {}'.format(
-            getattr(x, 'shape', type(x).__name__)))
-    if x.dtype.kind != 'f':
-        raise TypeError('expected a float array; got dtype {}'.format(x.dtype))
-    xp = backend.get_xp(x)
-    return xp.asarray(VGG_MEAN_BGR, dtype=numpy.float32).reshape(3, 1, 1)
-
-
-def vgg_normalize(img):
-    """RGB 0–255 → the input of Caffe's VGG16: BGR channel order minus :data:`VGG_MEAN_BGR`.
-
-    Args:
-        img: float array ``(3, H, W)`` or ``(B, 3, H, W)``, RGB 0–255 (NumPy or CuPy).
-
-    Returns:
-        float32 array of the same shape, BGR, zero-centred.
-    """
-    mean = _vgg_mean(img)
-    return img[..., ::-1, :, :].astype(numpy.float32) - mean
-
-
-def vgg_denormalize(x):
-    """Inverse of :func:`vgg_normalize`: add the mean back and return to RGB.
-
-    Args:
-        x: float array ``(3, H, W)`` or ``(B, 3, H, W)``, BGR minus mean.
-
-    Returns:
-        float32 array of the same shape, RGB 0–255 (not clipped).
-    """
-    mean = _vgg_mean(x)
-    return x[..., ::-1, :, :].astype(numpy.float32) + mean[::-1]

@@ -1,20 +1,13 @@
-"""Pictures of segmentations: palettes, coloured label maps, overlays, grids and training curves.
+"""Pictures of segmentations: coloured label maps, overlays, grids and training curves.
 
 A label map is a 2-D array of class ids; to look at it we give each class a colour (a
 *palette*, an ``(n_class, 3)`` uint8 array indexed by class id) and paint every pixel:
-``palette[label]``. The datasets have their own conventions:
-
-* PASCAL VOC stores its labels as palette PNGs with a fixed colour map built by interleaving the
-  bits of the class id into R, G and B (:func:`voc_colormap`): background black, aeroplane
-  (1) dark red (128, 0, 0), …, person (15) pink (192, 128, 128).
-* CamVid as prepared for SegNet uses 11 classes with colours from the original CamVid list
-  (:data:`CAMVID_PALETTE`).
-* For anything else :func:`default_palette` gives black for class 0 (background) and distinct
-  colours after it.
-
-Ignored pixels (label ``-1``) are drawn in :data:`IGNORE_COLOR` (white), which no palette here uses.
-Instance maps (one id per object, as in U-Net's cells) are painted by :func:`colorize_instances`
-so that neighbouring instances differ.
+``palette[label]``. The functions take the palette as an argument: a data set's own
+(``dataset.palette``; VOC and CamVid keep theirs beside their class names) or, when none is
+given, :func:`seglearn.palettes.default_palette`. Ignored pixels (label ``-1``) are drawn in
+:data:`seglearn.palettes.IGNORE_COLOR` (white), which no palette uses. Instance maps (one id per
+object, as in U-Net's cells) are painted by :func:`colorize_instances` so that neighbouring
+instances differ.
 
 Figures: :func:`show_grid` (image / truth / prediction side by side), :func:`plot_log`
 (training curves from a Chainer ``LogReport``), :func:`plot_confusion` (where the pixels of each
@@ -30,80 +23,11 @@ import json
 import os
 
 import numpy
-from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from seglearn import backend
-from seglearn.datasets.camvid import CAMVID_CLASSES  # noqa: F401  (the palette follows its order)
-
-IGNORE_COLOR = numpy.array([255, 255, 255], dtype=numpy.uint8)
-"""Colour of ignored pixels (label -1) in :func:`colorize`: white."""
-
-
-def voc_colormap(n=256):
-    """The PASCAL VOC colour map: bits of the class id interleaved into R, G, B.
-
-    Bit ``3k`` of the id goes to bit ``7 − k`` of red, bit ``3k + 1`` to green, bit ``3k + 2``
-    to blue.
-
-    Args:
-        n (int): number of colours, 1–256.
-
-    Returns:
-        numpy.ndarray: uint8 ``(n, 3)``.
-    """
-    if isinstance(n, bool) or not isinstance(n, (int, numpy.integer)) or not 1 <= n <= 256:
-        raise ValueError('n must be an int in 1..256; got {!r}'.format(n))
-    ids = numpy.arange(n)
-    cmap = numpy.zeros((n, 3), dtype=numpy.int64)
-    for k in range(8):
-        for channel in range(3):
-            bit = (ids >> (3 * k + channel)) & 1
-            cmap[:, channel] |= bit << (7 - k)
-    return cmap.astype(numpy.uint8)
-
-
-VOC_PALETTE = voc_colormap(21)
-"""uint8 (21, 3): background + the 20 PASCAL VOC classes."""
-
-CAMVID_PALETTE = numpy.array([
-    [128, 128, 128],  # Sky
-    [128, 0, 0],      # Building
-    [192, 192, 128],  # Pole
-    [128, 64, 128],   # Road
-    [60, 40, 222],    # Pavement
-    [128, 128, 0],    # Tree
-    [192, 128, 128],  # SignSymbol
-    [64, 64, 128],    # Fence
-    [64, 0, 128],     # Car
-    [64, 64, 0],      # Pedestrian
-    [0, 128, 192],    # Bicyclist
-], dtype=numpy.uint8)
-"""uint8 (11, 3): the SegNet CamVid classes in :data:`CAMVID_CLASSES` order."""
-
-_TAB20 = (numpy.asarray(colormaps['tab20'].colors) * 255).round().astype(numpy.uint8)
-
-
-def default_palette(n):
-    """Distinct colours for ``n`` classes: black for class 0, then matplotlib's tab20 colours
-    (the ten strong ones first, then their light versions), then VOC colour-map entries.
-
-    ``default_palette(n)`` is a prefix of ``default_palette(m)`` for ``n < m``, so a class keeps
-    its colour whatever the number of classes shown.
-
-    Args:
-        n (int): number of classes, 1–256.
-
-    Returns:
-        numpy.ndarray: uint8 ``(n, 3)``, all rows different and none equal to :data:`IGNORE_COLOR`.
-    """
-    if isinstance(n, bool) or not isinstance(n, (int, numpy.integer)) or not 1 <= n <= 256:
-        raise ValueError('n must be an int in 1..256; got {!r}'.format(n))
-    colours = numpy.concatenate([numpy.zeros((1, 3), numpy.uint8), _TAB20[0::2], _TAB20[1::2],
-                                 voc_colormap(256)[21:]])
-    return colours[:n].copy()
-
+from seglearn.palettes import IGNORE_COLOR, default_palette
 
 def _check_palette(palette):
     arr = numpy.asarray(palette)

@@ -45,6 +45,6 @@ def pytest_collection_modifyitems(config, items):
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     results = getattr(config, '_seglearn_exercise_results', None)
     if results:
-        from seglearn.exercises.grader import format_table
+        from seglearn.course.grader import format_table
         terminalreporter.section('exercises')
         terminalreporter.write_line(format_table(results))

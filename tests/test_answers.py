@@ -15,7 +15,7 @@ import pytest
 
 import seglearn  # noqa: F401
 from seglearn.exercises import FAILED, MISSING, NOT_ATTEMPTED, PASSED, all_exercises, grade
-from seglearn.exercises import grader
+from seglearn.course import grader
 
 CHAPTERS = Path(__file__).resolve().parent.parent / 'chapters'
 EXERCISES = all_exercises()

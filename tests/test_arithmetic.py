@@ -8,12 +8,10 @@ from hypothesis import example, assume, given, settings
 from hypothesis import strategies as st
 
 import seglearn  # noqa: F401
-from seglearn import arithmetic
 from seglearn.arithmetic import (
-    FCN_UPSAMPLING, FCN_VGG16_LAYERS, Conv, Crop, Deconv, Pool, conv_output_size, coordinate_map,
-    crop_offset, deconv_output_size, deconv_params_for_scale, fcn_crop_offsets, jump,
-    receptive_field, solve_deconv, stack_output_size)
-from seglearn.upsampling import bilinear_weights_1d
+    Conv, Crop, Deconv, Pool, conv_output_size, coordinate_map, crop_offset, deconv_output_size,
+    deconv_params_for_scale, jump, receptive_field, solve_deconv, stack_output_size)
+from seglearn.models.fcn import FCN_UPSAMPLING, FCN_VGG16_LAYERS
 
 sizes = st.integers(1, 40)
 ksizes = st.integers(1, 9)
@@ -343,116 +341,3 @@ def test_crop_offset():
         crop_offset([Conv(2)])
     with pytest.raises(ValueError, match='jump'):
         crop_offset([Pool(2)])
-
-
-def test_fcn_layer_stacks():
-    score = FCN_VGG16_LAYERS['score_fr']
-    assert sum(isinstance(layer, Conv) for layer in score) == 13 + 3
-    assert sum(isinstance(layer, Pool) for layer in score) == 5
-    assert score[0] == Conv(3, 1, 100)
-    for i in range(1, 5):
-        shorter, longer = FCN_VGG16_LAYERS['pool%d' % i], FCN_VGG16_LAYERS['pool%d' % (i + 1)]
-        assert longer[:len(shorter)] == shorter
-    assert score[-3:] == (Conv(7), Conv(1), Conv(1))
-
-
-def test_fcn_crop_offsets():
-    assert fcn_crop_offsets('fcn32s') == (19,)
-    assert fcn_crop_offsets('fcn16s') == (5, 27)
-    assert fcn_crop_offsets('fcn8s') == (5, 9, 31)
-
-
-def test_fcn_crop_offsets_follow_the_padding(monkeypatch):
-    # derived, not typed in: one pixel less of conv1_1 padding moves every final crop by one
-    stacks = {name: (Conv(3, 1, 99),) + layers[1:] for name, layers in FCN_VGG16_LAYERS.items()}
-    monkeypatch.setattr(arithmetic, 'FCN_VGG16_LAYERS', stacks)
-    assert fcn_crop_offsets('fcn32s') == (18,)
-    assert fcn_crop_offsets('fcn8s') == (5, 9, 30)
-
-
-@pytest.mark.parametrize('variant, error', [('fcn4s', ValueError), ('FCN32s', ValueError),
-                                            (32, TypeError)])
-def test_fcn_crop_offsets_unknown_variant(variant, error):
-    with pytest.raises(error, match='fcn32s'):
-        fcn_crop_offsets(variant)
-
-
-def _fcn_crops_fit(variant, n, cover_all):
-    """Whether every crop of the FCN variant fits for an n×n input."""
-    offsets = fcn_crop_offsets(variant)
-    size = stack_output_size(FCN_VGG16_LAYERS['score_fr'], n, cover_all=cover_all)
-    for i, deconv in enumerate(FCN_UPSAMPLING[variant]):
-        size = deconv_output_size(size, *deconv)
-        if i < len(offsets) - 1:  # crop the pool(4 - i) scores onto the upsampled ones
-            skip = stack_output_size(FCN_VGG16_LAYERS['pool%d' % (4 - i)], n, cover_all=cover_all)
-            if skip < offsets[i] + size:
-                return False
-    return size >= offsets[-1] + n
-
-
-@pytest.mark.parametrize('variant', ['fcn32s', 'fcn16s', 'fcn8s'])
-def test_fcn_crops_fit_every_size_with_ceil_pooling(variant):
-    assert all(_fcn_crops_fit(variant, n, cover_all=True) for n in range(1, 700))
-
-
-def test_fcn32s_crop_does_not_fit_500_with_floor_pooling():
-    assert not _fcn_crops_fit('fcn32s', 500, cover_all=False)
-
-
-def _affine_extend(v, left, right):
-    step = v[1] - v[0]
-    return numpy.concatenate([v[0] - step * numpy.arange(left, 0, -1), v,
-                              v[-1] + step * numpy.arange(1, right + 1)])
-
-
-def _push_ramp(v, layers):
-    """Push an affine 1-D signal through box filters / bilinear deconvolutions (Chainer, float64).
-
-    The signal is extended linearly instead of zero-padded, so it stays affine: its value at each
-    output pixel is the input coordinate that pixel is centred on.
-    """
-    for layer in layers:
-        if isinstance(layer, Deconv):
-            k, s, p = layer
-            assert k == 2 * s  # the triangle reproduces ramps for k = 2s
-            e = 2  # extend, upsample, cut the extension off again
-            x = _affine_extend(v, e, e).reshape(1, 1, 1, -1)
-            W = bilinear_weights_1d(k).astype(numpy.float64).reshape(1, 1, 1, k)
-            y = F.deconvolution_2d(x, W, stride=(1, s), pad=(0, p)).array.ravel()
-            v = y[s * e:s * e + deconv_output_size(len(v), k, s, p)]
-        else:
-            k, s, p = layer
-            x = _affine_extend(v, p, p).reshape(1, 1, 1, -1)
-            W = numpy.full((1, 1, 1, k), 1.0 / k)
-            v = F.convolution_2d(x, W, stride=(1, s)).array.ravel()
-    return v
-
-
-@pytest.mark.parametrize('n', [58, 90, 250])
-def test_fcn8s_crops_align_ramps_pushed_through_chainer(n):
-    # n + 198 is a multiple of 32, so floor and ceil pooling agree
-    ramp = numpy.arange(n, dtype=numpy.float64)
-    up1, up2, up3 = FCN_UPSAMPLING['fcn8s']
-    c4, c3, c_final = fcn_crop_offsets('fcn8s')
-    score = _push_ramp(ramp, FCN_VGG16_LAYERS['score_fr'])
-    a, b = coordinate_map(FCN_VGG16_LAYERS['score_fr'])
-    numpy.testing.assert_allclose(score, [float(a * x + b) for x in range(len(score))])
-    fused = _push_ramp(score, [up1])
-    pool4 = _push_ramp(ramp, FCN_VGG16_LAYERS['pool4'])
-    numpy.testing.assert_allclose(pool4[c4:c4 + len(fused)], fused, atol=1e-9)
-    fused = _push_ramp(fused, [up2])
-    pool3 = _push_ramp(ramp, FCN_VGG16_LAYERS['pool3'])
-    numpy.testing.assert_allclose(pool3[c3:c3 + len(fused)], fused, atol=1e-9)
-    out = _push_ramp(fused, [up3])
-    numpy.testing.assert_allclose(out[c_final:c_final + n], ramp, atol=1e-9)
-
-
-def test_fcn32s_crop_aligns_a_ramp():
-    n = 90
-    ramp = numpy.arange(n, dtype=numpy.float64)
-    out = _push_ramp(ramp, FCN_VGG16_LAYERS['score_fr'] + FCN_UPSAMPLING['fcn32s'])
-    c, = fcn_crop_offsets('fcn32s')
-    numpy.testing.assert_allclose(out[c:c + n], ramp, atol=1e-9)
-    # and the coordinate map of the whole stack, crop included, is the identity
-    assert coordinate_map(FCN_VGG16_LAYERS['score_fr'] + FCN_UPSAMPLING['fcn32s']
-                          + (Crop(c),)) == (1, 0)

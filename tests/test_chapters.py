@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 import seglearn  # noqa: F401
-from seglearn.exercises.run_chapters import chapter_paths, execute_notebook
+from seglearn.course.run_chapters import chapter_paths, execute_notebook
 
 CHAPTERS = Path(__file__).resolve().parent.parent / 'chapters'
 PATHS = chapter_paths(CHAPTERS)

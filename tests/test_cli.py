@@ -38,8 +38,9 @@ def test_train_evaluate_predict_end_to_end(spec, tmp_path, capsys):
     from PIL import Image
 
     from seglearn.datasets import ShapesDataset
-    from seglearn.inference import load_model, predict
-    from seglearn.visualize import default_palette
+    from seglearn.inference import predict
+    from seglearn.palettes import default_palette
+    from seglearn.serialization import load_model
     out = str(tmp_path / 'run')
     assert main(['train'] + spec + ['--data', 'shapes', '--out', out] + TINY) == 0
     assert {'log', 'snapshot.npz', 'best_model.npz', 'model.npz'} <= set(os.listdir(out))
@@ -84,7 +85,7 @@ def test_train_unet_on_cells_and_evaluate(tmp_path, capsys):
     out = str(tmp_path / 'unet')
     assert main(['train', 'unet', '--data', 'cells', '--width', '0.0625', '--depth', '2',
                  '--flip', '--weight-map', '--out', out] + TINY) == 0
-    from seglearn.inference import load_model
+    from seglearn.serialization import load_model
     unet = load_model(os.path.join(out, 'best_model.npz'))
     assert (unet.depth, unet.base, unet.padding, unet.in_channels) == (2, 4, 'valid', 1)
     assert main(['evaluate', os.path.join(out, 'model.npz'), '--data', 'cells', '--size', '32',
@@ -123,6 +124,7 @@ def test_help_of_each_command(command, capsys):
     (['train', 'unet', '--data', 'shapes', '--device', 'tpu'], "unknown device 'tpu'"),
     (['train', 'unet', '--data', 'shapes', '--size', '8'], 'size'),
     (['train', 'unet', '--data', 'shapes', '--weight-map'], 'instances(i)'),
+    (['train', 'fcn32s', '--data', 'shapes', '--depth', '3'], 'FCN32s has no depth option'),
     (['evaluate', 'missing.npz', '--data', 'shapes'], 'model file not found: missing.npz'),
     (['predict', 'missing.npz', 'x.png'], 'not found'),
 ])
@@ -139,9 +141,9 @@ def test_gpu_without_cupy_is_a_usage_error(capsys, tmp_path):
     assert 'needs a GPU' in err
 
 
-@pytest.mark.filterwarnings('ignore::seglearn.inference.UnrecordedArgumentWarning')
+@pytest.mark.filterwarnings('ignore::seglearn.serialization.UnrecordedArgumentWarning')
 def test_predict_missing_image_and_mismatched_data(tmp_path, capsys):
-    from seglearn.inference import save_model
+    from seglearn.serialization import save_model
     from seglearn.models import UNet
     model_path = str(tmp_path / 'm.npz')
     save_model(UNet(n_class=3, in_channels=1, depth=2, base=2), model_path)
@@ -224,7 +226,7 @@ def test_train_and_evaluate_on_a_real_layout(tmp_path, capsys):
 
 def test_grey_data_repeated_for_rgb_models():
     from seglearn.datasets import CellsDataset
-    from seglearn.training import augment
+    from seglearn.pipeline import augment
     cells = CellsDataset(n=2, size=32, seed=0)
     rgb = cli._with_channels(augment(cells, x_flip=False), 3)
     img, label = rgb[0]
@@ -237,3 +239,22 @@ def test_grey_data_repeated_for_rgb_models():
     assert cli._with_channels(cells, 1) is cells
     with pytest.raises(cli.CLIError, match='4 input channels'):
         cli._with_channels(cells, 4)
+
+
+def test_a_hostile_model_file_is_one_line_and_runs_nothing(tmp_path, capsys, monkeypatch):
+    import json
+    monkeypatch.chdir(tmp_path)
+    numpy.savez('evil.npz', _seglearn_header=numpy.array(json.dumps(
+        {'module': 'os', 'class': 'system', 'kwargs': {'command': 'touch pwned'}})))
+    _write_png(str(tmp_path / 'img.png'), 8, 8)
+    for argv in (['predict', 'evil.npz', 'img.png'], ['evaluate', 'evil.npz', '--data', 'cells']):
+        assert 'names the module' in _one_line_error(capsys, main(argv))
+    assert not (tmp_path / 'pwned').exists()
+
+
+def test_doctor_report_is_a_public_function(capsys):
+    text = cli.doctor()
+    assert isinstance(text, str) and text.splitlines()[0].startswith('Python    ')
+    assert any(line.startswith('_compat   ') for line in text.splitlines())
+    assert main(['doctor']) == 0
+    assert capsys.readouterr().out == text + '\n'

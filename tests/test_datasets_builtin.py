@@ -36,11 +36,11 @@ def test_types_shapes_and_indexing(make):
     assert ds.n_class == len(ds.class_names)
 
 
-def test_palette_comes_from_visualize():
-    visualize = pytest.importorskip('seglearn.visualize')
+def test_palette_is_the_default_palette():
+    from seglearn.palettes import default_palette
     for ds in (ShapesDataset(n=1), CellsDataset(n=1)):
         assert ds.palette.dtype == numpy.uint8 and ds.palette.shape == (ds.n_class, 3)
-        numpy.testing.assert_array_equal(ds.palette, visualize.default_palette(ds.n_class))
+        numpy.testing.assert_array_equal(ds.palette, default_palette(ds.n_class))
 
 
 @pytest.mark.parametrize('cls', [ShapesDataset, CellsDataset])

@@ -2,7 +2,6 @@
 import functools
 import hashlib
 import http.server
-import importlib
 import io
 import os
 import tarfile
@@ -13,9 +12,8 @@ import pytest
 
 import seglearn  # noqa: F401
 import seglearn.datasets
-
-# the package exports the function download(), which shadows the module of the same name
-dl = importlib.import_module('seglearn.datasets.download')
+from seglearn.datasets import catalog
+from seglearn.datasets import fetch as dl
 
 
 @pytest.fixture
@@ -316,32 +314,32 @@ def test_download_by_name_from_a_local_registry(server, tmp_path, monkeypatch):
         resources=[dl.Resource(url + 'good.tar.gz', 'good.tar.gz', _sha256(GOOD_TAR), None, True),
                    dl.Resource(url + 'raw.bin', 'raw.bin', None, None, False)],
         path='data', size='1 kB', note='test set')
-    monkeypatch.setitem(dl.REGISTRY, 'local', source)
+    monkeypatch.setitem(catalog.DOWNLOADS, 'local', source)
     root = tmp_path / 'root'
-    path = dl.download('local', root, progress=False)
+    path = catalog.download('local', root, progress=False)
     assert path == os.path.join(str(root), 'data')
     assert (root / 'data' / 'a.txt').read_bytes() == b'alpha'
     assert (root / 'raw.bin').read_bytes() == b'raw'
     assert not (root / 'good.tar.gz').exists()  # archives removed by default
     os.remove(www / 'good.tar.gz')  # a second call needs no server
-    assert dl.download('local', root, progress=False) == path
+    assert catalog.download('local', root, progress=False) == path
 
 
 def test_download_bad_checksum_in_registry(server, tmp_path, monkeypatch):
     url, www = server
     (www / 'good.zip').write_bytes(GOOD_ZIP)
-    monkeypatch.setitem(dl.REGISTRY, 'local', dl.DataSource(
+    monkeypatch.setitem(catalog.DOWNLOADS, 'local', dl.DataSource(
         [dl.Resource(url + 'good.zip', 'good.zip', '1' * 64, None, True)], '.', '', ''))
     with pytest.raises(dl.ChecksumError):
-        dl.download('local', tmp_path / 'root', progress=False)
+        catalog.download('local', tmp_path / 'root', progress=False)
     assert os.listdir(tmp_path / 'root') == []
 
 
 def test_download_unknown_name_and_registry_contents():
     with pytest.raises(ValueError, match='voc2012'):
-        dl.download('imagenet', '/nonexistent')
-    assert set(dl.REGISTRY) == {'voc2012', 'camvid', 'pets', 'isbi2012'}
-    for source in dl.REGISTRY.values():
+        catalog.download('imagenet', '/nonexistent')
+    assert set(catalog.DOWNLOADS) == {'voc2012', 'camvid', 'pets', 'isbi2012'}
+    for source in catalog.DOWNLOADS.values():
         for r in source.resources:
             assert r.url.startswith(('http://', 'https://'))
             assert r.sha256 is None or len(r.sha256) == 64
@@ -349,7 +347,7 @@ def test_download_unknown_name_and_registry_contents():
 
 
 def test_package_exports():
-    assert seglearn.datasets.download is dl.download
+    assert seglearn.datasets.download is catalog.download
     assert seglearn.datasets.download_url is dl.download_url
     assert seglearn.datasets.extract_archive is dl.extract_archive
     assert issubclass(seglearn.datasets.ChecksumError, seglearn.datasets.DownloadError)

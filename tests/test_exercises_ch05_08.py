@@ -5,9 +5,9 @@ import pytest
 from scipy import ndimage
 
 import seglearn  # noqa: F401
-from seglearn import arithmetic
 from seglearn.arithmetic import Crop, Deconv
 from seglearn.exercises import FAILED, NOT_ATTEMPTED, PASSED, all_exercises, get_exercise, grade
+from seglearn.models import fcn
 
 CHAPTERS = ('ch05', 'ch06', 'ch07', 'ch08')
 
@@ -222,12 +222,12 @@ def test_typical_mistakes_fail_with_their_hint(name):
 # --------------------------------------------------------------------------- the references' facts
 
 def test_references_reproduce_the_papers_numbers():
-    stack = (list(arithmetic.FCN_VGG16_LAYERS['score_fr'])
-             + list(arithmetic.FCN_UPSAMPLING['fcn32s']))
+    stack = (list(fcn.FCN_VGG16_LAYERS['score_fr'])
+             + list(fcn.FCN_UPSAMPLING['fcn32s']))
     a, b = get_exercise('compose_coord_map').reference(stack)
     assert (float(a), float(b)) == (1.0, -19.0)
     assert get_exercise('stack_receptive_field').reference(
-        list(arithmetic.FCN_VGG16_LAYERS['pool5'])) == 212
+        list(fcn.FCN_VGG16_LAYERS['pool5'])) == 212
     assert get_exercise('paper_unet_output_size').reference(572) == 388
     assert get_exercise('unet_skip_crops').reference(4) == [4, 16, 40, 88]
     cases = get_exercise('skip_crop_offset').cases

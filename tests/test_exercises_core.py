@@ -12,7 +12,8 @@ from seglearn.exercises import (
     FAILED, MISSING, NOT_ATTEMPTED, PASSED, Case, Exercise, Property, allclose, auto_compare,
     call_with_timeout, check, equal, get_exercise, register,
 )
-from seglearn.exercises import core, grader, run_chapters
+from seglearn.course import grader, run_chapters
+from seglearn.exercises import core
 
 STUB = '''
 def t99_scale(x, factor=2):
@@ -260,7 +261,7 @@ def test_format_value_keeps_big_arrays_short():
     assert len(core.format_value('x' * 1000)) <= 300
 
 
-# --------------------------------------------------------------------------- the grader
+# --------------------------------------------------------------------------- the grader (seglearn.course)
 
 def _notebook(tmp_path, name, cells):
     nb = nbformat.v4.new_notebook()
@@ -339,7 +340,7 @@ def test_exercise_namespace_has_the_documented_names():
     assert {'chainer', 'F', 'L', 'math', 'numpy'} <= set(ns)
 
 
-# --------------------------------------------------------------------------- run_chapters
+# --------------------------------------------------------------------------- run_chapters (seglearn.course)
 
 def test_format_rows_marks_failures_and_budget():
     text = run_chapters.format_rows([('00_a.ipynb', 1.0, None), ('01_b.ipynb', 200.0, None),

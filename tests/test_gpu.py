@@ -6,13 +6,16 @@ All tests are marked ``gpu`` and skip cleanly without CuPy and a CUDA device (te
 ``make gpu-check`` runs them.
 """
 import copy
+import functools
 
 import chainer
 import numpy
 import pytest
 
 import seglearn  # noqa: F401
-from seglearn import backend, datasets, functions, inference, losses, metrics, models, training
+from seglearn import (backend, datasets, functions, inference, losses, metrics, models,
+                      serialization, training)
+from small import width_option
 
 pytestmark = pytest.mark.gpu
 GPU = '@cupy:0'
@@ -25,27 +28,26 @@ def _close(gpu_array, cpu_array, rtol=1e-3):
                                   atol=rtol * scale)
 
 
-MODEL_CASES = {
-    'fcn32s': (lambda: models.FCN32s(3, width=1 / 16), (2, 3, 40, 36)),
-    'fcn16s': (lambda: models.FCN16s(3, width=1 / 16), (2, 3, 40, 36)),
-    'fcn8s': (lambda: models.FCN8s(3, width=1 / 16), (2, 3, 40, 36)),
-    'fcn8s_atonce': (lambda: models.FCN8sAtOnce(3, width=1 / 16), (2, 3, 40, 36)),
-    'unet_valid': (lambda: models.UNet(2, in_channels=1, base=4), (1, 1, 188, 188)),
-    'unet_same': (lambda: models.UNet(2, in_channels=1, base=4, padding='same',
-                                      upsample='bilinear', batch_norm=True), (2, 1, 48, 48)),
-    'fcdensenet': (lambda: models.FCDenseNet(3, n_layers_per_block=2, growth_rate=4),
-                   (2, 3, 64, 64)),
-    'fcdensenet_convtd': (lambda: models.FCDenseNet(3, n_layers_per_block=2, growth_rate=4,
-                                                    transition='conv'), (2, 3, 64, 64)),
-}
+# every model of the zoo (a new line in seglearn.models.MODELS is tested here too) at 1/16 of its
+# width, and two variants: name -> (factory, (batch, H, W)); the valid U-Net needs 188 pixels
+MODEL_CASES = {name: (functools.partial(models.build, name, 3, **width_option(spec.cls, 1 / 16)),
+                      (1, 188, 188) if spec.cls is models.UNet else (2, 40, 36))
+               for name, spec in models.MODELS.items()}
+MODEL_CASES['unet_same'] = (functools.partial(models.UNet, 2, in_channels=1, base=4,
+                                              padding='same', upsample='bilinear',
+                                              batch_norm=True), (2, 48, 48))
+MODEL_CASES['fcdensenet_convtd'] = (functools.partial(models.FCDenseNet, 3, n_layers_per_block=2,
+                                                      growth_rate=4, transition='conv'),
+                                    (2, 64, 64))
 
 
 @pytest.mark.parametrize('name', sorted(MODEL_CASES))
 def test_model_forward_and_backward_match_cpu(name):
-    build, shape = MODEL_CASES[name]
+    build, (batch, h, w) = MODEL_CASES[name]
     chainer.global_config.train = True
     numpy.random.seed(0)
     cpu_model = build()
+    shape = (batch, cpu_model.in_channels, h, w)
     x = (numpy.random.RandomState(1).rand(*shape) * 255).astype(numpy.float32)
     with chainer.using_config('train', False):
         cpu_model(x)  # lazily initialised links get their parameters
@@ -125,8 +127,8 @@ def test_predict_on_gpu_matches_cpu_and_save_on_gpu_loads_on_cpu(tmp_path):
     assert isinstance(gpu_labels, numpy.ndarray) and gpu_labels.dtype == numpy.int32
     _close(gpu_probs, cpu_probs, rtol=1e-4)
     path = str(tmp_path / 'fcn8s.npz')
-    inference.save_model(model, path)
-    loaded = inference.load_model(path)
+    serialization.save_model(model, path)
+    loaded = serialization.load_model(path)
     assert loaded.xp is numpy
     _, loaded_probs = inference.predict(loaded, img, return_probs=True)
     _close(loaded_probs, cpu_probs, rtol=1e-4)

@@ -1,4 +1,6 @@
 """What every model shares: predict, save/load, train/test modes, summary, count_params, overfit."""
+import functools
+
 import numpy
 import pytest
 
@@ -6,23 +8,28 @@ import seglearn  # noqa: F401  (before chainer)
 import chainer
 import chainer.functions as F
 
-from seglearn import upsampling
+from seglearn import models, upsampling
 from seglearn.datasets import CellsDataset, ShapesDataset
 from seglearn.metrics import evaluate
 from seglearn.models import (VGG16, BilinearUpsampling2D, FCDenseNet, FCN8s, FCN32s, UNet,
                              count_params, skip_crops, summary, trace_shapes)
 from seglearn.models.common import center_crop, crop
+from small import width_option
 
-# tiny models: (factory, input size (H, W), output size (H', W') of forward)
-TINY = {
-    'fcn32s': (lambda: FCN32s(3, width=1 / 32), (3, 20, 28), (20, 28)),
-    'fcn8s': (lambda: FCN8s(3, width=1 / 32), (3, 20, 28), (20, 28)),
-    'unet_valid': (lambda: UNet(3, in_channels=1, depth=2, base=4), (1, 44, 60), (4, 20)),
-    'unet_same': (lambda: UNet(3, in_channels=2, depth=2, base=4, padding='same',
-                               upsample='bilinear', batch_norm=True), (2, 16, 24), (16, 24)),
-    'fcdensenet': (lambda: FCDenseNet(3, n_layers_per_block=2, growth_rate=4, first_channels=8),
-                   (3, 32, 64), (32, 64)),
-}
+# Every model of the zoo, small: a new line in seglearn.models.MODELS is tested here without a
+# change to this file. By class, what makes a family small and fast (default: 1/32 of its width
+# when it has one) and its test input size (default 20x28); the output size is the model's own
+# output_size().
+SMALL = {UNet: dict(in_channels=1, depth=2, width=1 / 16),
+         FCDenseNet: dict(n_layers_per_block=2, growth_rate=4, first_channels=8)}
+SIZES = {UNet: (44, 60), FCDenseNet: (32, 64)}
+# tiny models: name -> (factory, class); the zoo's, plus variants its options cannot express
+TINY = {name: (functools.partial(models.build, name, 3,
+                                 **SMALL.get(spec.cls, width_option(spec.cls, 1 / 32))), spec.cls)
+        for name, spec in models.MODELS.items()}
+TINY['unet_same'] = (functools.partial(UNet, 3, in_channels=2, depth=2, base=4, padding='same',
+                                       upsample='bilinear', batch_norm=True), UNet)
+SIZES_BY_NAME = {'unet_same': (16, 24)}
 
 
 def _images(shape, seed=0):
@@ -30,9 +37,22 @@ def _images(shape, seed=0):
 
 
 def _tiny(name, seed=0):
+    """(model, input shape (C, H, W), output size (H', W') of forward)."""
     numpy.random.seed(seed)
-    factory, in_shape, out_size = TINY[name]
-    return factory(), in_shape, out_size
+    factory, cls = TINY[name]
+    model = factory()
+    size = SIZES_BY_NAME.get(name, SIZES.get(cls, (20, 28)))
+    out_size = tuple(model.output_size(s) for s in size) if hasattr(model, 'output_size') else size
+    return model, (model.in_channels,) + size, out_size
+
+
+def test_every_zoo_model_is_a_segmentation_model_of_its_name():
+    assert {'fcn32s', 'fcn8s', 'unet', 'fcdensenet56', 'fcdensenet103'} <= set(TINY)
+    for name in models.MODELS:
+        model, in_shape, out_size = _tiny(name)
+        assert isinstance(model, models.MODELS[name].cls)
+        assert isinstance(model, models.SegmentationModel) and model.n_class == 3
+    assert _tiny('unet')[1:] == ((1, 44, 60), (4, 20))  # valid U-Net: smaller output
 
 
 # --- helpers of seglearn.models.common ----------------------------------------------------------
@@ -95,7 +115,7 @@ def test_predict(name):
     assert chainer.config.train  # predict restored the configuration
 
 
-@pytest.mark.parametrize('name', ['fcn8s', 'unet_same', 'fcdensenet'])
+@pytest.mark.parametrize('name', ['fcn8s', 'unet_same', 'fcdensenet56'])
 def test_predict_is_argmax_of_test_mode_forward(name):
     model, in_shape, _ = _tiny(name)
     x = _images((1,) + in_shape)
@@ -169,7 +189,7 @@ REBUILD = [
 def test_every_constructor_argument_is_recorded_for_rebuilding(cls, kwargs, tmp_path):
     """save_model reads constructor arguments from attributes: a model must keep them all."""
     import warnings
-    from seglearn.inference import load_model, read_header, save_model
+    from seglearn.serialization import load_model, read_header, save_model
     model = cls(**kwargs)
     path = str(tmp_path / 'model.npz')
     with warnings.catch_warnings():
@@ -318,3 +338,94 @@ def test_fcn8s_overfits_shapes():
                                     1e-3)
     assert losses[-1] < 0.5 * losses[0]
     assert miou > 0.5 and miou > chance + 0.25
+
+
+# --- the zoo: build() and each family's reading of the common options ---------------------------
+
+def test_build_reads_width_and_depth_per_family():
+    fcn = models.build('fcn16s', 5, width=0.25)
+    assert type(fcn) is models.FCN16s and fcn.width == 0.25 and fcn.in_channels == 3
+    unet = models.build('unet', 2, in_channels=3, width=0.5, depth=3)
+    assert (unet.base, unet.depth, unet.in_channels, unet.padding) == (32, 3, 3, 'valid')
+    assert models.UNet.build_kwargs() == {'base': 64}  # and the constructor's depth=4
+    dense = models.build('fcdensenet103', 11, width=0.5, growth_rate=1)  # growth 16: too slow
+    assert dense.first_channels == 24 and dense.n_layers_per_block == (4, 5, 7, 10, 12, 15, 12,
+                                                                      10, 7, 5, 4)
+    assert dense.in_channels == 3 and models.MODELS['fcdensenet103'].preset['growth_rate'] == 16
+    assert models.build('fcdensenet56', 2, in_channels=1, width=0.1).growth_rate == 12
+    # keyword arguments override the preset and the options
+    small = models.build('fcdensenet67', 2, n_layers_per_block=1, growth_rate=2)
+    assert (small.n_layers_per_block, small.growth_rate) == ((1,) * 11, 2)
+    same = models.build('unet', 2, width=1 / 16, depth=2, padding='same', base=6)
+    assert (same.padding, same.base) == ('same', 6)
+    assert models.scaled(64, 1 / 1000) == 1 and models.scaled(48, 0.5) == 24
+
+
+def test_build_errors():
+    with pytest.raises(ValueError, match="unknown model 'segnet'; the zoo has fcn32s"):
+        models.build('segnet', 2)
+    with pytest.raises(ValueError, match='takes RGB images: in_channels must be 3'):
+        models.build('fcn8s', 2, in_channels=1)
+    for name in ('fcn32s', 'fcdensenet56'):
+        with pytest.raises(ValueError, match='has no depth option'):
+            models.build(name, 2, depth=3)
+    for bad in (0, -1.0, float('inf'), float('nan')):
+        with pytest.raises(ValueError, match='width'):
+            models.build('unet', 2, width=bad)
+    with pytest.raises(TypeError, match='width'):
+        models.build('fcdensenet56', 2, width='1')
+
+
+def test_the_base_class_accepts_only_the_default_options():
+    class Plain(models.SegmentationModel):
+        pass
+    assert Plain.build_kwargs() == {} and Plain.build_kwargs(in_channels=2) == {'in_channels': 2}
+    with pytest.raises(ValueError, match='Plain has no width or depth option'):
+        Plain.build_kwargs(width=0.5)
+    with pytest.raises(ValueError, match='Plain has no width or depth option'):
+        Plain.build_kwargs(depth=2)
+
+
+# --- he_init ------------------------------------------------------------------------------------
+
+def test_he_init_draws_convolutions_from_he_normal_and_leaves_the_rest():
+    numpy.random.seed(0)
+    model = FCN8s(3, width=1 / 8)
+    before = {path: param.array.copy() for path, param in model.namedparams()}
+    upscore = model.upscore8.W.copy()
+    models.he_init(model, seed=3)
+    for path, param in model.namedparams():
+        link = path.rsplit('/', 1)[0]
+        if path.endswith('/b') or 'score' in link:  # biases; zero score layers stay zero
+            numpy.testing.assert_array_equal(param.array, before[path], err_msg=path)
+        else:
+            fan_in, n = int(numpy.prod(param.shape[1:])), param.size
+            # within 4 standard errors of the sample std and mean of n normal draws
+            assert abs(param.array.std() / numpy.sqrt(2 / fan_in) - 1) < 4 / numpy.sqrt(2 * n)
+            assert abs(param.array.mean()) < 4 * numpy.sqrt(2 / fan_in / n), path
+            assert param.array.dtype == numpy.float32
+    numpy.testing.assert_array_equal(model.upscore8.W, upscore)  # the fixed bilinear kernel
+    again = FCN8s(3, width=1 / 8)
+    models.he_init(again, seed=3)
+    numpy.testing.assert_array_equal(again.conv3_1.W.array, model.conv3_1.W.array)
+    models.he_init(again, seed=4)
+    assert not numpy.array_equal(again.conv3_1.W.array, model.conv3_1.W.array)
+
+
+def test_he_init_leaves_transposed_convolutions_alone():
+    numpy.random.seed(0)
+    unet = UNet(2, depth=1, base=4)
+    up = unet.up[0].W.array.copy()
+    models.he_init(unet)
+    numpy.testing.assert_array_equal(unet.up[0].W.array, up)
+
+
+def test_every_zoo_layer_is_a_seglearn_link_so_the_loading_budget_sees_it():
+    from seglearn import links
+    ours = (links.Convolution2D, links.Deconvolution2D, links.BatchNormalization)
+    for name in TINY:
+        model, _, _ = _tiny(name)
+        for path, link in model.namedlinks():
+            if next(link.params(include_uninit=True), None) is not None and not list(
+                    link.children()):
+                assert isinstance(link, ours), (name, path, type(link).__name__)

@@ -12,7 +12,12 @@ import chainer
 import chainer.functions as F
 
 from seglearn import arithmetic, upsampling
-from seglearn.models import FCN8s, FCN8sAtOnce, FCN16s, FCN32s, VGG16, count_params, vgg
+from seglearn.arithmetic import Conv, Crop, Deconv, Pool, coordinate_map, deconv_output_size
+from seglearn.arithmetic import stack_output_size
+from seglearn.models import FCN8s, FCN8sAtOnce, FCN16s, FCN32s, VGG16, count_params, fcn, vgg
+from seglearn.models.fcn import FCN_UPSAMPLING, FCN_VGG16_LAYERS, fcn_crop_offsets
+from seglearn.models.vgg import VGG_MEAN_BGR, vgg_denormalize, vgg_normalize
+from seglearn.upsampling import bilinear_weights_1d
 
 FCNS = (FCN32s, FCN16s, FCN8s, FCN8sAtOnce)
 VARIANT = {FCN32s: 'fcn32s', FCN16s: 'fcn16s', FCN8s: 'fcn8s', FCN8sAtOnce: 'fcn8s'}
@@ -84,10 +89,32 @@ def test_vgg16_forward():
 def test_vgg_preprocess_is_bgr_minus_mean():
     x = _images((1, 3, 4, 5))
     y = vgg.preprocess(x).array
-    from seglearn.transforms import VGG_MEAN_BGR
     for c in range(3):
         numpy.testing.assert_allclose(y[0, c], x[0, 2 - c] - VGG_MEAN_BGR[c], rtol=1e-6)
     assert y.dtype == numpy.float32
+
+
+def test_vgg_normalize_values_and_round_trip():
+    img = numpy.random.RandomState(0).randint(0, 256, size=(3, 12, 17)).astype(numpy.float32)
+    x = vgg_normalize(img)
+    assert x.dtype == numpy.float32 and x.shape == img.shape
+    for c_bgr, c_rgb in zip(range(3), (2, 1, 0)):
+        numpy.testing.assert_allclose(x[c_bgr], img[c_rgb] - VGG_MEAN_BGR[c_bgr], rtol=1e-6)
+    back = vgg_denormalize(x)
+    assert back.dtype == numpy.float32
+    numpy.testing.assert_allclose(back, img, atol=1e-4)
+    batch = numpy.stack([img, img[::-1]])
+    numpy.testing.assert_allclose(vgg_normalize(batch)[1], vgg_normalize(img[::-1].copy()))
+    numpy.testing.assert_allclose(vgg_denormalize(vgg_normalize(batch)), batch, atol=1e-4)
+
+
+def test_vgg_normalize_float64_input_stays_float32_and_bad_inputs():
+    img = numpy.full((3, 2, 2), 200.0)
+    assert vgg_normalize(img).dtype == numpy.float32
+    with pytest.raises(ValueError, match=r'\(3, H, W\)'):
+        vgg_normalize(numpy.zeros((1, 4, 4), numpy.float32))
+    with pytest.raises(TypeError, match='float'):
+        vgg_normalize(numpy.zeros((3, 4, 4), numpy.uint8))
 
 
 def test_vgg_width_errors():
@@ -200,7 +227,7 @@ def test_pretrained_caffemodel(tmp_path):
 def test_fcn_structure(cls):
     model = cls(6, width=1 / 32)
     assert model.n_class == 6 and model.in_channels == 3
-    assert model.crop_offsets == arithmetic.fcn_crop_offsets(VARIANT[cls])
+    assert model.crop_offsets == fcn_crop_offsets(VARIANT[cls])
     assert model.conv1_1.pad == (100, 100) and model.conv1_2.pad == (1, 1)
     assert model.fc6.W.shape[2:] == (7, 7) and model.fc6.pad == (0, 0)
     assert model.fc7.W.shape[2:] == (1, 1)
@@ -209,7 +236,7 @@ def test_fcn_structure(cls):
             link = getattr(model, name)
             assert link.W.shape[2:] == (1, 1) and link.W.shape[0] == 6
             assert not link.W.array.any() and not link.b.array.any()
-    for name, (ksize, stride, _) in zip(UPSAMPLING[cls], arithmetic.FCN_UPSAMPLING[VARIANT[cls]]):
+    for name, (ksize, stride, _) in zip(UPSAMPLING[cls], FCN_UPSAMPLING[VARIANT[cls]]):
         link = getattr(model, name)
         assert link.stride == (stride, stride) and link.b is None
         numpy.testing.assert_array_equal(link.W, upsampling.bilinear_kernel(6, 6, ksize))
@@ -263,16 +290,16 @@ def test_fcn_stage_sizes_match_arithmetic():
         for size in (1, 31, 32, 33, 100, 227):
             pool3, pool4, score = model.features(_images((1, 3, size, size)))
             for name, got in (('pool3', pool3), ('pool4', pool4), ('score_fr', score)):
-                want = arithmetic.stack_output_size(arithmetic.FCN_VGG16_LAYERS[name], size)
+                want = arithmetic.stack_output_size(FCN_VGG16_LAYERS[name], size)
                 assert got.shape[2:] == (want, want), (name, size)
 
 
 @pytest.mark.parametrize('variant', ['fcn32s', 'fcn16s', 'fcn8s'])
 def test_fcn_crops_fit_every_size_up_to_600(variant):
     """Arithmetic only: every crop window lies inside the map it is cut from, for 1..600."""
-    layers = arithmetic.FCN_VGG16_LAYERS
-    ups = arithmetic.FCN_UPSAMPLING[variant]
-    offsets = arithmetic.fcn_crop_offsets(variant)
+    layers = FCN_VGG16_LAYERS
+    ups = FCN_UPSAMPLING[variant]
+    offsets = fcn_crop_offsets(variant)
     for size in range(1, 601):
         h = arithmetic.stack_output_size(layers['score_fr'], size)
         for deconv, skip, offset in zip(ups[:-1], ('pool4', 'pool3'), offsets[:-1]):
@@ -285,7 +312,7 @@ def test_fcn_floor_pooling_would_break_500():
     """Why ceil mode: with floor pooling the FCN-32s crop does not fit a 500×500 input."""
     def floor_size(layers, size):
         return arithmetic.stack_output_size(layers, size, cover_all=False)
-    score = floor_size(arithmetic.FCN_VGG16_LAYERS['score_fr'], 500)
+    score = floor_size(FCN_VGG16_LAYERS['score_fr'], 500)
     upscored = arithmetic.deconv_output_size(score, 64, 32)
     assert upscored < 19 + 500
 
@@ -412,3 +439,118 @@ def test_upsampling_untouched_by_optimizer_and_weight_decay():
     for name, kernel in before.items():
         numpy.testing.assert_array_equal(getattr(model, name).W, kernel)
     assert not numpy.array_equal(model.score_pool3.W.array, score_before)
+
+
+# --- geometry: the layer stacks and the crop offsets derived from them -------------------------
+
+def test_fcn_layer_stacks():
+    score = FCN_VGG16_LAYERS['score_fr']
+    assert sum(isinstance(layer, Conv) for layer in score) == 13 + 3
+    assert sum(isinstance(layer, Pool) for layer in score) == 5
+    assert score[0] == Conv(3, 1, 100)
+    for i in range(1, 5):
+        shorter, longer = FCN_VGG16_LAYERS['pool%d' % i], FCN_VGG16_LAYERS['pool%d' % (i + 1)]
+        assert longer[:len(shorter)] == shorter
+    assert score[-3:] == (Conv(7), Conv(1), Conv(1))
+
+
+def test_fcn_crop_offsets():
+    assert fcn_crop_offsets('fcn32s') == (19,)
+    assert fcn_crop_offsets('fcn16s') == (5, 27)
+    assert fcn_crop_offsets('fcn8s') == (5, 9, 31)
+
+
+def test_fcn_crop_offsets_follow_the_padding(monkeypatch):
+    # derived, not typed in: one pixel less of conv1_1 padding moves every final crop by one
+    stacks = {name: (Conv(3, 1, 99),) + layers[1:] for name, layers in FCN_VGG16_LAYERS.items()}
+    monkeypatch.setattr(fcn, 'FCN_VGG16_LAYERS', stacks)
+    assert fcn_crop_offsets('fcn32s') == (18,)
+    assert fcn_crop_offsets('fcn8s') == (5, 9, 30)
+
+
+@pytest.mark.parametrize('variant, error', [('fcn4s', ValueError), ('FCN32s', ValueError),
+                                            (32, TypeError)])
+def test_fcn_crop_offsets_unknown_variant(variant, error):
+    with pytest.raises(error, match='fcn32s'):
+        fcn_crop_offsets(variant)
+
+
+def _fcn_crops_fit(variant, n, cover_all):
+    """Whether every crop of the FCN variant fits for an n×n input."""
+    offsets = fcn_crop_offsets(variant)
+    size = stack_output_size(FCN_VGG16_LAYERS['score_fr'], n, cover_all=cover_all)
+    for i, deconv in enumerate(FCN_UPSAMPLING[variant]):
+        size = deconv_output_size(size, *deconv)
+        if i < len(offsets) - 1:  # crop the pool(4 - i) scores onto the upsampled ones
+            skip = stack_output_size(FCN_VGG16_LAYERS['pool%d' % (4 - i)], n, cover_all=cover_all)
+            if skip < offsets[i] + size:
+                return False
+    return size >= offsets[-1] + n
+
+
+@pytest.mark.parametrize('variant', ['fcn32s', 'fcn16s', 'fcn8s'])
+def test_fcn_crops_fit_every_size_with_ceil_pooling(variant):
+    assert all(_fcn_crops_fit(variant, n, cover_all=True) for n in range(1, 700))
+
+
+def test_fcn32s_crop_does_not_fit_500_with_floor_pooling():
+    assert not _fcn_crops_fit('fcn32s', 500, cover_all=False)
+
+
+def _affine_extend(v, left, right):
+    step = v[1] - v[0]
+    return numpy.concatenate([v[0] - step * numpy.arange(left, 0, -1), v,
+                              v[-1] + step * numpy.arange(1, right + 1)])
+
+
+def _push_ramp(v, layers):
+    """Push an affine 1-D signal through box filters / bilinear deconvolutions (Chainer, float64).
+
+    The signal is extended linearly instead of zero-padded, so it stays affine: its value at each
+    output pixel is the input coordinate that pixel is centred on.
+    """
+    for layer in layers:
+        if isinstance(layer, Deconv):
+            k, s, p = layer
+            assert k == 2 * s  # the triangle reproduces ramps for k = 2s
+            e = 2  # extend, upsample, cut the extension off again
+            x = _affine_extend(v, e, e).reshape(1, 1, 1, -1)
+            W = bilinear_weights_1d(k).astype(numpy.float64).reshape(1, 1, 1, k)
+            y = F.deconvolution_2d(x, W, stride=(1, s), pad=(0, p)).array.ravel()
+            v = y[s * e:s * e + deconv_output_size(len(v), k, s, p)]
+        else:
+            k, s, p = layer
+            x = _affine_extend(v, p, p).reshape(1, 1, 1, -1)
+            W = numpy.full((1, 1, 1, k), 1.0 / k)
+            v = F.convolution_2d(x, W, stride=(1, s)).array.ravel()
+    return v
+
+
+@pytest.mark.parametrize('n', [58, 90, 250])
+def test_fcn8s_crops_align_ramps_pushed_through_chainer(n):
+    # n + 198 is a multiple of 32, so floor and ceil pooling agree
+    ramp = numpy.arange(n, dtype=numpy.float64)
+    up1, up2, up3 = FCN_UPSAMPLING['fcn8s']
+    c4, c3, c_final = fcn_crop_offsets('fcn8s')
+    score = _push_ramp(ramp, FCN_VGG16_LAYERS['score_fr'])
+    a, b = coordinate_map(FCN_VGG16_LAYERS['score_fr'])
+    numpy.testing.assert_allclose(score, [float(a * x + b) for x in range(len(score))])
+    fused = _push_ramp(score, [up1])
+    pool4 = _push_ramp(ramp, FCN_VGG16_LAYERS['pool4'])
+    numpy.testing.assert_allclose(pool4[c4:c4 + len(fused)], fused, atol=1e-9)
+    fused = _push_ramp(fused, [up2])
+    pool3 = _push_ramp(ramp, FCN_VGG16_LAYERS['pool3'])
+    numpy.testing.assert_allclose(pool3[c3:c3 + len(fused)], fused, atol=1e-9)
+    out = _push_ramp(fused, [up3])
+    numpy.testing.assert_allclose(out[c_final:c_final + n], ramp, atol=1e-9)
+
+
+def test_fcn32s_crop_aligns_a_ramp():
+    n = 90
+    ramp = numpy.arange(n, dtype=numpy.float64)
+    out = _push_ramp(ramp, FCN_VGG16_LAYERS['score_fr'] + FCN_UPSAMPLING['fcn32s'])
+    c, = fcn_crop_offsets('fcn32s')
+    numpy.testing.assert_allclose(out[c:c + n], ramp, atol=1e-9)
+    # and the coordinate map of the whole stack, crop included, is the identity
+    assert coordinate_map(FCN_VGG16_LAYERS['score_fr'] + FCN_UPSAMPLING['fcn32s']
+                          + (Crop(c),)) == (1, 0)

@@ -6,7 +6,7 @@ import seglearn  # noqa: F401  (before chainer)
 import chainer
 
 from seglearn import links
-from seglearn.models import (UNet, count_params, nearest_valid_input_size, skip_crops,
+from seglearn.models import (UNet, count_params, nearest_valid_input_size, skip_crops, unet_margin,
                              unet_output_size, valid_input_sizes)
 from seglearn.models import unet as unet_module
 
@@ -231,3 +231,10 @@ def test_valid_padding_makes_the_output_cover_the_image(depth):
         assert unet_output_size(padded, depth) >= size  # output starts at pixel 0, covers all
         smaller = padded - 2 ** depth  # valid inputs are 2^depth apart: the next one down
         assert smaller not in valid or unet_output_size(smaller, depth) < size  # the least padding
+
+
+def test_unet_margin_matches_the_paper():
+    # each level loses 4 px per conv pair, scaled by 2^level: total 12·2^d − 8, half per side
+    for depth in (1, 2, 3, 4, 5):
+        assert unet_margin(depth) == (12 * 2 ** depth - 8) // 2
+    assert unet_margin(4) == 92  # 572 → 388

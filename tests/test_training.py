@@ -12,12 +12,12 @@ import chainer.functions as F
 from chainer.serializers import DictionarySerializer, NpzDeserializer
 
 from seglearn import links
-from seglearn.inference import load_model
 from seglearn.losses import pixel_cross_entropy
+from seglearn.serialization import load_model, read_header
 from seglearn.training import (AtomicWriter, EpochShuffleOrderSampler, RandomStateKeeper,
-                               ResumableSerialIterator, SegmentationLoss, WeightMapDataset, augment,
-                               make_optimizer, make_trainer, pad_for_valid_unet, resume,
-                               seed_all)
+                               ResumableSerialIterator, SegmentationLoss, make_optimizer,
+                               make_trainer, resume, seed_all)
+from small import examples as _data
 
 
 class Tiny(chainer.Chain):
@@ -32,20 +32,6 @@ class Tiny(chainer.Chain):
 
     def forward(self, x):
         return self.c2(F.dropout(F.relu(self.c1(x / 255.0)), 0.3))
-
-
-def _data(n, size=16, n_class=4, seed=0, weights=False):
-    rng = numpy.random.RandomState(seed)
-    out = []
-    for _ in range(n):
-        img = (rng.rand(3, size, size) * 255).astype(numpy.float32)
-        label = (img[0] * n_class / 256).astype(numpy.int32)  # learnable from the red channel
-        label[rng.rand(size, size) < 0.1] = -1
-        example = (img, label)
-        if weights:
-            example += ((rng.rand(size, size) + 0.5).astype(numpy.float32),)
-        out.append(example)
-    return out
 
 
 def _roundtrip(obj, fresh):
@@ -213,7 +199,9 @@ def test_trainer_outputs(tmp_path, capsys):
     if chainer.training.extensions.PlotReport.available():
         assert {'loss.png', 'miou.png'} <= files
     assert 'validation/main/iou/a' in log[-1]
-    best = load_model(os.path.join(out, 'best_model.npz'))
+    # Tiny is not a model of the zoo: a file does not rebuild it (issue 16), it loads into one
+    assert read_header(os.path.join(out, 'best_model.npz'))['class'] == 'Tiny'
+    best = load_model(os.path.join(out, 'best_model.npz'), model=Tiny())
     assert isinstance(best, Tiny)
     # the model inside the trainer snapshot loads too (it is the last epoch's)
     last = load_model(os.path.join(out, 'snapshot.npz'), model=Tiny())
@@ -282,82 +270,3 @@ def test_make_optimizer():
         make_optimizer('adamw')
     with pytest.raises(ValueError, match='lr'):
         make_optimizer('sgd', lr=0)
-
-
-@pytest.mark.filterwarnings('ignore::seglearn.inference.UnrecordedArgumentWarning')
-def test_pad_for_valid_unet_lines_up_outputs_and_labels(tmp_path, capsys):
-    from seglearn.models import UNet
-    from seglearn.models.unet import unet_output_size
-    data = pad_for_valid_unet(_data(4, size=10, weights=True), depth=2)
-    img, label, weight = data[0]
-    (img0, label0, weight0), = _data(1, size=10, weights=True)
-    out = unet_output_size(img.shape[1], 2)
-    assert label.shape == weight.shape == (out, out) and out >= 10
-    numpy.testing.assert_array_equal(label[:10, :10], label0)
-    assert (label[10:] == -1).all() and (label[:, 10:] == -1).all()
-    assert (weight[10:] == 0).all()
-    margin = (img.shape[1] - out) // 2
-    numpy.testing.assert_array_equal(img[:, margin:margin + 10, margin:margin + 10], img0)
-    # the mirror: the row above the image is its second row
-    numpy.testing.assert_array_equal(img[:, margin - 1, margin:margin + 10], img0[:, 1])
-    numpy.random.seed(0)
-    unet = UNet(n_class=4, in_channels=3, depth=2, base=4)
-    pairs = pad_for_valid_unet(_data(4, size=10), depth=2)
-    make_trainer(unet, data, pairs, epochs=1, batch_size=2, device='@numpy', out=str(tmp_path),
-                 progress=False).run()
-    assert os.path.exists(os.path.join(str(tmp_path), 'best_model.npz'))
-
-
-def test_augment_keeps_labels_aligned_and_is_seeded():
-    rng = numpy.random.RandomState(0)
-    data = []
-    for _ in range(3):
-        img = (rng.rand(3, 12, 15) * 255).astype(numpy.float32)
-        data.append((img, (img[0] > 127).astype(numpy.int32)))  # label is a function of pixels
-    aug = augment(data, crop=(8, 9), x_flip=True, y_flip=True)
-    numpy.random.seed(1)
-    first = [aug[i] for i in range(3)]
-    for img, label in first:
-        assert img.shape == (3, 8, 9) and label.shape == (8, 9)
-        numpy.testing.assert_array_equal(label, (img[0] > 127).astype(numpy.int32))
-    numpy.random.seed(1)
-    for (a, b), (c, d) in zip(first, [aug[i] for i in range(3)]):
-        numpy.testing.assert_array_equal(a, c)
-        numpy.testing.assert_array_equal(b, d)
-    numpy.random.seed(2)
-    assert any(not numpy.array_equal(a[0], aug[i][0]) for i, a in enumerate(first))
-    img, label = augment(data, elastic=True, x_flip=False)[0]
-    assert img.shape == (3, 12, 15) and set(numpy.unique(label)) <= {0, 1}
-    with pytest.raises(ValueError, match=r'\(img, label\)'):
-        augment([(data[0][0],)])[0]
-
-
-def test_augment_moves_weight_maps_with_labels():
-    rng = numpy.random.RandomState(1)
-    img = (rng.rand(1, 14, 15) * 255).astype(numpy.float32)
-    label = (img[0] > 127).astype(numpy.int32)
-    weight = img[0] / 255 + 1  # a function of the pixels too
-    aug = augment([(img, label, weight)], crop=(9, 10), x_flip=True, y_flip=True)
-    for seed in range(4):
-        numpy.random.seed(seed)
-        a, b, c = aug[0]
-        assert a.shape == (1, 9, 10) and b.shape == c.shape == (9, 10)
-        numpy.testing.assert_array_equal(b, (a[0] > 127).astype(numpy.int32))
-        numpy.testing.assert_allclose(c, a[0] / 255 + 1, rtol=1e-6)
-    numpy.random.seed(0)
-    _, _, w = augment([(img, label, weight)], elastic=True)[0]
-    assert w.shape == (14, 15) and w.min() >= 0
-
-
-def test_weight_map_dataset():
-    from seglearn.datasets import CellsDataset
-    from seglearn.losses import unet_weight_map
-    cells = CellsDataset(n=2, size=40, seed=3)
-    data = WeightMapDataset(cells, w0=5, sigma=3)
-    assert len(data) == 2 and data.class_names == cells.class_names
-    img, label, weight = data[1]
-    numpy.testing.assert_array_equal(img, cells[1][0])
-    numpy.testing.assert_array_equal(label, cells[1][1])
-    numpy.testing.assert_array_equal(weight, unet_weight_map(cells.instances(1), w0=5, sigma=3))
-    with pytest.raises(TypeError, match='instances'):
-        WeightMapDataset(_data(2))

@@ -9,9 +9,9 @@ import seglearn  # noqa: F401
 from scipy import ndimage  # noqa: E402
 from skimage import transform as sktransform  # noqa: E402
 
+from seglearn.models.vgg import vgg_denormalize, vgg_normalize  # noqa: E402
 from seglearn.transforms import (  # noqa: E402
-    VGG_MEAN_BGR, elastic_deform, mirror_pad, random_crop, random_flip, resize_image,
-    resize_label, vgg_denormalize, vgg_normalize)
+    elastic_deform, mirror_pad, random_crop, random_flip, resize_image, resize_label)
 
 
 def make_pair(h=12, w=17, c=3, seed=0):
@@ -306,31 +306,6 @@ def test_elastic_deform_bad_inputs():
         elastic_deform(img, label, order=6)
     with pytest.raises(ValueError, match='same spatial size'):
         elastic_deform(img, label[1:])
-
-
-# --- VGG normalisation ------------------------------------------------------------------------
-
-def test_vgg_normalize_values_and_round_trip():
-    img, _ = make_pair()
-    x = vgg_normalize(img)
-    assert x.dtype == numpy.float32 and x.shape == img.shape
-    for c_bgr, c_rgb in zip(range(3), (2, 1, 0)):
-        numpy.testing.assert_allclose(x[c_bgr], img[c_rgb] - VGG_MEAN_BGR[c_bgr], rtol=1e-6)
-    back = vgg_denormalize(x)
-    assert back.dtype == numpy.float32
-    numpy.testing.assert_allclose(back, img, atol=1e-4)
-    batch = numpy.stack([img, img[::-1]])
-    numpy.testing.assert_allclose(vgg_normalize(batch)[1], vgg_normalize(img[::-1].copy()))
-    numpy.testing.assert_allclose(vgg_denormalize(vgg_normalize(batch)), batch, atol=1e-4)
-
-
-def test_vgg_normalize_float64_input_stays_float32_and_bad_inputs():
-    img = numpy.full((3, 2, 2), 200.0)
-    assert vgg_normalize(img).dtype == numpy.float32
-    with pytest.raises(ValueError, match=r'\(3, H, W\)'):
-        vgg_normalize(numpy.zeros((1, 4, 4), numpy.float32))
-    with pytest.raises(TypeError, match='float'):
-        vgg_normalize(numpy.zeros((3, 4, 4), numpy.uint8))
 
 
 @pytest.mark.gpu

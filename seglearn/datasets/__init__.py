@@ -20,16 +20,19 @@ Real data sets, read from their usual folder layouts (they never download on the
 * :class:`OxfordPets`: pet / background from the Oxford-IIIT Pet trimaps.
 
 :func:`download` fetches them (verified, atomic, safe extraction; see
-:mod:`seglearn.datasets.download`, whose name the function shadows here: import the module with
-``importlib.import_module('seglearn.datasets.download')`` when you need it).
+:mod:`seglearn.datasets.fetch`). :data:`CATALOG` (:mod:`seglearn.datasets.catalog`) lists every
+data set with its loader, splits, download key and default size; the command line reads it.
+:func:`read_image` reads an image file the way the loaders do.
 """
-from seglearn.datasets._base import SegmentationDataset, to_arrays  # noqa: F401
-from seglearn.datasets.camvid import CAMVID_CLASSES, CamVid  # noqa: F401
+from seglearn.datasets._base import (SegmentationDataset, read_image, subset,  # noqa: F401
+                                     to_arrays)
+from seglearn.datasets.camvid import CAMVID_CLASSES, CAMVID_PALETTE, CamVid  # noqa: F401
+from seglearn.datasets.catalog import (CATALOG, DOWNLOADS, dataset_paths,  # noqa: F401
+                                       default_root, download, open_splits)
 from seglearn.datasets.cells import CellsDataset  # noqa: F401
-from seglearn.datasets.download import (ChecksumError, DownloadError,  # noqa: F401
-                                        UnsafeArchiveError, download, download_url,
-                                        extract_archive)
+from seglearn.datasets.fetch import (ChecksumError, DownloadError,  # noqa: F401
+                                     UnsafeArchiveError, download_url, extract_archive)
 from seglearn.datasets.isbi import ISBI2012  # noqa: F401
 from seglearn.datasets.pets import OxfordPets  # noqa: F401
 from seglearn.datasets.shapes import ShapesDataset  # noqa: F401
-from seglearn.datasets.voc import VOC_CLASSES, VOCSegmentation  # noqa: F401
+from seglearn.datasets.voc import VOC_CLASSES, VOC_PALETTE, VOCSegmentation  # noqa: F401

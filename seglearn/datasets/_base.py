@@ -1,4 +1,4 @@
-"""What every seglearn dataset shares: indexing rules, class names, palette, argument checks.
+"""What every seglearn dataset shares: indexing rules, class names, palette, file readers.
 
 A segmentation dataset is a :class:`chainer.dataset.DatasetMixin` whose ``get_example(i)``
 returns ``(img, label)``:
@@ -13,6 +13,8 @@ import os
 
 import chainer
 import numpy
+
+from seglearn.palettes import default_palette
 
 
 class SegmentationDataset(chainer.dataset.DatasetMixin):
@@ -32,7 +34,6 @@ class SegmentationDataset(chainer.dataset.DatasetMixin):
     @property
     def palette(self):
         """numpy.ndarray: uint8 ``(n_class, 3)`` colours, row ``c`` for class ``c``."""
-        from seglearn.visualize import default_palette
         return default_palette(self.n_class)
 
     def __len__(self):
@@ -97,31 +98,15 @@ def to_arrays(dataset, indices=None):
     return imgs, labels
 
 
-def check_size(size, minimum=1, name='size'):
-    """Turns ``size`` (int or ``(h, w)``) into a ``(h, w)`` tuple of ints.
+def subset(dataset, start, stop):
+    """Examples ``start:stop`` of a dataset (a view, no copy), keeping its ``class_names``.
 
-    Raises:
-        TypeError: ``size`` is neither an int nor a pair of ints.
-        ValueError: A side is smaller than ``minimum``.
+    Returns:
+        chainer.datasets.SubDataset: with the ``class_names`` of ``dataset``.
     """
-    if isinstance(size, (int, numpy.integer)) and not isinstance(size, bool):
-        size = (size, size)
-    if (not isinstance(size, (tuple, list)) or len(size) != 2
-            or not all(isinstance(s, (int, numpy.integer)) and not isinstance(s, bool)
-                       for s in size)):
-        raise TypeError('{} must be an int or a pair (h, w) of ints, got {!r}'.format(name, size))
-    if min(size) < minimum:
-        raise ValueError('{} must be at least {} pixels per side, got {!r}'
-                         .format(name, minimum, size))
-    return int(size[0]), int(size[1])
-
-
-def check_choice(value, name, choices):
-    """Checks that ``value`` is one of ``choices`` and returns it."""
-    if value not in choices:
-        raise ValueError('{} must be one of {}, got {!r}'.format(name, ', '.join(map(repr, choices)),
-                                                                 value))
-    return value
+    sub = chainer.datasets.SubDataset(dataset, start, stop)
+    sub.class_names = dataset.class_names
+    return sub
 
 
 def require(path, layout):
@@ -137,8 +122,16 @@ def require(path, layout):
 
 
 def read_image(path, mode='RGB'):
-    """Reads an image file as float32 CHW 0–255: ``(3, H, W)`` RGB, or ``(1, H, W)`` with
-    ``mode='L'`` (grey); other colour modes (CMYK, RGBA, palette) are converted."""
+    """Reads an image file (PNG, JPEG, TIFF, …) as seglearn's images are: float32 CHW 0–255.
+
+    Args:
+        path (str): the file.
+        mode (str): ``'RGB'`` gives ``(3, H, W)``, ``'L'`` (grey) ``(1, H, W)``; other colour
+            modes of the file (CMYK, RGBA, palette) are converted.
+
+    Returns:
+        numpy.ndarray: float32 ``(C, H, W)``.
+    """
     from PIL import Image
     with Image.open(path) as f:
         img = numpy.asarray(f.convert(mode), dtype=numpy.float32)

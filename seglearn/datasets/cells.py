@@ -28,7 +28,7 @@ Example ``i`` is generated from ``numpy.random.default_rng([seed, i])`` when it 
 import numpy
 from scipy import ndimage
 
-from seglearn._checks import check_int
+from seglearn._checks import check_int, check_number, check_size, int_tuple, is_int
 from seglearn.datasets import _base
 from seglearn.datasets import _synth
 
@@ -57,23 +57,19 @@ class CellsDataset(_base.SegmentationDataset):
     def __init__(self, n=200, size=128, seed=0, cell_size=24.0, gap=(1, 3), empty=0.15,
                  noise=8.0, blur=1.0):
         self.n = check_int('n', n, 0)
-        self.size = _base.check_size(size, minimum=32)
+        self.size = check_size(size, minimum=32)
         self.seed = check_int('seed', seed, 0)
         if not isinstance(cell_size, (int, float)) or cell_size < 8:
             raise ValueError('cell_size must be a number >= 8 (pixels), got {!r}'.format(cell_size))
         self.cell_size = float(cell_size)
-        if (not isinstance(gap, (tuple, list)) or len(gap) != 2 or not all(isinstance(g, (int, numpy.integer)) for g in gap)
-                or not 1 <= gap[0] <= gap[1]):
+        self.gap = int_tuple(gap, 2, 1)
+        if self.gap is None or not self.gap[0] <= self.gap[1] or is_int(gap):
             raise ValueError('gap must be (min, max) ints with 1 <= min <= max, got {!r}'
                              .format(gap))
-        self.gap = (int(gap[0]), int(gap[1]))
         if not isinstance(empty, (int, float)) or not 0 <= empty < 1:
             raise ValueError('empty must be a fraction in [0, 1), got {!r}'.format(empty))
         self.empty = float(empty)
-        for name, value in (('noise', noise), ('blur', blur)):
-            if not isinstance(value, (int, float)) or value < 0:
-                raise ValueError('{} must be a number >= 0, got {!r}'.format(name, value))
-        self.noise, self.blur = float(noise), float(blur)
+        self.noise, self.blur = check_number('noise', noise, 0), check_number('blur', blur, 0)
         self._grid = _synth.pixel_grid(self.size)
 
     def __len__(self):

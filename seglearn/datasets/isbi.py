@@ -12,11 +12,23 @@ import os
 
 import numpy
 
+from seglearn._checks import check_choice
 from seglearn.datasets import _base
+from seglearn.datasets.fetch import DataSource, Resource
 
 LAYOUT = """<root>/
   train-volume.tif   30 pages, 512×512, 8-bit grey
   train-labels.tif   30 pages, 255 = cell, 0 = membrane"""
+
+#: Where :func:`seglearn.datasets.download` gets it (no published checksum).
+SOURCE = DataSource(
+    resources=[
+        Resource('http://brainiac2.mit.edu/isbi_challenge/sites/default/files/' + f,
+                 f, None, None, False) for f in ('train-volume.tif', 'train-labels.tif')],
+    path='.', size='16 MB',
+    note='ISBI 2012 EM stacks; the challenge site has asked for registration and is '
+         'sometimes offline: then put train-volume.tif and train-labels.tif in the folder '
+         'by hand. Load with ISBI2012(path)')
 
 
 def read_tiff_stack(path):
@@ -56,7 +68,7 @@ class ISBI2012(_base.SegmentationDataset):
     class_names = ['membrane', 'cell']
 
     def __init__(self, root, split='train'):
-        _base.check_choice(split, 'split', ('train',))
+        check_choice('split', split, ('train',))
         volume_path = _base.require(os.path.join(root, 'train-volume.tif'), LAYOUT)
         labels_path = _base.require(os.path.join(root, 'train-labels.tif'), LAYOUT)
         self.root, self.split = root, split

@@ -11,7 +11,9 @@ Get the data with ``seglearn.datasets.download('pets', root)`` (``images.tar.gz`
 """
 import os
 
+from seglearn._checks import check_choice
 from seglearn.datasets import _base
+from seglearn.datasets.fetch import DataSource, Resource
 
 LAYOUT = """<root>/
   images/<name>.jpg
@@ -19,6 +21,15 @@ LAYOUT = """<root>/
   annotations/{trainval,test}.txt  '<name> <class> <species> <breed>' per line"""
 
 SPLITS = ('trainval', 'test')
+
+#: Where :func:`seglearn.datasets.download` gets it (MD5s as torchvision records them).
+SOURCE = DataSource(
+    resources=[
+        Resource('https://www.robots.ox.ac.uk/~vgg/data/pets/data/images.tar.gz',
+                 'images.tar.gz', None, '5c4f3ee8e5d25df40f4fd59a7f44e54c', True),
+        Resource('https://www.robots.ox.ac.uk/~vgg/data/pets/data/annotations.tar.gz',
+                 'annotations.tar.gz', None, '95a8c909bbe2e81eed6a22bccdf3f68f', True)],
+    path='.', size='800 MB', note='Oxford-IIIT Pet; load with OxfordPets(path, split)')
 
 
 class OxfordPets(_base.FilePairDataset):
@@ -39,7 +50,7 @@ class OxfordPets(_base.FilePairDataset):
     """
 
     def __init__(self, root, split='trainval', keep_border=False):
-        _base.check_choice(split, 'split', SPLITS)
+        check_choice('split', split, SPLITS)
         if not isinstance(keep_border, bool):
             raise TypeError('keep_border must be a bool, got {!r}'.format(keep_border))
         list_file = _base.require(os.path.join(root, 'annotations', split + '.txt'), LAYOUT)

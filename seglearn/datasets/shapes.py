@@ -25,7 +25,7 @@ laptop core.
 """
 import numpy
 
-from seglearn._checks import check_int
+from seglearn._checks import check_choice, check_int, check_number, check_size
 from seglearn.datasets import _base
 from seglearn.datasets import _synth
 
@@ -101,7 +101,7 @@ class ShapesDataset(_base.SegmentationDataset):
                  classes=('background', 'circle', 'square', 'triangle'), texture='mixed',
                  noise=10.0, blur=0.5, radius=(0.1, 0.25), contrast=60.0):
         self.n = check_int('n', n, 0)
-        self.size = _base.check_size(size, minimum=16)
+        self.size = check_size(size, minimum=16)
         self.seed = check_int('seed', seed, 0)
         self.max_shapes = check_int('max_shapes', max_shapes, 1)
         classes = tuple(classes)
@@ -110,11 +110,9 @@ class ShapesDataset(_base.SegmentationDataset):
             raise ValueError("classes must be 'background' followed by distinct names from {}, "
                              'got {!r}'.format(SHAPES, classes))
         self.class_names = list(classes)
-        self.texture = _base.check_choice(texture, 'texture', TEXTURES)
-        for name, value in (('noise', noise), ('blur', blur), ('contrast', contrast)):
-            if not isinstance(value, (int, float)) or value < 0:
-                raise ValueError('{} must be a number >= 0, got {!r}'.format(name, value))
-        self.noise, self.blur, self.contrast = float(noise), float(blur), float(contrast)
+        self.texture = check_choice('texture', texture, TEXTURES)
+        self.noise, self.blur, self.contrast = (check_number(name, value, 0) for name, value in (
+            ('noise', noise), ('blur', blur), ('contrast', contrast)))
         if not (isinstance(radius, (tuple, list)) and len(radius) == 2
                 and all(isinstance(r, (int, float)) for r in radius)
                 and 0 < radius[0] <= radius[1] <= 1):

@@ -10,7 +10,10 @@ Get the data with ``seglearn.datasets.download('voc2012', root)`` or by hand
 """
 import os
 
+from seglearn._checks import check_choice
 from seglearn.datasets import _base
+from seglearn.datasets.fetch import DataSource, Resource
+from seglearn.palettes import voc_colormap
 
 #: The 21 VOC classes, background first (class id = position).
 VOC_CLASSES = [
@@ -18,12 +21,23 @@ VOC_CLASSES = [
     'cow', 'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa',
     'train', 'tvmonitor']
 
+#: uint8 (21, 3): the colours of VOC's palette PNGs (:func:`seglearn.palettes.voc_colormap`).
+VOC_PALETTE = voc_colormap(len(VOC_CLASSES))
+
 LAYOUT = """VOCdevkit/VOC2012/                 (root is this folder, VOCdevkit/, or their parent)
   ImageSets/Segmentation/{train,val,trainval}.txt   one image id per line
   JPEGImages/<id>.jpg
   SegmentationClass/<id>.png       palette PNG: indices 0-20, 255 = void"""
 
 SPLITS = ('train', 'val', 'trainval')
+
+#: Where :func:`seglearn.datasets.download` gets it (MD5 as torchvision records it).
+SOURCE = DataSource(
+    resources=[Resource(
+        'http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar',
+        'VOCtrainval_11-May-2012.tar', None, '6cd6e144f989b92b3379bac3b3de84fd', True)],
+    path=os.path.join('VOCdevkit', 'VOC2012'), size='2.0 GB',
+    note='PASCAL VOC 2012 train/val; load with VOCSegmentation(path, split)')
 
 
 def find_voc_root(root):
@@ -55,7 +69,7 @@ class VOCSegmentation(_base.FilePairDataset):
     _table = {c: c for c in range(21)} | {255: -1}
 
     def __init__(self, root, split='train'):
-        _base.check_choice(split, 'split', SPLITS)
+        check_choice('split', split, SPLITS)
         base = find_voc_root(root) or root
         list_file = _base.require(
             os.path.join(base, 'ImageSets', 'Segmentation', split + '.txt'), LAYOUT)
@@ -65,9 +79,4 @@ class VOCSegmentation(_base.FilePairDataset):
             (_base.require(os.path.join(base, 'JPEGImages', i + '.jpg'), LAYOUT),
              _base.require(os.path.join(base, 'SegmentationClass', i + '.png'), LAYOUT))
             for i in self.ids]
-
-    @property
-    def palette(self):
-        """numpy.ndarray: the VOC colour table, uint8 ``(21, 3)``."""
-        from seglearn.visualize import VOC_PALETTE
-        return VOC_PALETTE[:self.n_class]
+    palette = VOC_PALETTE

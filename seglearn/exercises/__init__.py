@@ -1,4 +1,4 @@
-"""Exercises: ``check(fn)`` for learners, exercise specs per chapter, the notebook grader.
+"""Exercises: ``check(fn)`` for learners, and one module of exercise specs per chapter.
 
 For learners
 ------------
@@ -11,7 +11,8 @@ It prints ✔/✘ per case (the call, the expected and the actual value), a hint
 returns a :class:`Result` (``.passed``, ``.status``). Your exceptions, endless loops (a time limit
 per call) and wrong types or shapes are reported as ✘, never raised. A stub that still raises
 ``NotImplementedError`` is "not attempted". ``make check`` grades every exercise cell of the
-notebooks in ``chapters/`` and prints a table (chapter | exercise | status).
+notebooks in ``chapters/`` and prints a table (chapter | exercise | status); the grader is course
+tooling, :mod:`seglearn.course.grader`.
 
 For chapter authors
 -------------------

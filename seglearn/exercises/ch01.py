@@ -2,7 +2,7 @@
 import numpy
 
 from seglearn import metrics, transforms
-from seglearn.exercises.core import Case, Exercise, _to_numpy, allclose, register
+from seglearn.exercises.core import Case, Exercise, allclose, register, to_numpy
 
 
 # --------------------------------------------------------------------------- resize_label_nearest
@@ -22,7 +22,7 @@ def nearest_candidates(n_in, n_out):
 
 
 def _check_nearest(expected, actual, label, size):
-    actual = _to_numpy(actual)
+    actual = to_numpy(actual)
     h, w = size
     if not isinstance(actual, numpy.ndarray):
         return 'expected an array, got {}'.format(type(actual).__name__)

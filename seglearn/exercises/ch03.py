@@ -4,7 +4,7 @@ import chainer.functions as F
 import numpy
 
 from seglearn import arithmetic
-from seglearn.exercises.core import Case, Exercise, Property, _is_int, allclose, register
+from seglearn.exercises.core import Case, Exercise, Property, allclose, is_int, register
 
 
 # --------------------------------------------------------------------------- conv_output_size
@@ -97,7 +97,7 @@ def _round_trip(fn):
     """conv_output_size(deconv_output_size(n)) == n for the same k, s, p."""
     for n, k, s, p in [(7, 64, 32, 16), (5, 4, 2, 1), (3, 3, 2, 0), (10, 16, 8, 4), (4, 5, 3, 2)]:
         out = fn(n, k, s, p)
-        if not _is_int(out):
+        if not is_int(out):
             return 'expected an int, got {!r}'.format(out)
         if out < k - 2 * p or arithmetic.conv_output_size(out, k, s, p) != n:
             return ('a convolution with the same (k, s, p) = {} does not map your output size {} '
@@ -152,7 +152,7 @@ def deconv_params_for_scale(scale):
 def _check_params(expected, actual, scale):
     if not isinstance(actual, (tuple, list)) or len(actual) != 3:
         return 'expected a tuple (ksize, stride, pad), got {!r}'.format(actual)
-    if not all(_is_int(v) for v in actual):
+    if not all(is_int(v) for v in actual):
         return 'expected three ints, got {!r}'.format(tuple(actual))
     k, s, p = (int(v) for v in actual)
     if k < 1 or s < 1 or p < 0:

@@ -6,6 +6,7 @@ import numpy
 from seglearn import arithmetic
 from seglearn.arithmetic import Conv, Crop, Deconv, Pool
 from seglearn.exercises.core import Case, Exercise, Property, allclose, register
+from seglearn.models import fcn
 
 
 # --------------------------------------------------------------------------- coordinate maps
@@ -41,7 +42,7 @@ def _random_maps(rng):
 
 
 def _fcn32s_stack():
-    return list(arithmetic.FCN_VGG16_LAYERS['score_fr']) + list(arithmetic.FCN_UPSAMPLING['fcn32s'])
+    return list(fcn.FCN_VGG16_LAYERS['score_fr']) + list(fcn.FCN_UPSAMPLING['fcn32s'])
 
 
 def _maps_compose(fn):
@@ -192,9 +193,9 @@ register(Exercise(
         Case([Conv(3, 2, 1), Conv(3, 2, 1)],
              _hint='The second conv sees 3 pixels of its input, and those are 2 image pixels '
                    'apart.'),
-        Case(list(arithmetic.FCN_VGG16_LAYERS['pool5']),
+        Case(list(fcn.FCN_VGG16_LAYERS['pool5']),
              _label='stack_receptive_field(VGG16 to pool5)'),
-        Case(list(arithmetic.FCN_VGG16_LAYERS['score_fr']),
+        Case(list(fcn.FCN_VGG16_LAYERS['score_fr']),
              _label='stack_receptive_field(VGG16-FCN to score_fr)'),
     ],
     random_cases=_random_fields,

@@ -3,13 +3,14 @@ import numpy
 
 from seglearn import arithmetic
 from seglearn.exercises.core import Case, Exercise, Property, register
+from seglearn.models import fcn
 
 
 # --------------------------------------------------------------------------- upscore size
 
 def _upscore_size_reference(size):
-    layers = (list(arithmetic.FCN_VGG16_LAYERS['score_fr'])
-              + list(arithmetic.FCN_UPSAMPLING['fcn32s']))
+    layers = (list(fcn.FCN_VGG16_LAYERS['score_fr'])
+              + list(fcn.FCN_UPSAMPLING['fcn32s']))
     return arithmetic.stack_output_size(layers, size, cover_all=True)
 
 

@@ -3,6 +3,7 @@ from fractions import Fraction
 
 from seglearn import arithmetic
 from seglearn.exercises.core import Case, Exercise, register
+from seglearn.models import fcn
 
 
 # --------------------------------------------------------------------------- skip crop offset
@@ -24,7 +25,7 @@ def _fcn_map(layers):
 
 
 def _fcn_cases():
-    L, U = arithmetic.FCN_VGG16_LAYERS, arithmetic.FCN_UPSAMPLING
+    L, U = fcn.FCN_VGG16_LAYERS, fcn.FCN_UPSAMPLING
     up2 = L['score_fr'] + U['fcn16s'][:1]
     up4 = L['score_fr'] + U['fcn8s'][:2]   # the pool4 sum keeps upscore2's geometry
     return [

@@ -1,8 +1,7 @@
 """Chapter 10 (Reading FC-DenseNet): channels of a dense block and of the whole network,
 parameters of a dense block."""
 from seglearn.exercises.core import Case, Exercise, Property, register
-from seglearn.models import FCDenseNet, count_params
-from seglearn.models import tiramisu
+from seglearn.models import DenseBlock, FCDenseNet, count_params
 
 # the paper's three configurations: (layers per block, growth rate)
 CONFIGS = {
@@ -15,7 +14,7 @@ CONFIGS = {
 # --------------------------------------------------------------------------- one dense block
 
 def _block_out_reference(in_channels, n_layers, growth_rate):
-    return tiramisu._DenseBlock(in_channels, n_layers, growth_rate, 0.0).out_channels
+    return DenseBlock(in_channels, n_layers, growth_rate, 0.0).out_channels
 
 
 def _random_blocks(rng):
@@ -182,7 +181,7 @@ register(Exercise(
 # --------------------------------------------------------------------------- parameters
 
 def _block_params_reference(in_channels, n_layers, growth_rate):
-    return count_params(tiramisu._DenseBlock(in_channels, n_layers, growth_rate, 0.0))
+    return count_params(DenseBlock(in_channels, n_layers, growth_rate, 0.0))
 
 
 DENSE_BLOCK_PARAMS_STUB = '''

@@ -4,8 +4,7 @@ import chainer
 import numpy
 
 from seglearn.exercises.core import Case, Exercise, Property, register
-from seglearn.models import FCDenseNet, count_params
-from seglearn.models import tiramisu
+from seglearn.models import FCDenseNet, TransitionDown, count_params
 
 _103 = [4, 5, 7, 10, 12, 15, 12, 10, 7, 5, 4]
 
@@ -125,7 +124,7 @@ register(Exercise(
 
 def _td_reference(shape, transition='maxpool'):
     b, c, h, w = shape
-    layer = tiramisu._TransitionDown(c, 0.0, transition)
+    layer = TransitionDown(c, 0.0, transition)
     x = numpy.zeros(shape, numpy.float32)
     with chainer.using_config('train', False), chainer.no_backprop_mode():
         return tuple(int(v) for v in layer(x).shape)

@@ -17,6 +17,8 @@ import warnings
 
 import numpy
 
+from seglearn._checks import is_int
+
 PASSED = 'passed'
 FAILED = 'failed'
 NOT_ATTEMPTED = 'not attempted'
@@ -308,8 +310,9 @@ def _call_in_thread(fn, args, kwargs, timeout):
 
 # --------------------------------------------------------------------------- formatting
 
-def _to_numpy(x):
-    """numpy array of a Variable / CuPy array; other objects unchanged."""
+def to_numpy(x):
+    """The NumPy array of a chainer Variable or a CuPy array; any other value unchanged (lists,
+    numbers and tuples keep their type, so that a comparison can still tell them apart)."""
     if hasattr(x, 'array') and type(x).__name__ == 'Variable':
         x = x.array
     if type(x).__module__.startswith('cupy') and hasattr(x, 'get'):
@@ -319,7 +322,7 @@ def _to_numpy(x):
 
 def format_value(value, short=False):
     """A readable, bounded-length text for a value (arrays are summarised when large)."""
-    value = _to_numpy(value)
+    value = to_numpy(value)
     if isinstance(value, numpy.ndarray):
         limit = 16 if short else 64
         if value.size <= limit and (value.ndim <= 2 or (value.size <= 12 and not short)):
@@ -334,7 +337,7 @@ def format_value(value, short=False):
         if value.size and value.dtype.kind in 'biuf':
             text += ', min={:.4g}, max={:.4g}'.format(float(value.min()), float(value.max()))
         return text + ')'
-    if isinstance(value, (list, tuple)) and any(isinstance(_to_numpy(v), numpy.ndarray)
+    if isinstance(value, (list, tuple)) and any(isinstance(to_numpy(v), numpy.ndarray)
                                                 for v in value):
         inner = ', '.join(format_value(v, short=True) for v in value[:4])
         more = ', …' if len(value) > 4 else ''
@@ -359,10 +362,6 @@ def describe_error(error):
 
 # --------------------------------------------------------------------------- comparisons
 
-def _is_int(x):
-    return isinstance(x, (int, numpy.integer)) and not isinstance(x, (bool, numpy.bool_))
-
-
 def _is_real(x):
     return isinstance(x, (int, float, numpy.integer, numpy.floating)) and not isinstance(
         x, (bool, numpy.bool_))
@@ -370,8 +369,8 @@ def _is_real(x):
 
 def equal(expected, actual):
     """Exact equality; ints must come back as ints (1 == 1.0 is not accepted as an integer size)."""
-    if _is_int(expected):
-        if not _is_int(actual):
+    if is_int(expected):
+        if not is_int(actual):
             return 'expected an int, got {} {}'.format(type(actual).__name__, format_value(actual))
         return None if int(actual) == int(expected) else 'values differ'
     if isinstance(expected, tuple) and isinstance(actual, (tuple, list)):
@@ -397,8 +396,8 @@ def allclose(rtol=1e-5, atol=1e-6, dtype=None, equal_nan=True):
     (the exercise asks for an array).
     """
     def compare(expected, actual):
-        actual = _to_numpy(actual)
-        expected = _to_numpy(expected)
+        actual = to_numpy(actual)
+        expected = to_numpy(expected)
         if not isinstance(expected, numpy.ndarray):
             if not _is_real(actual) and not (isinstance(actual, numpy.ndarray) and actual.ndim == 0):
                 return 'expected a number, got {}'.format(type(actual).__name__)
@@ -435,7 +434,7 @@ def allclose(rtol=1e-5, atol=1e-6, dtype=None, equal_nan=True):
 def auto_compare(expected, actual):
     """The default comparison: arrays and floats with :func:`allclose` (same dtype kind for
     arrays), ints/tuples/others with :func:`equal`, dicts key by key."""
-    expected = _to_numpy(expected)
+    expected = to_numpy(expected)
     if isinstance(expected, numpy.ndarray):
         kind = 'iu' if expected.dtype.kind in 'iu' else ('f' if expected.dtype.kind == 'f' else None)
         return allclose(dtype=kind)(expected, actual)
@@ -453,7 +452,7 @@ def auto_compare(expected, actual):
                 return '[{!r}]: {}'.format(k, msg)
         return None
     if isinstance(expected, (list, tuple)) and any(
-            isinstance(_to_numpy(v), numpy.ndarray) or isinstance(v, float) for v in expected):
+            isinstance(to_numpy(v), numpy.ndarray) or isinstance(v, float) for v in expected):
         if not isinstance(actual, (list, tuple)) or len(actual) != len(expected):
             return 'expected a {} of {} items, got {}'.format(
                 type(expected).__name__, len(expected), format_value(actual, short=True))

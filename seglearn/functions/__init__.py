@@ -12,6 +12,7 @@ import chainer
 import chainer.functions as F
 
 from seglearn import config
+from seglearn._checks import pair
 from seglearn.functions import convolution, normalization, pooling
 
 _FAST_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
@@ -119,9 +120,9 @@ def max_pooling_2d(x, ksize, stride=None, pad=0, cover_all=True, return_indices=
     Returns:
         chainer.Variable: (B, C, H_out, W_out) (and the indices with ``return_indices``).
     """
-    ksize = convolution._pair(ksize)
-    stride = ksize if stride is None else convolution._pair(stride)
-    if (stride == ksize and convolution._pair(pad) == (0, 0) and not return_indices
+    ksize = pair(ksize)
+    stride = ksize if stride is None else pair(stride)
+    if (stride == ksize and pair(pad) == (0, 0) and not return_indices
             and use_fast_path(x) and _array(x).ndim == 4):
         return pooling.MaxPooling2D(ksize, cover_all).apply((x,))[0]
     return F.max_pooling_2d(x, ksize, stride, pad, cover_all=cover_all,

@@ -24,11 +24,8 @@ from chainer import function_node
 import chainer.functions as F
 from chainer.utils import conv, type_check
 
+from seglearn._checks import pair as _pair
 from seglearn.functions import _patches, _taps
-
-
-def _pair(v):
-    return tuple(v) if hasattr(v, '__getitem__') else (v, v)  # as Chainer's own _pair
 
 
 class _ConvParams(object):

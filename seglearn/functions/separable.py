@@ -28,8 +28,7 @@ from chainer import function_node
 from chainer.utils import type_check
 import numpy
 
-from seglearn._checks import check_int
-from seglearn.functions.convolution import _pair
+from seglearn._checks import check_int, pair
 
 
 def transposed_conv_matrix(in_size, kernel_1d, stride, pad, out_size=None):
@@ -143,5 +142,5 @@ def separable_deconvolution_2d(x, kernel_1d, stride, pad=0, outsize=None):
     xp = chainer.backend.get_array_module(x)
     outsize = (None, None) if outsize is None else outsize
     a, b = (xp.asarray(transposed_conv_matrix(n, kernel_1d, s, p, o), dtype=x.dtype)
-            for n, s, p, o in zip(x.shape[2:], _pair(stride), _pair(pad), outsize))
+            for n, s, p, o in zip(x.shape[2:], pair(stride), pair(pad), outsize))
     return SeparableMap2D(a, b).apply((x,))[0]

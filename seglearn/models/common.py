@@ -2,18 +2,60 @@
 
 * :class:`SegmentationModel` — the base ``chainer.Chain``: input checks, and ``predict`` that turns
   images into int32 label maps (argmax over the class axis of ``forward``'s logits).
+* :func:`logits_for_prediction` — the one path every prediction takes, ``model.predict`` and
+  the functions of :mod:`seglearn.inference` alike.
 * :func:`crop` / :func:`center_crop` — the spatial crops of FCN and U-Net.
+* :func:`scaled` — a channel count times a width multiplier; :func:`he_init` — re-draw a built
+  model's convolution kernels from He's N(0, 2/fan_in).
 * :class:`BilinearUpsampling2D` — a transposed convolution with a fixed bilinear kernel, as FCN
   uses for its upsampling layers.
 
 All code here is xp-agnostic: the same model runs on NumPy and on CuPy arrays.
 """
+import math
+
 import chainer
 import numpy
 
 from seglearn import functions, links, upsampling
-from seglearn._checks import check_int
+from seglearn._checks import check_int, check_positive
 from seglearn.functions.separable import separable_deconvolution_2d
+
+
+def scaled(channels, width):
+    """``channels · width`` rounded to an int >= 1 (how a width multiplier narrows a layer).
+
+    Raises:
+        ValueError: the product is not a finite number.
+    """
+    product = channels * width
+    if not math.isfinite(product):
+        raise ValueError('{} channels times width {} is not a finite number'.format(
+            channels, width))
+    return max(1, int(round(product)))
+
+
+def he_init(model, seed=0):
+    """Re-draw every convolution kernel of a built model from He's N(0, 2/fan_in), in place.
+
+    He et al. (2015) derive this variance so that the signal keeps its scale through many ReLU
+    layers, which lets a deep network start learning from random weights. Only
+    ``Convolution2D`` kernels are drawn again: transposed convolutions keep theirs (FCN's fixed
+    bilinear upsampling among them), kernels that are all zero (FCN's score layers, zero by
+    design) stay zero, and biases are not touched.
+
+    Args:
+        model (chainer.Link): the model (on any device).
+        seed (int): seed of the ``numpy.random.RandomState`` the kernels are drawn from, in the
+            order of ``model.links()``.
+    """
+    rng = numpy.random.RandomState(seed)
+    for link in model.links():
+        W = getattr(link, 'W', None)
+        if isinstance(link, chainer.links.Convolution2D) and W is not None and W.array.any():
+            fan_in = int(numpy.prod(W.shape[1:]))
+            W.array[...] = model.xp.asarray(rng.normal(0, numpy.sqrt(2 / fan_in), W.shape),
+                                            numpy.float32)
 
 
 def crop(x, offset, size):
@@ -76,9 +118,11 @@ class BilinearUpsampling2D(links.Deconvolution2D):
 
     def __init__(self, channels, ksize, stride, pad=0):
         channels = check_int('channels', channels, 1)
+        # sized (and checked against a parameter budget) by the parent before the kernel is made
         super().__init__(channels, channels, ksize, stride, pad, nobias=True,
-                         initialW=upsampling.bilinear_kernel(channels, channels, ksize))
+                         initialW=chainer.initializers.Zero())
         kernel = self.W.array
+        kernel[...] = upsampling.bilinear_kernel(channels, channels, ksize)
         del self.W
         self.add_persistent('W', kernel)
         self.weights_1d = upsampling.bilinear_weights_1d(ksize)
@@ -105,19 +149,61 @@ class BilinearUpsampling2D(links.Deconvolution2D):
                                           dilate=self.dilate, groups=self.groups)
 
 
+def logits_for_prediction(model, x):
+    """Logits at the input size, for prediction: ``train=False`` and no backprop graph.
+
+    seglearn models answer through ``predict_logits(x)``, which pads the input as the model needs
+    (FC-DenseNet, same-padded U-Net) or mirrors it (valid U-Net) and crops back; any other chain
+    through ``forward(x)``, whose output must then have the input's size.
+
+    Args:
+        model (chainer.Link): ``predict_logits(x)`` or ``forward(x)`` → (B, n_class, H', W').
+        x: float32 (B, C, H, W) array on the model's device.
+
+    Returns:
+        array: (B, n_class, H, W) logits on the model's device.
+
+    Raises:
+        ValueError: the logits do not have the input's size.
+    """
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        y = getattr(model, 'predict_logits', model.forward)(x)
+    if y.shape[2:] != x.shape[2:]:
+        raise ValueError('{} gives outputs of size {} for inputs of size {}; predict needs logits '
+                         'at the input size (give the model a predict_logits method)'.format(
+                             type(model).__name__, tuple(y.shape[2:]), tuple(x.shape[2:])))
+    return getattr(y, 'array', y)  # a chain may return a bare array
+
+
 class SegmentationModel(chainer.Chain):
     """Base class of seglearn's models.
 
     Subclasses set ``n_class`` and ``in_channels`` and implement ``forward(x)``:
     ``x`` float32 (B, in_channels, H, W) → logits float32 (B, n_class, H', W'). They keep every
     constructor argument as an attribute of the same name (so a saved model can be rebuilt,
-    :func:`seglearn.inference.save_model`), except those listed in ``init_only_args``, which only
-    choose initial weights that a checkpoint overrides.
+    :func:`seglearn.serialization.save_model`), except those listed in ``init_only_args``, which
+    only choose initial weights that a checkpoint overrides.
     """
 
     n_class = None
-    in_channels = None
+    in_channels = None  # a class-level value: the only number of input channels the model takes
     init_only_args = ()
+
+    @classmethod
+    def build_kwargs(cls, in_channels=None, width=1.0, depth=None):
+        """Constructor arguments for the model zoo's common options (:func:`seglearn.models.build`).
+
+        Each family reads ``width`` (a channel multiplier) and ``depth`` its own way and overrides
+        this; here ``in_channels`` is passed on when given, and only the defaults ``width=1``,
+        ``depth=None`` are accepted.
+
+        Raises:
+            ValueError: an option the model does not have.
+        """
+        if check_positive('width', width) != 1.0 or depth is not None:
+            raise ValueError('{} has no width or depth option; got width={!r}, depth={!r}'.format(
+                cls.__name__, width, depth))
+        return {} if in_channels is None else {'in_channels': in_channels}
 
     def check_input(self, x):
         """Raise a clear error unless ``x`` is a float (B, in_channels, H, W) batch.
@@ -150,7 +236,10 @@ class SegmentationModel(chainer.Chain):
         return self.forward(x)
 
     def predict(self, imgs):
-        """Label maps for images, with ``train=False`` and no backprop graph.
+        """Label maps for images: the argmax of :func:`logits_for_prediction`, batch by batch.
+
+        :func:`seglearn.inference.predict` takes the same path for one image, and can also
+        return the probabilities or move the model to a device.
 
         Args:
             imgs: a list of float32 CHW arrays (NumPy or CuPy; sizes may differ), or a float
@@ -174,13 +263,10 @@ class SegmentationModel(chainer.Chain):
                 batches.append(img[None])
         labels = []
         cpu = chainer.backend.CpuDevice()
-        with chainer.using_config('train', False), chainer.no_backprop_mode():
-            for batch in batches:
-                x = self.device.send(batch)
-                if numpy.dtype(x.dtype).kind != 'f':
-                    raise TypeError('images must be floating point, got dtype {}'.format(x.dtype))
-                x = x.astype(numpy.float32, copy=False)
-                logits = self.predict_logits(x)
-                label = logits.array.argmax(axis=1).astype(numpy.int32)
-                labels.extend(cpu.send(label))
+        for batch in batches:
+            x = self.device.send(batch)
+            if numpy.dtype(x.dtype).kind != 'f':
+                raise TypeError('images must be floating point, got dtype {}'.format(x.dtype))
+            logits = logits_for_prediction(self, x.astype(numpy.float32, copy=False))
+            labels.extend(cpu.send(logits.argmax(axis=1).astype(numpy.int32)))
         return labels

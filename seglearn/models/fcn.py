@@ -11,10 +11,11 @@ FCN turns the VGG16 classifier into a dense predictor:
   optimizer or weight decay);
 * conv1_1 has pad=100 so that inputs of any size survive the 7×7 fc6, and max-pooling uses ceil
   mode (Chainer's ``cover_all=True``, as Caffe); the crops that undo the padding come from
-  :func:`seglearn.arithmetic.fcn_crop_offsets`, derived from coordinate maps of the layer stack.
-  The output then has exactly the input's size, for every size.
+  :func:`fcn_crop_offsets`, derived from coordinate maps (:mod:`seglearn.arithmetic`) of the
+  layer stack :data:`FCN_VGG16_LAYERS`. The output then has exactly the input's size, for every
+  size.
 
-Variants (upsampling ``(ksize, stride)`` from :data:`seglearn.arithmetic.FCN_UPSAMPLING`):
+Variants (upsampling ``(ksize, stride)`` from :data:`FCN_UPSAMPLING`):
 
 * :class:`FCN32s` — score_fr upsampled ×32 in one step (k64 s32), crop 19.
 * :class:`FCN16s` — score_fr ×2 (k4 s2) + scores of pool4 (crop 5), then ×16 (k32 s16), crop 27.
@@ -39,10 +40,77 @@ import chainer
 import chainer.functions as F
 
 from seglearn import functions, links
-from seglearn.arithmetic import FCN_UPSAMPLING, VGG16_STAGE_DEPTHS, fcn_crop_offsets
+from seglearn._checks import check_int, check_positive
+from seglearn.arithmetic import Conv, Deconv, Pool, crop_offset
 from seglearn.models import vgg
-from seglearn._checks import check_int
 from seglearn.models.common import BilinearUpsampling2D, SegmentationModel, crop
+
+
+# -- geometry: the layer stacks, and the crops derived from them ------------------------------
+
+def _vgg16_fcn_layers():
+    """Geometry of VGG16-FCN up to each pool and to the score layer (conv1_1 pad=100)."""
+    stacks = {}
+    layers = []
+    for i, n_conv in enumerate(vgg.VGG16_STAGE_DEPTHS):
+        for j in range(n_conv):
+            layers.append(Conv(3, 1, 100 if (i, j) == (0, 0) else 1))
+        layers.append(Pool(2, 2))
+        stacks['pool{}'.format(i + 1)] = tuple(layers)
+    # fc6 (7x7, pad 0), fc7 (1x1), score_fr (1x1)
+    stacks['score_fr'] = tuple(layers) + (Conv(7), Conv(1), Conv(1))
+    return stacks
+
+
+#: dict: VGG16-FCN layer geometry from the input to ``'pool1'`` … ``'pool5'`` and to
+#: ``'score_fr'`` (pool5 + fc6 7×7 + fc7 1×1 + score 1×1); a score layer on a pool is a 1×1
+#: convolution and does not change the geometry.
+FCN_VGG16_LAYERS = _vgg16_fcn_layers()
+
+#: dict: the upsampling transposed convolutions of each FCN variant, coarse to fine (no padding;
+#: the crops undo the offsets instead).
+FCN_UPSAMPLING = {
+    'fcn32s': (Deconv(64, 32),),
+    'fcn16s': (Deconv(4, 2), Deconv(32, 16)),
+    'fcn8s': (Deconv(4, 2), Deconv(4, 2), Deconv(16, 8)),
+}
+
+
+def fcn_crop_offsets(variant):
+    """Crop offsets of an FCN variant, derived from coordinate maps of its layer stack.
+
+    The coarsest scores (``score_fr``) are upsampled step by step; at each step the skip scores of
+    the next finer pool (pool4, then pool3) are cropped to align with the upsampled scores, and
+    the last upsampling is cropped to align with the input.
+
+    Args:
+        variant (str): ``'fcn32s'``, ``'fcn16s'`` or ``'fcn8s'``.
+
+    Returns:
+        tuple of int: skip crops (pool4, then pool3) followed by the final crop:
+        ``(19,)``, ``(5, 27)``, ``(5, 9, 31)``.
+
+    Raises:
+        ValueError: for an unknown variant (TypeError if it is not a str).
+    """
+    if not isinstance(variant, str) or variant not in FCN_UPSAMPLING:
+        error = ValueError if isinstance(variant, str) else TypeError
+        raise error('unknown FCN variant {!r}; expected one of {}'.format(
+            variant, sorted(FCN_UPSAMPLING)))
+    upsampling = FCN_UPSAMPLING[variant]
+    # after the k-th upsampling (but the last), the scores of pool (5 - k) are fused in
+    skips = ['pool{}'.format(4 - k) for k in range(len(upsampling) - 1)]
+    fused = FCN_VGG16_LAYERS['score_fr']
+    offsets = []
+    for deconv, skip in zip(upsampling, skips):
+        fused = fused + (deconv,)
+        c = crop_offset(FCN_VGG16_LAYERS[skip], reference=fused)
+        offsets.append(c)
+    offsets.append(crop_offset(fused + (upsampling[-1],)))
+    return tuple(offsets)
+
+
+# -- the models -------------------------------------------------------------------------------
 
 
 def _score_layer(in_channels, n_class):
@@ -62,19 +130,30 @@ class _FCN(SegmentationModel):
     Attributes:
         n_class (int), in_channels (int, 3), width (float).
         crop_offsets (tuple of int): the crops this variant applies, from
-            :func:`seglearn.arithmetic.fcn_crop_offsets`.
+            :func:`fcn_crop_offsets`.
     """
 
     variant = None
+    in_channels = 3  # RGB only: the VGG16 weights and mean are for colour images
     pool4_scale = 1.0
     pool3_scale = 1.0
     init_only_args = ('pretrained',)
 
+    @classmethod
+    def build_kwargs(cls, in_channels=None, width=1.0, depth=None):
+        """The zoo's options (:func:`seglearn.models.build`): ``width`` is VGG16's channel
+        multiplier; FCN takes RGB images only and has no depth option."""
+        if in_channels not in (None, 3):
+            raise ValueError('{} takes RGB images: in_channels must be 3, got {!r}'.format(
+                cls.__name__, in_channels))
+        if depth is not None:
+            raise ValueError('{} has no depth option; got depth={!r}'.format(cls.__name__, depth))
+        return {'width': check_positive('width', width)}
+
     def __init__(self, n_class, width=1.0, pretrained=None):
         super().__init__()
         self.n_class = check_int('n_class', n_class, 1)
-        self.in_channels = 3
-        self.width = vgg.check_width(width)
+        self.width = check_positive('width', width)
         weights = None if pretrained is None else vgg.load_weights(pretrained)
         self.crop_offsets = fcn_crop_offsets(self.variant)
         specs = vgg.conv_specs(self.width)
@@ -112,7 +191,7 @@ class _FCN(SegmentationModel):
         pools = []
         for name, _, _, stage in vgg.conv_specs(self.width):
             h = F.relu(getattr(self, name)(h))
-            if name.endswith('_{}'.format(VGG16_STAGE_DEPTHS[stage])):
+            if name.endswith('_{}'.format(vgg.VGG16_STAGE_DEPTHS[stage])):
                 h = functions.max_pooling_2d(h, 2, 2, cover_all=True)  # ceil mode, as Caffe
                 pools.append(h)
         h = F.dropout(F.relu(self.fc6(h)), 0.5)

@@ -8,6 +8,8 @@ numbers of parameters. Functions without parameters (ReLU, pooling, concatenatio
 import chainer
 import numpy
 
+from seglearn._checks import is_int
+
 
 def _is_trainable(param):
     rule = param.update_rule
@@ -68,7 +70,7 @@ def _check_input_shape(input_shape):
     shape = tuple(input_shape)
     if len(shape) == 3:
         shape = (1,) + shape
-    if len(shape) != 4 or not all(isinstance(s, (int, numpy.integer)) and s >= 1 for s in shape):
+    if len(shape) != 4 or not all(is_int(s) and s >= 1 for s in shape):
         raise ValueError('input_shape must be (C, H, W) or (B, C, H, W) positive ints, got '
                          '{!r}'.format(input_shape))
     return shape

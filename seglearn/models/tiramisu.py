@@ -42,8 +42,8 @@ import chainer
 import chainer.functions as F
 
 from seglearn import functions, links
-from seglearn._checks import check_int
-from seglearn.models.common import SegmentationModel, crop
+from seglearn._checks import check_int, check_positive
+from seglearn.models.common import SegmentationModel, crop, scaled
 from seglearn.transforms import mirror_pad
 
 _TRANSITIONS = ('maxpool', 'conv')
@@ -54,8 +54,13 @@ def _conv(in_channels, out_channels, ksize, stride=1, pad=0):
                                initialW=chainer.initializers.HeUniform())
 
 
-class _DenseLayer(chainer.Chain):
-    """BN → ReLU → 3×3 conv (``growth_rate`` maps) → dropout."""
+class DenseLayer(chainer.Chain):
+    """BN → ReLU → 3×3 conv (``growth_rate`` maps) → dropout.
+
+    Args:
+        in_channels (int): channels of its input. growth_rate (int): maps it adds.
+        dropout (float): dropout ratio (0 disables it).
+    """
 
     def __init__(self, in_channels, growth_rate, dropout):
         super().__init__()
@@ -69,11 +74,22 @@ class _DenseLayer(chainer.Chain):
         return F.dropout(h, self.dropout) if self.dropout else h
 
 
-class _DenseBlock(chainer.ChainList):
-    """n dense layers; each sees the block input concatenated with all earlier new maps."""
+class DenseBlock(chainer.ChainList):
+    """n dense layers; each sees the block input concatenated with all earlier new maps.
+
+    Args:
+        in_channels (int): channels of the block's input.
+        n_layers (int): number of :class:`DenseLayer`.
+        growth_rate (int): maps each layer adds.
+        dropout (float): dropout ratio of the layers.
+
+    Attributes:
+        out_channels (int): ``in_channels + n_layers·growth_rate``.
+        new_channels (int): ``n_layers·growth_rate``, what the up path hands on.
+    """
 
     def __init__(self, in_channels, n_layers, growth_rate, dropout):
-        super().__init__(*[_DenseLayer(in_channels + i * growth_rate, growth_rate, dropout)
+        super().__init__(*[DenseLayer(in_channels + i * growth_rate, growth_rate, dropout)
                            for i in range(n_layers)])
         self.out_channels = in_channels + n_layers * growth_rate
         self.new_channels = n_layers * growth_rate
@@ -88,8 +104,14 @@ class _DenseBlock(chainer.ChainList):
         return h, F.concat(new, axis=1)
 
 
-class _TransitionDown(chainer.Chain):
-    """BN → ReLU → 1×1 conv (same channels) → dropout → 2×2 max-pool (or a stride-2 1×1 conv)."""
+class TransitionDown(chainer.Chain):
+    """BN → ReLU → 1×1 conv (same channels) → dropout → 2×2 max-pool (or a stride-2 1×1 conv).
+
+    Args:
+        channels (int): input = output channels.
+        dropout (float): dropout ratio (0 disables it).
+        transition (str): ``'maxpool'`` (paper) or ``'conv'`` (a stride-2 1×1 convolution).
+    """
 
     def __init__(self, channels, dropout, transition):
         super().__init__()
@@ -103,6 +125,14 @@ class _TransitionDown(chainer.Chain):
         if self.dropout:
             h = F.dropout(h, self.dropout)
         return functions.max_pooling_2d(h, 2, 2) if self.transition == 'maxpool' else h
+
+
+#: dict: the paper's presets, FC-DenseNet56/67/103 → their layers per block and growth rate.
+PRESETS = {
+    56: dict(n_layers_per_block=4, growth_rate=12),
+    67: dict(n_layers_per_block=5, growth_rate=16),
+    103: dict(n_layers_per_block=(4, 5, 7, 10, 12, 15, 12, 10, 7, 5, 4), growth_rate=16),
+}
 
 
 class FCDenseNet(SegmentationModel):
@@ -122,6 +152,18 @@ class FCDenseNet(SegmentationModel):
     Attributes:
         n_pools (int): number of downsamplings; inputs are padded to multiples of ``2^n_pools``.
     """
+
+    @classmethod
+    def build_kwargs(cls, in_channels=None, width=1.0, depth=None):
+        """The zoo's options (:func:`seglearn.models.build`): the first convolution has
+        ``48·width`` channels; the depth is the preset's (no depth option)."""
+        if depth is not None:
+            raise ValueError('{} has no depth option (the preset sets its blocks); got '
+                             'depth={!r}'.format(cls.__name__, depth))
+        kwargs = {'first_channels': scaled(48, check_positive('width', width))}
+        if in_channels is not None:
+            kwargs['in_channels'] = in_channels
+        return kwargs
 
     def __init__(self, n_class, in_channels=3, n_layers_per_block=4, growth_rate=12,
                  first_channels=48, dropout=0.2, transition='maxpool'):
@@ -150,19 +192,19 @@ class FCDenseNet(SegmentationModel):
             down, transitions, skip_channels = [], [], []
             channels = first_channels
             for n in blocks[:self.n_pools]:
-                down.append(_DenseBlock(channels, n, growth_rate, dropout))
+                down.append(DenseBlock(channels, n, growth_rate, dropout))
                 channels = down[-1].out_channels
                 skip_channels.append(channels)
-                transitions.append(_TransitionDown(channels, dropout, transition))
+                transitions.append(TransitionDown(channels, dropout, transition))
             self.down = chainer.ChainList(*down)
             self.transitions_down = chainer.ChainList(*transitions)
-            self.bottleneck = _DenseBlock(channels, blocks[self.n_pools], growth_rate, dropout)
+            self.bottleneck = DenseBlock(channels, blocks[self.n_pools], growth_rate, dropout)
             new = self.bottleneck.new_channels
             ups, up_blocks = [], []
             for n, skip in zip(blocks[self.n_pools + 1:], reversed(skip_channels)):
                 ups.append(links.Deconvolution2D(new, new, 3, 2,
                                                  initialW=chainer.initializers.HeUniform()))
-                up_blocks.append(_DenseBlock(new + skip, n, growth_rate, dropout))
+                up_blocks.append(DenseBlock(new + skip, n, growth_rate, dropout))
                 new = up_blocks[-1].new_channels
             self.transitions_up = chainer.ChainList(*ups)
             self.up = chainer.ChainList(*up_blocks)
@@ -199,15 +241,14 @@ class FCDenseNet(SegmentationModel):
 
 def FCDenseNet56(n_class, in_channels=3, **kwargs):
     """FC-DenseNet56: 4 layers per block, growth rate 12 (~1.38M parameters)."""
-    return FCDenseNet(n_class, in_channels, n_layers_per_block=4, growth_rate=12, **kwargs)
+    return FCDenseNet(n_class, in_channels, **PRESETS[56], **kwargs)
 
 
 def FCDenseNet67(n_class, in_channels=3, **kwargs):
     """FC-DenseNet67: 5 layers per block, growth rate 16 (~3.46M parameters)."""
-    return FCDenseNet(n_class, in_channels, n_layers_per_block=5, growth_rate=16, **kwargs)
+    return FCDenseNet(n_class, in_channels, **PRESETS[67], **kwargs)
 
 
 def FCDenseNet103(n_class, in_channels=3, **kwargs):
     """FC-DenseNet103: 4, 5, 7, 10, 12, 15, 12, 10, 7, 5, 4 layers, growth 16 (~9.32M)."""
-    return FCDenseNet(n_class, in_channels, n_layers_per_block=(4, 5, 7, 10, 12, 15, 12, 10, 7,
-                                                                5, 4), growth_rate=16, **kwargs)
+    return FCDenseNet(n_class, in_channels, **PRESETS[103], **kwargs)

