@@ -1,13 +1,18 @@
 """Execute the chapter notebooks headless, in order, and print a table of chapter, seconds, result.
 
     python -m seglearn.exercises.run_chapters chapters build/chapters [--timeout 600] [--only 03]
+        [--device @cupy:0 | fake]
 
 Each notebook runs in a fresh kernel of *this* interpreter (so the project's environment is
 used whatever kernels are installed elsewhere), with the chapters folder as working directory.
 Executed copies are written to the output folder. The exit status is non-zero if any chapter
-fails. ``tests/test_chapters.py`` calls :func:`execute_notebook` too.
+fails; a failure names the cell (its index among all cells, and its id) and the line.
+``--device`` runs the chapters on another device: a cell setting ``DEVICE`` to it is added right
+after the chapter's own ``DEVICE = ...`` line (``fake``: :mod:`seglearn.exercises.fake_device`).
+``tests/test_chapters.py`` calls :func:`execute_notebook` too.
 """
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -33,27 +38,74 @@ class _ThisInterpreterKernels(KernelSpecManager):
         return super().get_kernel_spec(kernel_name)
 
 
-def _error_summary(error):
+DEVICE_LINE = re.compile(r'^DEVICE\s*=', re.M)
+DEVICE_CELL_ID = 'device-override'
+
+
+def device_cell_source(device):
+    """The code of the cell that sets ``DEVICE`` for ``--device``."""
+    if device == 'fake':
+        return ('from seglearn.exercises.fake_device import install as _install_fake_device\n'
+                'DEVICE = _install_fake_device()  # added by run_chapters --device fake')
+    return 'DEVICE = {!r}  # added by run_chapters --device'.format(device)
+
+
+def override_device(nb, device):
+    """Add a cell setting ``DEVICE`` after the first cell that sets it; returns its index.
+
+    Raises:
+        ValueError: no code cell sets ``DEVICE``.
+    """
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == 'code' and DEVICE_LINE.search(cell.source):
+            nb.cells.insert(i + 1, nbformat.v4.new_code_cell(device_cell_source(device),
+                                                             id=DEVICE_CELL_ID))
+            return i + 1
+    raise ValueError('no code cell sets DEVICE')
+
+
+def _failed_cell(nb, added):
+    """(index in the committed notebook, id, line) of the cell whose output is an error."""
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get('outputs', []):
+            if output.get('output_type') == 'error':
+                lines = re.findall(r'Cell In\[\d+\], line (\d+)',
+                                   re.sub(r'\x1b\[[0-9;]*m', '', '\n'.join(output['traceback'])))
+                index = i - (added is not None and i > added)
+                return index, cell.get('id'), int(lines[-1]) if lines else None
+    return None
+
+
+def _error_summary(error, nb=None, added=None):
     if isinstance(error, CellExecutionError):
         name = getattr(error, 'ename', '') or 'CellExecutionError'
         value = getattr(error, 'evalue', '') or ''
-        return '{}: {}'.format(name, value)[:300]
+        text = '{}: {}'.format(name, value)[:300]
+        where = _failed_cell(nb, added) if nb is not None else None
+        if where is not None:
+            index, cell_id, line = where
+            text = 'cell {}{}, line {}: {}'.format(
+                index, ' (id {})'.format(cell_id) if cell_id else '', line, text)
+        return text
     return '{}: {}'.format(type(error).__name__, error)[:300]
 
 
-def execute_notebook(path, out_path=None, timeout=CELL_TIMEOUT):
+def execute_notebook(path, out_path=None, timeout=CELL_TIMEOUT, device=None):
     """Run a notebook top to bottom in a fresh kernel.
 
     Args:
         path: the ``.ipynb`` file; its folder is the working directory.
         out_path: where to write the executed copy (None: not written).
         timeout (int): seconds allowed per cell.
+        device (str or None): run with ``DEVICE`` set to this (``'fake'``: the fake device);
+            None = the chapter's own.
 
     Returns:
         (float, str or None): seconds taken and an error summary (None when every cell ran).
     """
     path = Path(path)
     nb = nbformat.read(str(path), as_version=4)
+    added = override_device(nb, device) if device is not None else None
     km = KernelManager(kernel_name='python3', kernel_spec_manager=_ThisInterpreterKernels())
     client = NotebookClient(nb, km=km, timeout=timeout, kernel_name='python3',
                             resources={'metadata': {'path': str(path.parent.resolve())}})
@@ -62,7 +114,7 @@ def execute_notebook(path, out_path=None, timeout=CELL_TIMEOUT):
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError, RuntimeError) as e:  # RuntimeError: dead kernel
-        error = _error_summary(e)
+        error = _error_summary(e, nb, added)
     seconds = time.perf_counter() - start
     if out_path is not None:
         out_path = Path(out_path)
@@ -95,8 +147,9 @@ def format_rows(rows, budget=BUDGET_SECONDS):
     return '\n'.join(out)
 
 
-def run_chapters(src_dir, out_dir, timeout=CELL_TIMEOUT, only=None, verbose=True):
-    """Execute every chapter of ``src_dir`` in order, writing executed copies to ``out_dir``.
+def run_chapters(src_dir, out_dir, timeout=CELL_TIMEOUT, only=None, verbose=True, device=None):
+    """Execute every chapter of ``src_dir`` in order, writing executed copies to ``out_dir``
+    (``device``: see :func:`execute_notebook`).
 
     Returns:
         list[(str, float, str or None)]: chapter file name, seconds, error summary.
@@ -105,7 +158,8 @@ def run_chapters(src_dir, out_dir, timeout=CELL_TIMEOUT, only=None, verbose=True
     for path in chapter_paths(src_dir, only):
         if verbose:
             print('running {} …'.format(path.name), flush=True)
-        seconds, error = execute_notebook(path, Path(out_dir) / path.name, timeout=timeout)
+        seconds, error = execute_notebook(path, Path(out_dir) / path.name, timeout=timeout,
+                                          device=device)
         rows.append((path.name, seconds, error))
     return rows
 
@@ -116,8 +170,11 @@ def main(argv=None):
     parser.add_argument('out', help='folder for the executed copies')
     parser.add_argument('--timeout', type=int, default=CELL_TIMEOUT, help='seconds per cell')
     parser.add_argument('--only', nargs='*', help='chapter numbers to run, e.g. 03 04')
+    parser.add_argument('--device', help="set every chapter's DEVICE to this, e.g. @cupy:0, or "
+                        '"fake" (CPU arrays held to the GPU rules)')
     args = parser.parse_args(argv)
-    rows = run_chapters(args.src, args.out, timeout=args.timeout, only=args.only)
+    rows = run_chapters(args.src, args.out, timeout=args.timeout, only=args.only,
+                        device=args.device)
     if not rows:
         print('no NN_name.ipynb notebooks in {}'.format(args.src))
         return 1
