@@ -70,8 +70,17 @@ def test_what_a_gpu_accepts_passes():
     in_cell('y = DEVICE.send(x) * numpy.float32(2) + numpy.asarray(1.0)', x=X)  # scalars, 0-d
     in_cell('m.to_device(DEVICE)\nloss = F.sum(m(DEVICE.send(x)))\nloss.backward()',
             m=links.Convolution2D(3, 4, 3, pad=1), x=X)
-    # outside notebook cells (package code making constants with xp = numpy) nothing is checked
+    # outside notebook cells (package code making constants with xp = numpy) nothing is checked,
+    # nor inside the methods of a model the notebook defines
     assert type(DEVICE.send(X) - X) is fake_device.DeviceArray
+    in_cell('class Net(chainer.Chain):\n'
+            '    def __init__(self):\n'
+            '        super().__init__()\n'
+            '        with self.init_scope():\n'
+            '            self.c = links.Convolution2D(3, 4, 3, pad=1)\n'
+            '    def predict(self, x):\n'
+            '        return self.c(self.xp.asarray(x) * 2)\n'
+            'net = Net()\nnet.to_device(DEVICE)\nnet.predict(x)', x=X, chainer=chainer)
 
 
 def _write_notebook(path, *sources):
@@ -82,15 +91,15 @@ def _write_notebook(path, *sources):
     return path
 
 
-def test_override_device_adds_a_cell_after_the_chapters_device_line(tmp_path):
+def test_override_device_replaces_the_chapters_device_line(tmp_path):
     import nbformat
-    path = _write_notebook(tmp_path / '00_x.ipynb', 'import seglearn', "DEVICE = '@numpy'\nx = 1",
-                           'y = 2')
+    path = _write_notebook(tmp_path / '00_x.ipynb', 'import seglearn',
+                           "x = 1\nDEVICE = '@numpy'  # '@cupy:0' on a GPU\ndevice = DEVICE", 'y = 2')
     nb = nbformat.read(str(path), as_version=4)
-    assert override_device(nb, '@cupy:0') == 2
-    assert nb.cells[2].source.startswith("DEVICE = '@cupy:0'")
-    assert [c.source for c in nb.cells[:2] + nb.cells[3:]] == [
-        'import seglearn', "DEVICE = '@numpy'\nx = 1", 'y = 2']
+    assert override_device(nb, '@cupy:0') == 1
+    assert [c.source for c in nb.cells] == [
+        'import seglearn', "x = 1\nDEVICE = '@cupy:0'  # run_chapters --device\ndevice = DEVICE",
+        'y = 2']
     with pytest.raises(ValueError, match='DEVICE'):
         override_device(nbformat.read(str(_write_notebook(tmp_path / 'n.ipynb', 'x = 1')), 4),
                         'fake')

@@ -15,9 +15,10 @@ every chapter runs on the CPU at its CPU sizes while the cells are held to the G
   ``to_device``/``to_cpu``) raises too: on a GPU it would silently run on the CPU. A cell that
   means to use the CPU says so with ``model.to_device('@numpy')``.
 
-Only what a cell calls is checked: inside the package, xp-agnostic code makes its constants with
-``xp = get_array_module(x)``, which is NumPy here (plain arrays) and CuPy on a GPU, so checking
-there would flag correct code; ``tests/test_gpu.py`` checks the package on a real GPU.
+Only what a cell calls is checked: inside the package and inside the methods of models that a
+notebook defines, xp-agnostic code makes its arrays with ``xp = get_array_module(x)`` or
+``self.xp``, which is NumPy here (plain arrays) and CuPy on a GPU, so checking there would flag
+correct code; ``tests/test_gpu.py`` checks the package on a real GPU.
 Zero-dimensional arrays and scalars mix freely (CuPy takes NumPy scalars). Device arrays take
 seglearn's fast CPU kernels like plain ones (:func:`seglearn.functions.use_fast_path` sees them as
 NumPy), so a chapter runs about as fast as on ``'@numpy'``.
@@ -100,8 +101,11 @@ class FakeDevice(_cpu.CpuDevice):
 
 
 def _in_notebook(frame):
+    """Whether a frame runs a cell's own code, not the inside of a model the notebook defines
+    (whose ``self.xp.asarray(...)`` is NumPy here and CuPy on a GPU, like the package's)."""
     name = frame.f_code.co_filename
-    return 'ipykernel_' in name or name.startswith('<ipython-input')
+    return (('ipykernel_' in name or name.startswith('<ipython-input'))
+            and not isinstance(frame.f_locals.get('self'), chainer.Link))
 
 
 _CHAINER = os.path.dirname(chainer.__file__) + os.sep
@@ -164,7 +168,7 @@ class _RefuseUnsentModels(chainer.LinkHook):
 
 def _marking_placement(method):
     def placed(self, *args, **kwargs):
-        for link in self.links():
+        for link in self.links() if isinstance(self, chainer.Link) else ():
             link._placed = True
         return method(self, *args, **kwargs)
     return placed
@@ -184,6 +188,20 @@ def _to_host(original):
     return array_to_cpu
 
 
+def _outputs_follow_inputs(apply):
+    """A function of device arrays gives device arrays, whichever CPU kernel computed them (the
+    fast CPU kernels write into plain NumPy buffers)."""
+    def wrapped(self, inputs):
+        outputs = apply(self, inputs)
+        if any(isinstance(x.array if isinstance(x, chainer.Variable) else x, DeviceArray)
+               for x in inputs):
+            for y in outputs:
+                if type(y.array) is numpy.ndarray:
+                    y.array = y.array.view(DeviceArray)
+        return outputs
+    return wrapped
+
+
 def _fast_path_for_device_arrays(original):
     def use_fast_path(*arrays):
         return original(*(_plain(a.array if isinstance(a, chainer.Variable) else a)
@@ -201,8 +219,12 @@ def install():
         chainer.backend.get_device_from_array = _device_of(chainer.backend.get_device_from_array)
         _cpu._array_to_cpu = _to_host(_cpu._array_to_cpu)
         functions.use_fast_path = _fast_path_for_device_arrays(functions.use_fast_path)
-        chainer.Link.to_device = _marking_placement(chainer.Link.to_device)
-        chainer.Link.to_cpu = _marking_placement(chainer.Link.to_cpu)
+        chainer.FunctionNode.apply = _outputs_follow_inputs(chainer.FunctionNode.apply)
+        # on DeviceResident itself: Chainer takes a to_device that differs from it for a legacy
+        # override and then leaves link.device unset
+        resident = chainer.device_resident.DeviceResident
+        resident.to_device = _marking_placement(resident.to_device)
+        resident.to_cpu = _marking_placement(resident.to_cpu)
         _RefuseMixedInputs().__enter__()
         _RefuseUnsentModels().__enter__()
         chainer._fake_device_installed = True

@@ -7,8 +7,9 @@ Each notebook runs in a fresh kernel of *this* interpreter (so the project's env
 used whatever kernels are installed elsewhere), with the chapters folder as working directory.
 Executed copies are written to the output folder. The exit status is non-zero if any chapter
 fails; a failure names the cell (its index among all cells, and its id) and the line.
-``--device`` runs the chapters on another device: a cell setting ``DEVICE`` to it is added right
-after the chapter's own ``DEVICE = ...`` line (``fake``: :mod:`seglearn.exercises.fake_device`).
+``--device`` runs the chapters on another device: the chapter's own ``DEVICE = ...`` line is
+replaced by one setting it (``fake``: :mod:`seglearn.exercises.fake_device`), so cells and line
+numbers stay as they are.
 ``tests/test_chapters.py`` calls :func:`execute_notebook` too.
 """
 import argparse
@@ -38,50 +39,47 @@ class _ThisInterpreterKernels(KernelSpecManager):
         return super().get_kernel_spec(kernel_name)
 
 
-DEVICE_LINE = re.compile(r'^DEVICE\s*=', re.M)
-DEVICE_CELL_ID = 'device-override'
+DEVICE_LINE = re.compile(r'^DEVICE\s*=.*$', re.M)
 
 
-def device_cell_source(device):
-    """The code of the cell that sets ``DEVICE`` for ``--device``."""
+def device_line(device):
+    """The line that sets ``DEVICE`` for ``--device``."""
     if device == 'fake':
-        return ('from seglearn.exercises.fake_device import install as _install_fake_device\n'
-                'DEVICE = _install_fake_device()  # added by run_chapters --device fake')
-    return 'DEVICE = {!r}  # added by run_chapters --device'.format(device)
+        return ('from seglearn.exercises.fake_device import install; DEVICE = install()'
+                '  # run_chapters --device fake')
+    return 'DEVICE = {!r}  # run_chapters --device'.format(device)
 
 
 def override_device(nb, device):
-    """Add a cell setting ``DEVICE`` after the first cell that sets it; returns its index.
+    """Replace the first ``DEVICE = ...`` line of the notebook's code; returns its cell's index.
 
     Raises:
         ValueError: no code cell sets ``DEVICE``.
     """
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == 'code' and DEVICE_LINE.search(cell.source):
-            nb.cells.insert(i + 1, nbformat.v4.new_code_cell(device_cell_source(device),
-                                                             id=DEVICE_CELL_ID))
-            return i + 1
+            cell.source = DEVICE_LINE.sub(lambda _: device_line(device), cell.source, count=1)
+            return i
     raise ValueError('no code cell sets DEVICE')
 
 
-def _failed_cell(nb, added):
-    """(index in the committed notebook, id, line) of the cell whose output is an error."""
+def _failed_cell(nb):
+    """(index, id, line) of the cell whose output is an error."""
     for i, cell in enumerate(nb.cells):
         for output in cell.get('outputs', []):
             if output.get('output_type') == 'error':
                 lines = re.findall(r'Cell In\[\d+\], line (\d+)',
                                    re.sub(r'\x1b\[[0-9;]*m', '', '\n'.join(output['traceback'])))
-                index = i - (added is not None and i > added)
-                return index, cell.get('id'), int(lines[-1]) if lines else None
+                return i, cell.get('id'), int(lines[-1]) if lines else None
     return None
 
 
-def _error_summary(error, nb=None, added=None):
+def _error_summary(error, nb=None):
     if isinstance(error, CellExecutionError):
         name = getattr(error, 'ename', '') or 'CellExecutionError'
         value = getattr(error, 'evalue', '') or ''
         text = '{}: {}'.format(name, value)[:300]
-        where = _failed_cell(nb, added) if nb is not None else None
+        where = _failed_cell(nb) if nb is not None else None
         if where is not None:
             index, cell_id, line = where
             text = 'cell {}{}, line {}: {}'.format(
@@ -105,7 +103,8 @@ def execute_notebook(path, out_path=None, timeout=CELL_TIMEOUT, device=None):
     """
     path = Path(path)
     nb = nbformat.read(str(path), as_version=4)
-    added = override_device(nb, device) if device is not None else None
+    if device is not None:
+        override_device(nb, device)
     km = KernelManager(kernel_name='python3', kernel_spec_manager=_ThisInterpreterKernels())
     client = NotebookClient(nb, km=km, timeout=timeout, kernel_name='python3',
                             resources={'metadata': {'path': str(path.parent.resolve())}})
@@ -114,7 +113,7 @@ def execute_notebook(path, out_path=None, timeout=CELL_TIMEOUT, device=None):
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError, RuntimeError) as e:  # RuntimeError: dead kernel
-        error = _error_summary(e, nb, added)
+        error = _error_summary(e, nb)
     seconds = time.perf_counter() - start
     if out_path is not None:
         out_path = Path(out_path)
