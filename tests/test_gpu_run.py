@@ -14,13 +14,13 @@ SCRIPT = Path(__file__).resolve().parent.parent / 'tools' / 'gpu_run.sh'
 @pytest.mark.skipif(sys.platform != 'linux', reason='bash and coreutils timeout')
 def test_phases_report_and_failures_do_not_stop_the_run(tmp_path):
     env = dict(os.environ, PYTHON=sys.executable, GPU_RUN_DEVICE='@numpy', OUT=str(tmp_path),
-               PHASES='env surface bench', SITE=str(tmp_path / 'site'))
+               PHASES='setup surface bench', SITE=str(tmp_path / 'site'))
     run = subprocess.run(['bash', str(SCRIPT)], env=env, capture_output=True, text=True,
                          timeout=120)
     summary = (tmp_path / 'summary.txt').read_text().splitlines()
-    assert [line.split(':')[0] for line in summary[:3]] == ['env', 'surface', 'bench']
-    assert summary[0].startswith('env: exit 0') and summary[2].startswith('bench: exit 0')
-    assert 'NumPy' in (tmp_path / 'env.txt').read_text()
+    assert [line.split(':')[0] for line in summary[:3]] == ['setup', 'surface', 'bench']
+    assert summary[0].startswith('setup: exit 0') and summary[2].startswith('bench: exit 0')
+    assert 'NumPy' in (tmp_path / 'setup.txt').read_text()
     try:
         import cupy  # noqa: F401
     except ImportError:  # the surface check needs CuPy: it fails, the run goes on and says so

@@ -9,8 +9,8 @@
 #
 # Phases, each with its own time limit so that the run ends within RUN_SECONDS (default 540) and
 # a slow or failing phase leaves the others' results; each writes $OUT/<phase>.txt:
-#   install   the carried wheels that the machine lacks, into $SITE (nothing is downloaded)
-#   env       nvidia-smi, Python, NumPy, CuPy, Chainer, PyTorch versions
+#   setup     the carried wheels that the machine lacks, into $SITE (nothing is downloaded);
+#             then nvidia-smi and the Python, NumPy, CuPy, Chainer and PyTorch versions
 #   surface   tools/cupy_surface.py check (every CuPy name Chainer and seglearn use)
 #   tests     every test marked gpu, and tests/test_cupy_surface.py
 #   bench     benchmarks/run.py --gpu: the papers' sizes, CuPy memory-pool peak, PyTorch CUDA
@@ -18,7 +18,7 @@
 #   chapters  every chapter with DEVICE = $GPU_RUN_DEVICE (default '@cupy:0'), one at a time
 #             while time is left; $OUT/chapters.tar.gz holds the executed notebooks (images
 #             dropped to stay small)
-# $OUT/summary.txt has one line per phase. PHASES="tests chapters" runs a subset; CHAPTERS="06 07"
+# $OUT/summary.txt has one line per phase: 8 files in all, what a device run brings back. PHASES="tests chapters" runs a subset; CHAPTERS="06 07"
 # a subset of chapters. Dry run on a CPU (no GPU, checks the script and the wheels):
 #   PYTHON=/path/to/python3.12 GPU_RUN_DEVICE=@numpy CHAPTERS=00 OUT=/tmp/out bash tools/gpu_run.sh
 set -u
@@ -26,7 +26,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 DEVICE=${GPU_RUN_DEVICE:-@cupy:0}
 OUT=${OUT:?set OUT to the folder for the results}
-PHASES=${PHASES:-install env surface tests bench chapters}
+PHASES=${PHASES:-setup surface tests bench chapters}
 CHAPTERS=${CHAPTERS:-}
 SITE=${SITE:-/tmp/seglearn-site}
 START=$(date +%s)
@@ -92,6 +92,10 @@ except Exception as e:
 EOF
 }
 
+setup() {
+  install_wheels && environment
+}
+
 gpu_tests() {
   "$PYTHON" -m pytest -p no:cacheprovider -q -rA tests/test_cupy_surface.py
   local rc=$?
@@ -135,9 +139,8 @@ EOF
 }
 
 export PYTHON DEVICE OUT CHAPTERS SITE END
-export -f install_wheels environment gpu_tests bench chapters
-phase install 120 install_wheels
-phase env 60 environment
+export -f install_wheels environment setup gpu_tests bench chapters
+phase setup 120 setup
 phase surface 60 "$PYTHON" tools/cupy_surface.py check
 phase tests 150 gpu_tests
 phase bench 150 bench
