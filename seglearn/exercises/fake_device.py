@@ -11,9 +11,9 @@ every chapter runs on the CPU at its CPU sizes while the cells are held to the G
   (a model) called from a cell with arrays on the other side of its parameters, and a NumPy
   operation written in a cell that mixes them (``logits.array == t``);
 * a link called from a notebook cell whose parameters (or persistent arrays, such as a fixed
-  bilinear kernel) were never sent anywhere (no
-  ``to_device``/``to_cpu``) raises too: on a GPU it would silently run on the CPU. A cell that
-  means to use the CPU says so with ``model.to_device('@numpy')``.
+  bilinear kernel) were never sent anywhere (no ``to_device``/``to_cpu``) raises too: on a GPU
+  it would silently run on the CPU. A cell that means to use the CPU says so with
+  ``model.to_device('@numpy')``.
 
 Only what a cell calls is checked: inside the package and inside the methods of models that a
 notebook defines, xp-agnostic code makes its arrays with ``xp = get_array_module(x)`` or
