@@ -65,9 +65,12 @@ for path in sorted(glob.glob('.whl/*.whl') + glob.glob('.whl/notebook/*.whl')):
     except importlib.metadata.PackageNotFoundError:
         wheels.append(path)
 print('installing:', ' '.join(os.path.basename(w) for w in wheels))
-if wheels:
-    subprocess.check_call([sys.executable, '-m', 'pip', 'install', '-q', '--no-index',
-                           '--no-deps', '--no-compile', '--target', sys.argv[1]] + wheels)
+if wheels and subprocess.call([sys.executable, '-m', 'pip', 'install', '-q', '--no-index',
+                               '--no-deps', '--no-compile', '--target', sys.argv[1]] + wheels):
+    import zipfile  # no working pip: a wheel is a zip laid out for site-packages
+    print('pip failed; unpacking the wheels instead')
+    for w in wheels:
+        zipfile.ZipFile(w).extractall(sys.argv[1])
 EOF
 }
 
