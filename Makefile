@@ -7,10 +7,11 @@ MODERN ?= .venv-modern
 MODERN_STAMP := $(MODERN)/.seglearn-installed
 MODERN_CHAPTER ?= 06
 PYTHON := $(VENV)/bin/python
+COMMA := ,
 PIP := $(PYTHON) -m pip --disable-pip-version-check
 STAMP := $(VENV)/.seglearn-installed
 
-.PHONY: help setup lab chapters test test-fast test-modern modern-smoke check bench gpu-check chainer-wheel clean
+.PHONY: help setup lab chapters test test-fast test-modern modern-smoke check bench gpu-check gpu-compat gpu-wheels chainer-wheel clean
 help:
 	@echo "make lab        start JupyterLab in chapters/ (sets up .venv first)"
 	@echo "make chapters   execute every chapter headless into build/chapters/ and print a table"
@@ -20,7 +21,9 @@ help:
 	@echo "make check      grade the exercises you answered in chapters/"
 	@echo "make bench      CPU benchmarks (benchmarks/RESULTS.md)"
 	@echo "make gpu-check  GPU tests and benchmarks (needs CuPy and a CUDA device)"
+	@echo "make gpu-compat the README's CuPy pairings imported on the CPU (no GPU needed; ~4 GB download)"
 	@echo "make chainer-wheel  build .whl/chainer-7.8.1-*.whl for an offline GPU machine"
+	@echo "make gpu-wheels the Chainer wheel and the notebook runner's for tools/gpu_run.sh"
 
 setup: $(STAMP)
 
@@ -84,8 +87,45 @@ gpu-check: $(STAMP)
 	$(PYTHON) benchmarks/run.py --gpu
 endif
 
+# The README's two CuPy pairings, checked without a GPU: each in its own venv with pyproject's
+# extra (`gpu` on Python 3.11 + NumPy < 2, `gpu-modern` on 3.12 + NumPy 2), then
+# tests/test_cupy_surface.py there (Chainer's GPU backend imports, every audited CuPy name
+# resolves). The 3.12 pairing is skipped, saying so, where no python3.12 exists.
+CUPY13 ?= .venv-cupy13
+CUPY14 ?= .venv-cupy14
+EXTRA = $(1)/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["$(2)"])'
+gpu-compat: $(CUPY13)/.installed
+	$(CUPY13)/bin/python -m pytest tests/test_cupy_surface.py -p no:cacheprovider -q -W ignore::UserWarning
+	@if [ -z "$(PY312)" ]; then echo "CuPy 14 pairing skipped: no working python3.12 found"; \
+	else $(MAKE) --no-print-directory $(CUPY14)/.installed && \
+	$(CUPY14)/bin/python -m pytest tests/test_cupy_surface.py -p no:cacheprovider -q -W ignore::UserWarning; fi
+
+# $(call COMPAT_VENV,venv,python,numpy requirement,extra)
+define COMPAT_VENV
+	@if [ ! -x $(1)/bin/python ]; then $(2) -m venv $(1); fi
+	$(1)/bin/python -m pip --disable-pip-version-check install -q "setuptools>=64,<74" wheel "$(3)" pytest
+	$(1)/bin/python -m pip --disable-pip-version-check install -q --no-build-isolation "chainer==7.8.1"
+	$(1)/bin/python -m pip --disable-pip-version-check install -q --no-build-isolation --no-deps -e .
+	$(1)/bin/python -m pip --disable-pip-version-check install -q $$($(call EXTRA,$(1),$(4)))
+	@touch $(1)/.installed
+endef
+
+$(CUPY13)/.installed: pyproject.toml
+	$(call COMPAT_VENV,$(CUPY13),$(PY311),numpy>=1.24$(COMMA)<2,gpu)
+
+$(CUPY14)/.installed: pyproject.toml
+	$(call COMPAT_VENV,$(CUPY14),$(PY312),numpy>=2,gpu-modern)
+
 chainer-wheel: $(STAMP)
 	$(PIP) wheel -q --no-deps --no-build-isolation -w .whl "chainer==7.8.1"
+
+# What tools/gpu_run.sh installs on an offline GPU machine with CPython 3.12 (it skips those the
+# machine already has): the Chainer wheel and the headless notebook runner with its needs.
+gpu-wheels: chainer-wheel
+	$(PIP) download -q --only-binary=:all: --python-version 3.12 --implementation cp \
+	  --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
+	  --platform manylinux2014_x86_64 --platform manylinux1_x86_64 \
+	  -d .whl/notebook nbclient nbformat ipykernel jupyter_client
 
 clean:
 	rm -rf build .pytest_cache

@@ -13,12 +13,21 @@ already exists; :data:`APPLIED` lists the patches that did something in this pro
 - ``pkg_resources`` (gone from recent setuptools): Chainer's environment check and
   ``chainer.testing`` use ``require``, ``get_distribution``, ``WorkingSet`` and two exceptions.
   The minimal module answers those from ``importlib.metadata``.
+- NVIDIA's pip libraries for CuPy 13 (not a Chainer need, but Chainer's import is where it shows):
+  CuPy 13 wheels link cuBLAS, cuRAND, NVRTC and cuDNN by file name (``libcublas.so.12``) and,
+  unlike CuPy 14, do not look inside the ``nvidia-*-cu12`` wheels, so without a CUDA toolkit on
+  the loader's path ``import chainer`` leaves ``chainer.backends.cuda.available`` False. When
+  CuPy 13 is installed, not imported yet, and ``libcublas.so.12`` is not found, the libraries of
+  those wheels are loaded by path first; CuPy's later lookups by name then find them.
 """
+import ctypes
 import importlib.metadata
+import importlib.util
 import re
 import sys
 import types
 import warnings
+from pathlib import Path
 
 import numpy
 
@@ -118,10 +127,77 @@ def _patch_pkg_resources():
     APPLIED.append('pkg_resources')
 
 
+# (wheel folder under nvidia/, library files) in no particular order: loading retries until the
+# libraries each one needs are in. Not loaded: interposers such as libnvblas and libcufftw.
+_NVIDIA_WHEEL_LIBS = (
+    ('cublas', ('libcublasLt.so.*', 'libcublas.so.*')), ('cuda_nvrtc', ('libnvrtc*.so.*',)),
+    ('curand', ('libcurand.so.*',)), ('cudnn', ('libcudnn*.so.*',)),
+    ('nvjitlink', ('libnvJitLink.so.*',)), ('cusparse', ('libcusparse.so.*',)),
+    ('cusolver', ('libcusolver.so.*',)), ('cufft', ('libcufft.so.*',)),
+)
+
+
+def _cupy_major():
+    """The installed CuPy's major version, read from its _version.py without importing it."""
+    spec = importlib.util.find_spec('cupy') if 'cupy' not in sys.modules else None
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        text = (Path(spec.origin).parent / '_version.py').read_text()
+    except OSError:
+        return None
+    match = re.search(r"__version__ = '(\d+)", text)
+    return int(match.group(1)) if match else None
+
+
+def _loadable(name):
+    try:
+        ctypes.CDLL(name)
+    except OSError:
+        return False
+    return True
+
+
+def _nvidia_wheel_libraries(paths=None):
+    """Files of NVIDIA's pip wheels that CuPy 13 needs, found under ``nvidia/*/lib`` on sys.path."""
+    files = []
+    for root in (paths if paths is not None else sys.path):
+        for folder, patterns in _NVIDIA_WHEEL_LIBS:
+            lib = Path(root or '.', 'nvidia', folder, 'lib')
+            files += sorted(f for pattern in patterns for f in lib.glob(pattern)
+                            if '.alt.' not in f.name)
+    return files
+
+
+def _load_all(files):
+    """Load the files by path, retrying those whose dependencies were not loaded yet."""
+    loaded, pending = [], list(files)
+    while pending:
+        failed = []
+        for path in pending:
+            try:
+                ctypes.CDLL(str(path))
+                loaded.append(path)
+            except OSError:
+                failed.append(path)
+        if len(failed) == len(pending):
+            break
+        pending = failed
+    return loaded
+
+
+def _patch_cupy13_nvidia_wheels():
+    if _cupy_major() != 13 or _loadable('libcublas.so.12'):
+        return
+    if _load_all(_nvidia_wheel_libraries()):
+        APPLIED.append('nvidia wheel libraries for CuPy 13')
+
+
 def apply():
     """Restore what Chainer 7.8.1 needs and this environment lacks. Safe to call repeatedly."""
     _patch_numpy_distutils()
     _patch_sctypes()
     _patch_float_alias()
     _patch_pkg_resources()
+    _patch_cupy13_nvidia_wheels()
     return list(APPLIED)

@@ -160,17 +160,33 @@ class ResumableSerialIterator(SerialIterator):
 
 
 class RandomStateKeeper(training.Extension):
-    """Saves and restores Python's and NumPy's global random state with the trainer snapshot.
+    """Keeps the random state of Python, NumPy and, on a GPU, CuPy with the trainer snapshot.
 
-    Dropout on the CPU and random augmentation draw from these generators; restoring them makes a
-    resumed run draw the same numbers as an uninterrupted one. The extension does nothing while
-    training; it only takes part in (de)serialisation.
+    Dropout and random augmentation draw from these generators; restoring them makes a resumed
+    run draw the same numbers as an uninterrupted one. Python's and NumPy's states are saved as
+    they are. CuPy's generator (cuRAND, one per GPU) cannot be read back, so on a GPU the keeper
+    re-seeds it at the end of every epoch, before the snapshot is written, with a seed drawn from
+    ``(seed, iteration)``; the snapshot holds that seed and :func:`resume` re-seeds with it, so
+    both runs continue from the same CuPy state. (cuDNN's dropout keeps a generator of its own
+    that no snapshot holds: README "GPU set-up".)
+
+    Args:
+        seed (int): base of the CuPy seeds.
+        gpu (bool): whether the trainer runs on a CuPy device (CuPy is touched only then).
     """
 
     trigger = 1, 'epoch'
+    priority = training.PRIORITY_READER  # after the epoch's evaluation, before the snapshot
+
+    def __init__(self, seed=0, gpu=False):
+        self.seed, self.gpu = int(seed), gpu
+        self.cupy_seed = -1  # none drawn yet: CuPy runs on seed_all's seed until the first epoch
 
     def __call__(self, trainer):
-        pass
+        if self.gpu:
+            state = numpy.random.SeedSequence([self.seed, trainer.updater.iteration])
+            self.cupy_seed = int(state.generate_state(1, numpy.uint32)[0])
+            _seed_cupy(self.cupy_seed)
 
     def serialize(self, serializer):
         name, keys, pos, has_gauss, cached = numpy.random.get_state()
@@ -184,6 +200,15 @@ class RandomStateKeeper(training.Extension):
             numpy.nan if gauss_next is None else gauss_next, numpy.float64))
         gauss = None if numpy.isnan(gauss) else float(gauss)
         random.setstate((version, tuple(int(v) for v in internal), gauss))
+        self.cupy_seed = int(serializer('cupy_seed', numpy.array(self.cupy_seed, numpy.int64)))
+        if isinstance(serializer, chainer.Deserializer) and self.gpu and self.cupy_seed >= 0:
+            _seed_cupy(self.cupy_seed)
+
+
+def _seed_cupy(seed):
+    """Seed CuPy's generator of the current GPU."""
+    import cupy
+    cupy.random.get_random_state().seed(seed)
 
 
 class AtomicWriter(snapshot_writers.Writer):
@@ -343,7 +368,7 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
     if extensions.PlotReport.available():
         for filename, keys in plot_keys.items():
             trainer.extend(extensions.PlotReport(keys, 'epoch', filename=filename))
-    trainer.extend(RandomStateKeeper(), name='random_state')
+    trainer.extend(RandomStateKeeper(seed, gpu=device.xp is not numpy), name='random_state')
     trainer.extend(extensions.snapshot(filename=SNAPSHOT, writer=AtomicWriter()),
                    trigger=(snapshot_every, 'epoch'))
     if resume:

@@ -122,3 +122,58 @@ def test_chainer_environment_check_runs_with_stubs(monkeypatch, hide):
     assert env_check.pkg_resources is sys.modules['pkg_resources']
     assert sorted(_compat.APPLIED) == ['numpy.distutils.system_info', 'pkg_resources']
     env_check.check()
+
+
+def _touch(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b'')
+    return path
+
+
+def test_nvidia_wheel_libraries_are_found_under_sys_path_entries(tmp_path):
+    wanted = [_touch(tmp_path / 'nvidia' / 'cublas' / 'lib' / name)
+              for name in ('libcublas.so.12', 'libcublasLt.so.12')]
+    wanted.append(_touch(tmp_path / 'nvidia' / 'cudnn' / 'lib' / 'libcudnn_cnn_infer.so.8'))
+    for skipped in ('cublas/lib/libnvblas.so.12', 'cuda_nvrtc/lib/libnvrtc.alt.so.12',
+                    'cufft/lib/libcufftw.so.11', 'cudnn/include/cudnn.h'):
+        _touch(tmp_path / 'nvidia' / skipped)
+    assert sorted(_compat._nvidia_wheel_libraries([str(tmp_path)])) == sorted(wanted)
+    assert _compat._nvidia_wheel_libraries([str(tmp_path / 'nowhere')]) == []
+
+
+def test_load_all_loads_libraries_and_skips_what_cannot_load(tmp_path):
+    import _ctypes
+    library = tmp_path / 'libcopy.so.1'
+    library.write_bytes(open(_ctypes.__file__, 'rb').read())  # any real shared object
+    broken = tmp_path / 'libbroken.so.1'
+    broken.write_bytes(b'not an ELF file')
+    assert _compat._load_all([broken, library]) == [library]
+    assert str(library) in open('/proc/self/maps').read()
+
+
+def test_cupy_major_is_read_without_importing_cupy(tmp_path, monkeypatch):
+    package = tmp_path / 'cupy'
+    package.mkdir()
+    (package / '__init__.py').write_text('raise RuntimeError("must not be imported")\n')
+    (package / '_version.py').write_text("__version__ = '13.6.0'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, 'cupy', raising=False)
+    importlib.invalidate_caches()
+    assert _compat._cupy_major() == 13
+    (package / '_version.py').write_text("__version__ = '14.2.0'\n")
+    assert _compat._cupy_major() == 14
+
+
+def test_nvidia_wheel_patch_runs_only_for_cupy13_without_a_cuda_toolkit(monkeypatch):
+    loaded = []
+    monkeypatch.setattr(_compat, '_nvidia_wheel_libraries', lambda: ['libcublas.so.12'])
+    monkeypatch.setattr(_compat, '_load_all', lambda files: loaded.extend(files) or files)
+    for major, on_path, expected in ((None, False, []), (14, False, []), (13, True, []),
+                                     (13, False, ['libcublas.so.12'])):
+        monkeypatch.setattr(_compat, 'APPLIED', [])
+        monkeypatch.setattr(_compat, '_cupy_major', lambda: major)
+        monkeypatch.setattr(_compat, '_loadable', lambda name: on_path)
+        loaded.clear()
+        _compat._patch_cupy13_nvidia_wheels()
+        assert loaded == expected
+        assert _compat.APPLIED == (['nvidia wheel libraries for CuPy 13'] if expected else [])

@@ -100,7 +100,8 @@ def test_metrics_on_cupy_arrays():
     pred = rng.randint(0, 4, size=(3, 16, 16)).astype(numpy.int32)
     gt = rng.randint(-1, 4, size=(3, 16, 16)).astype(numpy.int32)
     on_gpu = metrics.confusion_matrix(backend.to_device(pred, GPU), backend.to_device(gt, GPU), 4)
-    numpy.testing.assert_array_equal(backend.to_numpy(on_gpu), metrics.confusion_matrix(pred, gt, 4))
+    numpy.testing.assert_array_equal(backend.to_numpy(on_gpu),
+                                     metrics.confusion_matrix(pred, gt, 4))
     assert metrics.scores(on_gpu)['miou'] == pytest.approx(metrics.evaluate(pred, gt, 4)['miou'])
 
 
@@ -115,6 +116,25 @@ def test_short_training_run_on_gpu(tmp_path):
     assert len(log) == 2 and all(numpy.isfinite(entry['main/loss']) for entry in log)
     assert 0.0 <= log[-1]['validation/main/miou'] <= 1.0
     assert (tmp_path / 'best_model.npz').exists()
+
+
+def test_resume_on_gpu_reproduces_the_uninterrupted_log(tmp_path, capsys, monkeypatch):
+    """CuPy's generator drives the dropout here (cuDNN off: its dropout has its own generator);
+    a snapshot restores it, and without that the resumed run differs."""
+    from test_training import _train  # the CPU test's model (with dropout), data and interruption
+    keys = ['main/loss', 'validation/main/loss', 'validation/main/miou']
+    with chainer.using_config('use_cudnn', 'never'):
+        full, _ = _train(str(tmp_path / 'full'), epochs=3, device=GPU)
+        _train(str(tmp_path / 'split'), epochs=3, stop_at=5, device=GPU)
+        resumed, _ = _train(str(tmp_path / 'split'), epochs=3, resume_run=True, device=GPU)
+        _train(str(tmp_path / 'control'), epochs=3, stop_at=5, device=GPU)
+        monkeypatch.setattr(training, '_seed_cupy', lambda seed: None)
+        control, _ = _train(str(tmp_path / 'control'), epochs=3, resume_run=True, device=GPU)
+    for a, b in zip(full, resumed):
+        for key in keys:
+            assert a[key] == pytest.approx(b[key], rel=1e-5, abs=1e-6), key
+    assert any(a['main/loss'] != pytest.approx(c['main/loss'], rel=1e-5)
+               for a, c in zip(full[1:], control[1:]))
 
 
 def test_predict_on_gpu_matches_cpu_and_save_on_gpu_loads_on_cpu(tmp_path):

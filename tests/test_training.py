@@ -2,6 +2,8 @@
 import json
 import os
 import random
+import sys
+import types
 
 import numpy
 import pytest
@@ -138,6 +140,40 @@ def test_random_state_keeper_round_trip():
     assert got == expected
 
 
+def _fake_cupy(monkeypatch):
+    """Stand-in for CuPy on the CPU: its generator only records the seeds it is given."""
+    seeds = []
+    generator = types.SimpleNamespace(seed=seeds.append)
+    fake = types.ModuleType('cupy')
+    fake.random = types.SimpleNamespace(get_random_state=lambda: generator)
+    monkeypatch.setitem(sys.modules, 'cupy', fake)
+    return seeds
+
+
+def test_random_state_keeper_reseeds_cupy_each_epoch_and_on_resume(monkeypatch):
+    seeds = _fake_cupy(monkeypatch)
+    trainer = types.SimpleNamespace(updater=types.SimpleNamespace(iteration=6))
+    keeper = RandomStateKeeper(seed=3, gpu=True)
+    keeper(trainer)
+    trainer.updater.iteration = 9
+    keeper(trainer)
+    assert len(seeds) == 2 and seeds[0] != seeds[1] and keeper.cupy_seed == seeds[1]
+    assert all(0 <= seed < 2 ** 32 for seed in seeds)
+    RandomStateKeeper(seed=4, gpu=True)(trainer)  # the base seed matters too
+    assert seeds[2] != seeds[1]
+    s = DictionarySerializer()
+    s.save(keeper)  # saving re-seeds nothing
+    assert len(seeds) == 3
+    fresh = RandomStateKeeper(seed=3, gpu=True)
+    NpzDeserializer(s.target).load(fresh)  # a resumed run continues from the saved seed
+    assert seeds[3:] == [seeds[1]] and fresh.cupy_seed == seeds[1]
+    # On the CPU the keeper never touches CuPy, and its snapshot still loads on a GPU.
+    cpu = RandomStateKeeper(seed=3)
+    cpu(trainer)
+    _roundtrip(cpu, RandomStateKeeper(seed=3, gpu=True))
+    assert len(seeds) == 4 and cpu.cupy_seed == -1
+
+
 def test_atomic_writer_keeps_old_snapshot_when_interrupted(tmp_path):
     out = str(tmp_path)
     AtomicWriter()('snap.npz', out, {'a': numpy.arange(3)})
@@ -153,11 +189,11 @@ def test_atomic_writer_keeps_old_snapshot_when_interrupted(tmp_path):
     assert os.listdir(out) == ['snap.npz']
 
 
-def _train(out, epochs, resume_run=False, val=True, stop_at=None, **kwargs):
+def _train(out, epochs, resume_run=False, val=True, stop_at=None, device='@numpy', **kwargs):
     seed_all(0)
     model = Tiny()
     trainer = make_trainer(model, _data(12, seed=1), _data(4, seed=2) if val else None,
-                           epochs=epochs, batch_size=4, device='@numpy', out=out,
+                           epochs=epochs, batch_size=4, device=device, out=out,
                            progress=False, resume=resume_run, **kwargs)
     if stop_at is not None:  # Ctrl-C in the middle of an iteration's extensions
         def interrupt(trainer):

@@ -1,13 +1,19 @@
 """Execute the chapter notebooks headless, in order, and print a table of chapter, seconds, result.
 
     python -m seglearn.course.run_chapters chapters build/chapters [--timeout 600] [--only 03]
+        [--device @cupy:0 | fake]
 
 Each notebook runs in a fresh kernel of *this* interpreter (so the project's environment is
 used whatever kernels are installed elsewhere), with the chapters folder as working directory.
 Executed copies are written to the output folder. The exit status is non-zero if any chapter
-fails. ``tests/test_chapters.py`` calls :func:`execute_notebook` too.
+fails; a failure names the cell (its index among all cells, and its id) and the line.
+``--device`` runs the chapters on another device: the chapter's own ``DEVICE = ...`` line is
+replaced by one setting it (``fake``: :mod:`seglearn.course.fake_device`), so cells and line
+numbers stay as they are.
+``tests/test_chapters.py`` calls :func:`execute_notebook` too.
 """
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -33,27 +39,72 @@ class _ThisInterpreterKernels(KernelSpecManager):
         return super().get_kernel_spec(kernel_name)
 
 
-def _error_summary(error):
+DEVICE_LINE = re.compile(r'^DEVICE\s*=.*$', re.M)
+
+
+def device_line(device):
+    """The line that sets ``DEVICE`` for ``--device``."""
+    if device == 'fake':
+        return ('from seglearn.course.fake_device import install; DEVICE = install()'
+                '  # run_chapters --device fake')
+    return 'DEVICE = {!r}  # run_chapters --device'.format(device)
+
+
+def override_device(nb, device):
+    """Replace the first ``DEVICE = ...`` line of the notebook's code; returns its cell's index.
+
+    Raises:
+        ValueError: no code cell sets ``DEVICE``.
+    """
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == 'code' and DEVICE_LINE.search(cell.source):
+            cell.source = DEVICE_LINE.sub(lambda _: device_line(device), cell.source, count=1)
+            return i
+    raise ValueError('no code cell sets DEVICE')
+
+
+def _failed_cell(nb):
+    """(index, id, line) of the cell whose output is an error."""
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get('outputs', []):
+            if output.get('output_type') == 'error':
+                lines = re.findall(r'Cell In\[\d+\], line (\d+)',
+                                   re.sub(r'\x1b\[[0-9;]*m', '', '\n'.join(output['traceback'])))
+                return i, cell.get('id'), int(lines[-1]) if lines else None
+    return None
+
+
+def _error_summary(error, nb=None):
     if isinstance(error, CellExecutionError):
         name = getattr(error, 'ename', '') or 'CellExecutionError'
         value = getattr(error, 'evalue', '') or ''
-        return '{}: {}'.format(name, value)[:300]
+        text = '{}: {}'.format(name, value)[:300]
+        where = _failed_cell(nb) if nb is not None else None
+        if where is not None:
+            index, cell_id, line = where
+            text = 'cell {}{}, line {}: {}'.format(
+                index, ' (id {})'.format(cell_id) if cell_id else '', line, text)
+        return text
     return '{}: {}'.format(type(error).__name__, error)[:300]
 
 
-def execute_notebook(path, out_path=None, timeout=CELL_TIMEOUT):
+def execute_notebook(path, out_path=None, timeout=CELL_TIMEOUT, device=None):
     """Run a notebook top to bottom in a fresh kernel.
 
     Args:
         path: the ``.ipynb`` file; its folder is the working directory.
         out_path: where to write the executed copy (None: not written).
         timeout (int): seconds allowed per cell.
+        device (str or None): run with ``DEVICE`` set to this (``'fake'``: the fake device);
+            None = the chapter's own.
 
     Returns:
         (float, str or None): seconds taken and an error summary (None when every cell ran).
     """
     path = Path(path)
     nb = nbformat.read(str(path), as_version=4)
+    if device is not None:
+        override_device(nb, device)
     km = KernelManager(kernel_name='python3', kernel_spec_manager=_ThisInterpreterKernels())
     client = NotebookClient(nb, km=km, timeout=timeout, kernel_name='python3',
                             resources={'metadata': {'path': str(path.parent.resolve())}})
@@ -62,7 +113,7 @@ def execute_notebook(path, out_path=None, timeout=CELL_TIMEOUT):
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError, RuntimeError) as e:  # RuntimeError: dead kernel
-        error = _error_summary(e)
+        error = _error_summary(e, nb)
     seconds = time.perf_counter() - start
     if out_path is not None:
         out_path = Path(out_path)
@@ -95,8 +146,9 @@ def format_rows(rows, budget=BUDGET_SECONDS):
     return '\n'.join(out)
 
 
-def run_chapters(src_dir, out_dir, timeout=CELL_TIMEOUT, only=None, verbose=True):
-    """Execute every chapter of ``src_dir`` in order, writing executed copies to ``out_dir``.
+def run_chapters(src_dir, out_dir, timeout=CELL_TIMEOUT, only=None, verbose=True, device=None):
+    """Execute every chapter of ``src_dir`` in order, writing executed copies to ``out_dir``
+    (``device``: see :func:`execute_notebook`).
 
     Returns:
         list[(str, float, str or None)]: chapter file name, seconds, error summary.
@@ -105,7 +157,8 @@ def run_chapters(src_dir, out_dir, timeout=CELL_TIMEOUT, only=None, verbose=True
     for path in chapter_paths(src_dir, only):
         if verbose:
             print('running {} …'.format(path.name), flush=True)
-        seconds, error = execute_notebook(path, Path(out_dir) / path.name, timeout=timeout)
+        seconds, error = execute_notebook(path, Path(out_dir) / path.name, timeout=timeout,
+                                          device=device)
         rows.append((path.name, seconds, error))
     return rows
 
@@ -116,8 +169,11 @@ def main(argv=None):
     parser.add_argument('out', help='folder for the executed copies')
     parser.add_argument('--timeout', type=int, default=CELL_TIMEOUT, help='seconds per cell')
     parser.add_argument('--only', nargs='*', help='chapter numbers to run, e.g. 03 04')
+    parser.add_argument('--device', help="set every chapter's DEVICE to this, e.g. @cupy:0, or "
+                        '"fake" (CPU arrays held to the GPU rules)')
     args = parser.parse_args(argv)
-    rows = run_chapters(args.src, args.out, timeout=args.timeout, only=args.only)
+    rows = run_chapters(args.src, args.out, timeout=args.timeout, only=args.only,
+                        device=args.device)
     if not rows:
         print('no NN_name.ipynb notebooks in {}'.format(args.src))
         return 1
