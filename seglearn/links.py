@@ -31,19 +31,19 @@ class Deconvolution2D(L.Deconvolution2D):
 
 
 class BatchNormalization(L.BatchNormalization):
-    """``chainer.links.BatchNormalization`` whose training-mode forward calls
-    :func:`seglearn.functions.batch_normalization` (BLAS channel sums on the CPU).
-
-    Inference mode (fixed statistics) and everything else are the parent's.
+    """``chainer.links.BatchNormalization`` whose forward calls
+    :func:`seglearn.functions.batch_normalization` (training: batch statistics) or
+    :func:`seglearn.functions.fixed_batch_normalization` (inference: the running averages).
     """
 
     def forward(self, x, finetune=False):
-        if not chainer.config.train:
-            return super(BatchNormalization, self).forward(x)
         if self.avg_mean is None:
             self._initialize_params(tuple(d for i, d in enumerate(x.shape) if i not in self.axis))
         gamma = self.gamma if self.gamma is not None else self._get_gamma()[0]
         beta = self.beta if self.beta is not None else self._get_beta()[0]
+        if not chainer.config.train:
+            return functions.fixed_batch_normalization(x, gamma, beta, self.avg_mean,
+                                                       self.avg_var, self.eps, axis=self.axis)
         decay, avg_mean, avg_var = self.decay, self.avg_mean, self.avg_var
         if finetune:
             self.N += 1

@@ -105,6 +105,22 @@ def batch_normalization(x, gamma, beta, eps=2e-5, running_mean=None, running_var
     return F.batch_normalization(x, gamma, beta, **kwargs)
 
 
+def fixed_batch_normalization(x, gamma, beta, mean, var, eps=2e-5, axis=None):
+    """Batch normalization with given statistics (inference); same arguments as Chainer's.
+
+    Args:
+        x: (B, C, H, W) float input (other ranks and axes: Chainer's implementation).
+        gamma, beta: (C,) scale and shift. mean, var: (C,) statistics.
+        eps (float): added to the variance. axis: as in Chainer's.
+
+    Returns:
+        chainer.Variable: ``gamma · (x − mean) / sqrt(var + eps) + beta``.
+    """
+    if use_fast_path(x, gamma, beta, mean, var):
+        return normalization.fixed_batch_normalization(x, gamma, beta, mean, var, eps, axis)
+    return F.fixed_batch_normalization(x, gamma, beta, mean, var, eps, axis)
+
+
 def max_pooling_2d(x, ksize, stride=None, pad=0, cover_all=True, return_indices=False):
     """2-D max pooling; same arguments as ``chainer.functions.max_pooling_2d``.
 

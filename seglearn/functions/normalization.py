@@ -20,7 +20,7 @@ import math
 import numpy
 from chainer.functions.normalization import batch_normalization as _bn
 
-from seglearn.functions import _patches
+from seglearn.functions import _patches, onednn
 from seglearn.functions._patches import channel_sum
 
 
@@ -55,6 +55,16 @@ def scale_shift(x, scale, shift, out=None):
     return o
 
 
+def _update_running(running_mean, running_var, mean, var, m, decay):
+    """Chainer's running statistics update, in place: exponential averages of the batch mean
+    and of the *unbiased* batch variance ``var · m/(m − 1)`` (``var`` is the biased one)."""
+    if running_mean is not None:
+        running_mean *= decay
+        running_mean += (1 - decay) * mean
+        running_var *= decay
+        running_var += (1 - decay) * (m / max(m - 1., 1.)) * var
+
+
 class FastBatchNormalizationImpl(_bn.GeneralBatchNormalizationImpl):
     """Chainer's NumPy implementation rewritten around :func:`channel_sum` and
     :func:`scale_shift`; for 4-D NumPy inputs normalised over (0, 2, 3), dtype equal to gamma's.
@@ -69,11 +79,7 @@ class FastBatchNormalizationImpl(_bn.GeneralBatchNormalizationImpl):
         var = channel_sum(numpy.square(y)) * inv_m
         inv_std = numpy.reciprocal(numpy.sqrt(var + eps))
         y = scale_shift(y, gamma * inv_std, beta, out=y)
-        if running_mean is not None:
-            running_mean *= decay
-            running_mean += (1 - decay) * mean
-            running_var *= decay
-            running_var += (1 - decay) * (m / max(m - 1., 1.)) * var
+        _update_running(running_mean, running_var, mean, var, m, decay)
         return y, x_layout, running_mean, running_var, mean, var, inv_std, None
 
     def backward(self, axis, gamma, gy, x, x_layout, xp, expander, mean, inv_std, eps, var,
@@ -89,12 +95,37 @@ class FastBatchNormalizationImpl(_bn.GeneralBatchNormalizationImpl):
         return gx, x_layout, ggamma, gbeta
 
 
+class OneDNNBatchNormalizationImpl(_bn.GeneralBatchNormalizationImpl):
+    """Forward and backward on oneDNN (:mod:`seglearn.functions.onednn`), for 4-D float32 NumPy
+    inputs normalised over (0, 2, 3); the biased variance travels to the backward pass as
+    Chainer's ``forward_data``."""
+
+    def forward(self, axis, gamma, x, x_layout, xp, expander, beta, eps, decay, running_mean,
+                running_var):
+        y, mean, var = onednn.batch_normalization(x, gamma, beta, eps)
+        inv_std = numpy.reciprocal(numpy.sqrt(var + eps))
+        _update_running(running_mean, running_var, mean, var, x.size // gamma.size, decay)
+        return y, x_layout, running_mean, running_var, mean, var, inv_std, var
+
+    def backward(self, axis, gamma, gy, x, x_layout, xp, expander, mean, inv_std, eps, var,
+                 forward_data):
+        gx, ggamma, gbeta = onednn.batch_normalization_grad(x, gy, gamma, mean, forward_data,
+                                                            eps)
+        return gx, x_layout, ggamma, gbeta
+
+
+def _applies(x, gamma, axis):
+    return (type(x) is numpy.ndarray and x.ndim == 4 and tuple(axis) == (0, 2, 3)
+            and x.dtype == gamma.dtype)
+
+
 def _select_impl(node, inputs):
-    x, gamma, _ = inputs
-    if (type(x) is numpy.ndarray and x.ndim == 4 and tuple(node.axis) == (0, 2, 3)
-            and x.dtype == gamma.dtype):
-        return FastBatchNormalizationImpl()
-    return _bn._impl_selector(node, inputs)
+    x, gamma, beta = inputs
+    if not _applies(x, gamma, node.axis):
+        return _bn._impl_selector(node, inputs)
+    if onednn.applies(x, gamma, beta) and onednn.supports_batch_normalization(x.shape, node.eps):
+        return OneDNNBatchNormalizationImpl()
+    return FastBatchNormalizationImpl()
 
 
 def batch_normalization(x, gamma, beta, eps=2e-5, running_mean=None, running_var=None,
@@ -112,3 +143,38 @@ def batch_normalization(x, gamma, beta, eps=2e-5, running_mean=None, running_var
     node = _bn.BatchNormalization(eps, running_mean, running_var, decay, axis,
                                   impl_selector=_select_impl)
     return node.apply((x, gamma, beta))[0]
+
+
+class FixedBatchNormalization(_bn.FixedBatchNormalization):
+    """Chainer's batch normalization node with given statistics (inference), whose forward
+    runs seglearn's kernels on 4-D NumPy inputs normalised over (0, 2, 3): oneDNN, or
+    :func:`scale_shift`. The gradients are Chainer's (its gradient node computes ``1/σ``
+    itself when the forward did not)."""
+
+    def forward(self, inputs):
+        x, gamma, beta, mean, var = inputs
+        axis = _bn._compute_axis(x.ndim, gamma.ndim, self.axis)
+        if not (_applies(x, gamma, axis) and all(a.dtype == x.dtype for a in inputs)):
+            return super().forward(inputs)
+        self.retain_inputs((0, 1, 3, 4))
+        self.axis, self.key_axis = axis, (1,)
+        self.expander = (None, slice(None), None, None)
+        self.inv_std = self.inv_var = None
+        if onednn.applies(x) and onednn.supports_batch_normalization(x.shape, self.eps,
+                                                                     inference=True):
+            return onednn.fixed_batch_normalization(x, gamma, beta, mean, var, self.eps),
+        scale = gamma / numpy.sqrt(var + self.eps)
+        return scale_shift(x, scale, beta - mean * scale),
+
+
+def fixed_batch_normalization(x, gamma, beta, mean, var, eps=2e-5, axis=None):
+    """:class:`FixedBatchNormalization` (Chainer's node, seglearn's CPU kernels).
+
+    Args:
+        x: (B, C, H, W) input. gamma, beta, mean, var: (C,) scale, shift and statistics.
+        eps, axis: as in ``chainer.functions.fixed_batch_normalization``.
+
+    Returns:
+        chainer.Variable: normalised ``x``, same shape.
+    """
+    return FixedBatchNormalization(eps, axis).apply((x, gamma, beta, mean, var))[0]

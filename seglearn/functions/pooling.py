@@ -16,7 +16,7 @@ import numpy
 from chainer import function_node
 from chainer.utils import type_check
 
-from seglearn.functions import _patches
+from seglearn.functions import _patches, onednn
 
 
 def _zeros_like_layout(template, shape, fill=0):
@@ -92,6 +92,13 @@ class MaxPooling2D(function_node.FunctionNode, _Windows):
     def forward_cpu(self, inputs):
         x, = inputs
         self._set_shape(x.shape)
+        if onednn.applies(x):
+            try:
+                y, self.indexes = onednn.max_pooling(x, (self.kh, self.kw),
+                                                     (self.out_h, self.out_w))
+                return y,
+            except onednn.Unsupported:
+                pass
         x = self._covering(x, -numpy.inf)
         taps = self._taps(x)
         y = _zeros_like_layout(x, taps[0].shape)  # keeps the input's memory layout
@@ -121,6 +128,11 @@ class MaxPooling2DGrad(function_node.FunctionNode):
     def forward_cpu(self, inputs):
         gy, = inputs
         p = self.pooling
+        if onednn.applies(gy):
+            try:
+                return onednn.max_pooling_grad(gy, p.indexes, p.x_shape, (p.kh, p.kw)),
+            except onednn.Unsupported:
+                pass
         b, c, h, w = p.x_shape
         _, _, hp, wp = p._padded_shape
         gx = _zeros_like_layout(gy, (b, c, max(h, hp), max(w, wp)))
