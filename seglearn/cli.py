@@ -353,6 +353,7 @@ def cmd_doctor(args):
     print('Chainer   {}'.format(chainer.__version__))
     print('seglearn  {}'.format(seglearn.__version__))
     print('BLAS      {}'.format(_blas_info()))
+    print('CPU path  {}'.format(seglearn.config.describe()))
     try:
         import cupy
         cupy_line = cupy.__version__
