@@ -8,7 +8,7 @@ import chainer.functions as F
 from chainer import gradient_check
 
 from seglearn import config, functions
-from seglearn.functions import _patches, normalization
+from seglearn.functions import _patches, normalization, onednn
 
 
 def _layouts(shape, dtype=numpy.float32, seed=0):
@@ -138,3 +138,36 @@ def test_fixed_batch_normalization_gradient_check(kernels):
         return functions.fixed_batch_normalization(*inputs)
 
     _check_gradients(f, (x, gamma, beta, mean, var), rng, kernels)
+
+
+@pytest.mark.parametrize('layout', ['nchw', 'nhwc'])
+def test_batch_normalization_relu_matches_chainer(layout, kernels, spy):
+    fused = spy(onednn, 'batch_normalization_grad')
+    shape = (4, 16, 8, 8)
+    x = _layouts(shape)[layout]
+    rng = numpy.random.RandomState(7)
+    gamma, beta = rng.uniform(0.5, 2, (2, shape[1])).astype(numpy.float32)
+    beta[-1] = 0.25  # else one output lands within rounding of ReLU's kink (0), whose side
+    gy = _layouts(shape, seed=8)[layout]  # then depends on the summation order
+    stats = [numpy.zeros(shape[1], numpy.float32), numpy.ones(shape[1], numpy.float32)]
+    ref_stats = [a.copy() for a in stats]
+    ours = _run(functions.batch_normalization_relu, x, gamma, beta, gy, running_mean=stats[0],
+                running_var=stats[1], decay=0.8, eps=1e-3)
+    theirs = _run(lambda *a, **k: F.relu(F.batch_normalization(*a, **k)), x, gamma, beta, gy,
+                  running_mean=ref_stats[0], running_var=ref_stats[1], decay=0.8, eps=1e-3)
+    assert (ours[0] == 0).mean() > 0.1  # the ReLU cuts
+    for a, b in zip(ours + tuple(stats), theirs + tuple(ref_stats)):
+        numpy.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4 * abs(b).max())
+    # one fused backward kernel on oneDNN (the ReLU's mask passed to it)
+    assert [c[-1] is not None for c in fused] == ([True] if kernels.name == 'onednn' else [])
+
+
+def test_batch_normalization_relu_gradient_check(kernels):
+    x = _layouts((3, 2, 3, 4), kernels.dtype)['nhwc']
+    rng = numpy.random.RandomState(9)
+    gamma, beta = rng.uniform(0.5, 2, (2, 2)).astype(kernels.dtype)
+
+    def f(x, gamma, beta):
+        return functions.batch_normalization_relu(x, gamma, beta)
+
+    _check_gradients(f, (x, gamma, beta), rng, kernels)

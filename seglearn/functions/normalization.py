@@ -17,8 +17,12 @@ BatchNormalization` node: this module only plugs a faster CPU implementation int
 """
 import math
 
+import chainer
 import numpy
+from chainer import function_node
+from chainer.functions.activation import relu as _relu
 from chainer.functions.normalization import batch_normalization as _bn
+from chainer.utils import type_check
 
 from seglearn.functions import _patches, onednn
 from seglearn.functions._patches import channel_sum
@@ -142,6 +146,85 @@ def batch_normalization(x, gamma, beta, eps=2e-5, running_mean=None, running_var
     """
     node = _bn.BatchNormalization(eps, running_mean, running_var, decay, axis,
                                   impl_selector=_select_impl)
+    return node.apply((x, gamma, beta))[0]
+
+
+_NCHW_EXPANDER = (None, slice(None), None, None)
+
+
+class BatchNormalizationReLU(function_node.FunctionNode):
+    """``relu(batch_normalization(x, gamma, beta))`` with batch statistics, as one node.
+
+    On oneDNN (:func:`onednn.applies`) forward and backward are single kernels
+    (``fuse_norm_relu``: the ReLU costs no pass of its own); on the NumPy kernels the forward is
+    :class:`FastBatchNormalizationImpl`'s followed by an in-place ReLU. Gradients: without
+    double backprop (``chainer.config.enable_backprop`` off during ``backward``, Chainer's
+    default) the fused backward kernel; with it, Chainer's ReLU gradient node followed by its
+    batch-normalization gradient node, so every order of derivative exists. Running statistics
+    are updated as Chainer's :class:`BatchNormalization` node does. For 4-D NumPy inputs
+    normalised over (0, 2, 3).
+
+    Args:
+        eps (float): added to the variance.
+        running_mean, running_var (numpy.ndarray or None): (C,) updated in place.
+        decay (float): decay of the running statistics.
+    """
+
+    def __init__(self, eps, running_mean, running_var, decay):
+        self.eps, self.decay = eps, decay
+        self.running_mean, self.running_var = running_mean, running_var
+        self._mask = None
+
+    def check_type_forward(self, in_types):
+        type_check.expect(in_types.size() == 3)
+        x_type, gamma_type, beta_type = in_types
+        type_check.expect(x_type.dtype.kind == 'f', x_type.ndim == 4,
+                          gamma_type.dtype == x_type.dtype, beta_type.dtype == x_type.dtype,
+                          gamma_type.shape == (x_type.shape[1],),
+                          beta_type.shape == gamma_type.shape)
+
+    def forward_cpu(self, inputs):
+        self.retain_inputs((0, 1))
+        self.retain_outputs((0,))
+        x, gamma, beta = inputs
+        if onednn.applies(x, gamma, beta) and onednn.supports_batch_normalization(
+                x.shape, self.eps, relu=True):
+            self._impl = OneDNNBatchNormalizationImpl()
+            y, self.mean, self.var, self._mask = onednn.batch_normalization(x, gamma, beta,
+                                                                            self.eps, relu=True)
+            self.inv_std = numpy.reciprocal(numpy.sqrt(self.var + self.eps))
+            _update_running(self.running_mean, self.running_var, self.mean, self.var,
+                            x.size // gamma.size, self.decay)
+        else:
+            self._impl = FastBatchNormalizationImpl()
+            y, _, _, _, self.mean, self.var, self.inv_std, _ = self._impl.forward(
+                (0, 2, 3), gamma, x, None, numpy, _NCHW_EXPANDER, beta, self.eps, self.decay,
+                self.running_mean, self.running_var)
+            numpy.maximum(y, 0, out=y)
+        return y,
+
+    def backward(self, indexes, grad_outputs):
+        x, gamma = self.get_retained_inputs()
+        y, = self.get_retained_outputs()
+        gy, = grad_outputs
+        if self._mask is not None and not chainer.config.enable_backprop:
+            grads = onednn.batch_normalization_grad(x.array, gy.array, gamma.array, self.mean,
+                                                    self.var, self.eps, relu_mask=self._mask)
+            return tuple(chainer.Variable(g) for g in grads)
+        g = _relu.ReLUGrad2(y.array).apply((gy,))[0]
+        node = _bn.BatchNormalizationGrad(self.eps, _NCHW_EXPANDER, (0, 2, 3), self.mean, None,
+                                          self.inv_std, (1,), self._impl, self.var)
+        return node.apply((x, gamma, g))
+
+
+def batch_normalization_relu(x, gamma, beta, eps=2e-5, running_mean=None, running_var=None,
+                             decay=0.9):
+    """:class:`BatchNormalizationReLU` applied to ``(x, gamma, beta)``.
+
+    Returns:
+        chainer.Variable: ``relu(batch_normalization(x, gamma, beta))``, same shape as ``x``.
+    """
+    node = BatchNormalizationReLU(eps, running_mean, running_var, decay)
     return node.apply((x, gamma, beta))[0]
 
 

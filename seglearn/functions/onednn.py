@@ -334,9 +334,11 @@ _SCALE_SHIFT = _dnnl.USE_SCALE | _dnnl.USE_SHIFT
 
 
 class _BatchNormalization(object):
-    def __init__(self, lib, shape, eps, inference):
-        flags = _SCALE_SHIFT | (_dnnl.USE_GLOBAL_STATS if inference else 0)
+    def __init__(self, lib, shape, eps, inference, relu=False):
+        flags = (_SCALE_SHIFT | (_dnnl.USE_GLOBAL_STATS if inference else 0)
+                 | (_dnnl.FUSE_NORM_RELU if relu else 0))
         prop = _dnnl.FORWARD_INFERENCE if inference else _dnnl.FORWARD_TRAINING
+        workspace = (ARG_WORKSPACE,) if relu else ()  # the ReLU's mask
         with lib.descriptors() as md:
             forward = lib.new(lib.batch_normalization_forward_primitive_desc_create, lib.engine,
                               prop, md.nhwc(shape), md.nhwc(shape), eps, flags, None)
@@ -345,19 +347,21 @@ class _BatchNormalization(object):
                                                         ARG_SCALE, ARG_SHIFT, ARG_DST))
                 return
             self.forward = Primitive(lib, forward, (ARG_SRC, ARG_SCALE, ARG_SHIFT, ARG_DST,
-                                                    ARG_MEAN, ARG_VARIANCE))
+                                                    ARG_MEAN, ARG_VARIANCE) + workspace)
             backward = lib.new(lib.batch_normalization_backward_primitive_desc_create,
                                lib.engine, _dnnl.BACKWARD, md.nhwc(shape), md.nhwc(shape),
                                md.nhwc(shape), eps, flags, forward, None)
         self.backward = Primitive(lib, backward, (ARG_SRC, ARG_MEAN, ARG_VARIANCE, ARG_DIFF_DST,
-                                                  ARG_SCALE, ARG_DIFF_SRC, ARG_DIFF_SCALE,
-                                                  ARG_DIFF_SHIFT))
+                                                  ARG_SCALE) + workspace
+                                  + (ARG_DIFF_SRC, ARG_DIFF_SCALE, ARG_DIFF_SHIFT))
 
 
-def supports_batch_normalization(shape, eps, inference=False):
-    """Whether oneDNN runs batch normalization of a (B, C, H, W) ``shape`` with this ``eps``."""
+def supports_batch_normalization(shape, eps, inference=False, relu=False):
+    """Whether oneDNN runs batch normalization (+ ReLU) of a (B, C, H, W) ``shape`` with this
+    ``eps``."""
     try:
-        kernel(('batch_normalization', tuple(shape), float(eps), inference), _BatchNormalization)
+        kernel(('batch_normalization', tuple(shape), float(eps), inference, relu),
+               _BatchNormalization)
     except Unsupported:
         return False
     return True
@@ -367,42 +371,51 @@ def _vector(v):
     return numpy.ascontiguousarray(v, numpy.float32)
 
 
-def batch_normalization(x, gamma, beta, eps):
+def batch_normalization(x, gamma, beta, eps, relu=False):
     """Training-mode batch normalization over (B, H, W) with the batch's statistics.
 
     Args:
         x (numpy.ndarray): (B, C, H, W) float32, any memory layout.
         gamma, beta (numpy.ndarray): (C,) float32.
         eps (float): added to the variance.
+        relu (bool): also apply a ReLU (oneDNN's ``fuse_norm_relu``: one pass over the data).
 
     Returns:
         tuple: ``y`` (an NCHW view of NHWC memory), the batch ``mean`` and the biased ``var``
-        ((C,) float32 each).
+        ((C,) float32 each); with ``relu``, also the ReLU's mask (an opaque buffer for
+        :func:`batch_normalization_grad`).
     """
-    k = kernel(('batch_normalization', x.shape, float(eps), False), _BatchNormalization)
+    k = kernel(('batch_normalization', x.shape, float(eps), False, relu), _BatchNormalization)
     src = channel_last(x)
     y = numpy.empty(src.shape, numpy.float32)
     mean, var = (numpy.empty(x.shape[1], numpy.float32) for _ in range(2))
-    k.forward(src, _vector(gamma), _vector(beta), y, mean, var)
-    return nchw(y), mean, var
+    outputs = (y, mean, var)
+    if relu:
+        outputs += (_dnnl.empty_buffer(k.forward.sizes[ARG_WORKSPACE]),)
+    k.forward(src, _vector(gamma), _vector(beta), *outputs)
+    return (nchw(y),) + outputs[1:]
 
 
-def batch_normalization_grad(x, gy, gamma, mean, var, eps):
+def batch_normalization_grad(x, gy, gamma, mean, var, eps, relu_mask=None):
     """Backward of :func:`batch_normalization`.
 
     Args:
         x, gy (numpy.ndarray): (B, C, H, W) float32, the input and the output gradient.
         gamma, mean, var (numpy.ndarray): (C,) float32 (the forward's statistics).
         eps (float): the forward's.
+        relu_mask: the forward's ReLU mask when it had ``relu=True`` (``gy`` is then the
+            gradient of the ReLU's output).
 
     Returns:
         tuple: ``gx`` (an NCHW view of NHWC memory), ``ggamma``, ``gbeta`` ((C,) float32).
     """
-    k = kernel(('batch_normalization', x.shape, float(eps), False), _BatchNormalization)
+    relu = relu_mask is not None
+    k = kernel(('batch_normalization', x.shape, float(eps), False, relu), _BatchNormalization)
     gx = numpy.empty((x.shape[0],) + x.shape[2:] + x.shape[1:2], numpy.float32)
     ggamma, gbeta = (numpy.empty(x.shape[1], numpy.float32) for _ in range(2))
+    mask = (relu_mask,) if relu else ()
     k.backward(channel_last(x), _vector(mean), _vector(var), channel_last(gy), _vector(gamma),
-               gx, ggamma, gbeta)
+               *mask, gx, ggamma, gbeta)
     return nchw(gx), ggamma, gbeta
 
 
@@ -417,7 +430,7 @@ def fixed_batch_normalization(x, gamma, beta, mean, var, eps):
     Returns:
         numpy.ndarray: (B, C, H, W), an NCHW view of NHWC memory.
     """
-    k = kernel(('batch_normalization', x.shape, float(eps), True), _BatchNormalization)
+    k = kernel(('batch_normalization', x.shape, float(eps), True, False), _BatchNormalization)
     src = channel_last(x)
     y = numpy.empty(src.shape, numpy.float32)
     k.forward(src, _vector(mean), _vector(var), _vector(gamma), _vector(beta), y)

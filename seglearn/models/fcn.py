@@ -115,8 +115,8 @@ class _FCN(SegmentationModel):
             if name.endswith('_{}'.format(VGG16_STAGE_DEPTHS[stage])):
                 h = functions.max_pooling_2d(h, 2, 2, cover_all=True)  # ceil mode, as Caffe
                 pools.append(h)
-        h = F.dropout(F.relu(self.fc6(h)), 0.5)
-        h = F.dropout(F.relu(self.fc7(h)), 0.5)
+        h = functions.dropout(F.relu(self.fc6(h)), 0.5)
+        h = functions.dropout(F.relu(self.fc7(h)), 0.5)
         return pools[2], pools[3], self.score_fr(h)
 
     def forward(self, x):
