@@ -48,7 +48,7 @@ class BatchNormalization(L.BatchNormalization):
         if not chainer.config.train:
             y = functions.fixed_batch_normalization(x, gamma, beta, self.avg_mean, self.avg_var,
                                                     self.eps, axis=self.axis)
-            return chainer.functions.relu(y) if relu else y
+            return functions.relu(y) if relu else y
         decay, avg_mean, avg_var = self.decay, self.avg_mean, self.avg_var
         if finetune:
             self.N += 1
@@ -61,4 +61,4 @@ class BatchNormalization(L.BatchNormalization):
         if relu and self.axis in (None, (0, 2, 3)) and x.ndim == 4:
             return functions.batch_normalization_relu(x, gamma, beta, **kwargs)
         y = functions.batch_normalization(x, gamma, beta, axis=self.axis, **kwargs)
-        return chainer.functions.relu(y) if relu else y
+        return functions.relu(y) if relu else y

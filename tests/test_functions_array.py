@@ -1,4 +1,5 @@
-"""seglearn.functions.concat / crop against Chainer's, gradient checks, layouts, dispatch."""
+"""seglearn.functions.concat / crop / dropout / relu against Chainer's, gradient checks, layouts,
+dispatch."""
 import numpy
 import pytest
 
@@ -8,7 +9,7 @@ import chainer.functions as F
 from chainer import gradient_check
 
 from seglearn import config, functions
-from seglearn.functions import _patches, array
+from seglearn.functions import _patches, activation, array
 
 
 def _channel_last(shape, seed):
@@ -90,9 +91,12 @@ def test_dispatch():
     assert isinstance(functions.crop(x, (0, 1), (2, 2)).creator, array.Crop)
     for xs, axis in (((x, x), 2), ((x[0], x[0]), 0)):  # another axis, 3-D
         assert not isinstance(functions.concat(xs, axis).creator, array.ChannelConcat)
+    assert isinstance(functions.relu(x).creator, activation.ReLU)
+    assert not isinstance(functions.relu(x[0]).creator, activation.ReLU)  # 3-D: Chainer's
     with config.using_fast_cpu(False):
         assert not isinstance(functions.concat((x, x)).creator, array.ChannelConcat)
         assert not isinstance(functions.crop(x, (0, 1), (2, 2)).creator, array.Crop)
+        assert not isinstance(functions.relu(x).creator, activation.ReLU)
 
 
 @pytest.mark.parametrize('layout', ['nchw', 'nhwc'])
@@ -116,3 +120,26 @@ def test_dropout_draws_chainers_mask_in_the_inputs_layout(layout):
         assert _patches.nhwc(results[0][0]).flags.c_contiguous
     with chainer.using_config('train', False):
         assert functions.dropout(x, 0.3).array is x
+
+
+def test_relu_matches_chainer_and_keeps_channel_last(kernels):
+    x = _channel_last((2, 5, 4, 3), 12).astype(numpy.float32)
+    x[0, 0, 0, 0] = 0  # the kink: no gradient, as Chainer's
+    gy = _channel_last((2, 5, 4, 3), 13).astype(numpy.float32)
+    ours = _run(lambda v: functions.relu(v[0]), [x], gy)
+    theirs = _run(lambda v: F.relu(v[0]), [x], gy)
+    for a, b in zip(ours, theirs):
+        numpy.testing.assert_array_equal(a, b)
+        assert _patches.nhwc(a).flags.c_contiguous
+
+
+def test_relu_gradient_checks(kernels):
+    rng = numpy.random.RandomState(14)
+    x = rng.uniform(0.2, 1, (2, 3, 4, 5)) * rng.choice([-1, 1], (2, 3, 4, 5))  # away from 0
+    x = x.astype(kernels.dtype)
+    gy = rng.randn(*x.shape).astype(kernels.dtype)
+    tolerance = dict(atol=kernels.atol, rtol=kernels.rtol)
+    gradient_check.check_backward(functions.relu, x, gy, dtype=numpy.float64, **tolerance)
+    gradient_check.check_double_backward(functions.relu, x, gy,
+                                         rng.randn(*x.shape).astype(kernels.dtype),
+                                         dtype=numpy.float64, **tolerance)

@@ -12,7 +12,7 @@ import chainer
 import chainer.functions as F
 
 from seglearn import config
-from seglearn.functions import array, convolution, normalization, pooling
+from seglearn.functions import activation, array, convolution, normalization, pooling
 
 _FAST_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
 
@@ -215,3 +215,18 @@ def dropout(x, ratio=.5):
     if chainer.config.train and use_fast_path(x) and _array(x).ndim == 4:
         return F.dropout(x, ratio, mask=array.dropout_mask(_array(x), ratio))
     return F.dropout(x, ratio)
+
+
+def relu(x):
+    """ReLU; same as ``chainer.functions.relu``, with seglearn's kernels on 4-D NumPy input
+    (:class:`seglearn.functions.activation.ReLU`).
+
+    Args:
+        x: Variable or array.
+
+    Returns:
+        chainer.Variable: ``max(x, 0)``.
+    """
+    if use_fast_path(x) and _array(x).ndim == 4:
+        return activation.ReLU().apply((x,))[0]
+    return F.relu(x)

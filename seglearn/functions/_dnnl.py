@@ -41,7 +41,7 @@ TAG_A = 2  # dnnl_a: a plain 1-D tensor
 FORWARD_TRAINING, FORWARD_INFERENCE, BACKWARD, BACKWARD_DATA, BACKWARD_WEIGHTS = (
     64, 96, 128, 160, 192)
 CONVOLUTION_DIRECT, DECONVOLUTION_DIRECT = 0x1, 0xa
-ELTWISE_RELU = 0x20
+ELTWISE_RELU, ELTWISE_RELU_USE_DST_FOR_BWD = 0x20, 0x100
 POOLING_MAX = 0x1ff
 USE_GLOBAL_STATS, USE_SCALE, USE_SHIFT, FUSE_NORM_RELU = 0x1, 0x2, 0x4, 0x8
 ARG_SRC, ARG_DST, ARG_WEIGHTS, ARG_BIAS = 1, 17, 33, 41
@@ -112,6 +112,8 @@ _SIGNATURES = {  # name: argument types (all return dnnl_status_t unless noted b
         _PP, _P, ctypes.c_int, _P, _P, _P, ctypes.c_float, ctypes.c_uint, _P, _P],
     'dnnl_eltwise_forward_primitive_desc_create': [
         _PP, _P, ctypes.c_int, ctypes.c_int, _P, _P, ctypes.c_float, ctypes.c_float, _P],
+    'dnnl_eltwise_backward_primitive_desc_create': [
+        _PP, _P, ctypes.c_int, _P, _P, _P, ctypes.c_float, ctypes.c_float, _P, _P],
 }
 _RESTYPES = {'dnnl_primitive_desc_query_md': _P, 'dnnl_memory_desc_get_size': ctypes.c_size_t,
              'dnnl_memory_desc_equal': ctypes.c_int}

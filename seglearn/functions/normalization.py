@@ -20,11 +20,10 @@ import math
 import chainer
 import numpy
 from chainer import function_node
-from chainer.functions.activation import relu as _relu
 from chainer.functions.normalization import batch_normalization as _bn
 from chainer.utils import type_check
 
-from seglearn.functions import _patches, onednn
+from seglearn.functions import _patches, activation, onednn
 from seglearn.functions._patches import channel_sum
 
 
@@ -216,11 +215,11 @@ class BatchNormalizationReLU(function_node.FunctionNode):
         gy, = grad_outputs
         onednn_impl = isinstance(self._impl, OneDNNBatchNormalizationImpl)
         if onednn_impl and not chainer.config.enable_backprop:
-            g = gy.array if self._mask is not None else gy.array * (y.array > 0)
+            g = gy.array if self._mask is not None else activation.relu_grad(y.array, gy.array)
             grads = onednn.batch_normalization_grad(x.array, g, gamma.array, self.mean, self.var,
                                                     self.eps, relu_mask=self._mask)
             return tuple(chainer.Variable(a) for a in grads)
-        g = _relu.ReLUGrad2(y.array).apply((gy,))[0]
+        g = activation.ReLUGrad(y.array).apply((gy,))[0]
         node = _bn.BatchNormalizationGrad(self.eps, _NCHW_EXPANDER, (0, 2, 3), self.mean, None,
                                           self.inv_std, (1,), self._impl, self.var)
         return node.apply((x, gamma, g))

@@ -9,6 +9,7 @@ float32 NumPy arrays, with one oneDNN primitive (:mod:`seglearn.functions._dnnl`
   of a transposed convolution with the roles of the two arrays swapped;
 - :func:`max_pooling` / :func:`max_pooling_grad` — max pooling forward with its argmax workspace,
   and backward;
+- :func:`relu` / :func:`relu_grad` — ReLU and its gradient from the output;
 - :func:`batch_normalization` / :func:`batch_normalization_grad` — training-mode batch
   normalization (batch statistics) and its backward; :func:`fixed_batch_normalization` — with
   given statistics (inference).
@@ -327,6 +328,44 @@ def max_pooling_grad(gy, indexes, x_shape, ksize):
     k = kernel(('max_pooling', tuple(x_shape), gy.shape, tuple(ksize), pad_r), _Pooling)
     gx = numpy.empty((x_shape[0], x_shape[2], x_shape[3], x_shape[1]), numpy.float32)
     k.backward(channel_last(gy), channel_last(indexes), gx)
+    return nchw(gx)
+
+
+class _ReLU(object):
+    def __init__(self, lib, shape):
+        alg = _dnnl.ELTWISE_RELU_USE_DST_FOR_BWD  # the gradient reads the output, not the input
+        with lib.descriptors() as md:
+            forward = lib.new(lib.eltwise_forward_primitive_desc_create, lib.engine,
+                              _dnnl.FORWARD_TRAINING, alg, md.nhwc(shape), md.nhwc(shape), 0., 0.,
+                              None)
+            self.forward = Primitive(lib, forward, (ARG_SRC, ARG_DST))
+            backward = lib.new(lib.eltwise_backward_primitive_desc_create, lib.engine, alg,
+                               md.nhwc(shape), md.nhwc(shape), md.nhwc(shape), 0., 0., forward,
+                               None)
+        self.backward = Primitive(lib, backward, (ARG_DST, ARG_DIFF_DST, ARG_DIFF_SRC))
+
+
+def relu(x):
+    """``max(x, 0)`` of a (B, C, H, W) float32 array (any layout), as an NCHW view of NHWC
+    memory."""
+    k = kernel(('relu', x.shape), _ReLU)
+    y = numpy.empty((x.shape[0],) + x.shape[2:] + x.shape[1:2], numpy.float32)
+    k.forward(channel_last(x), y)
+    return nchw(y)
+
+
+def relu_grad(y, gy):
+    """Gradient of :func:`relu` from its output ``y``: ``gy`` where ``y > 0``, else 0.
+
+    Args:
+        y, gy (numpy.ndarray): (B, C, H, W) float32, any layout.
+
+    Returns:
+        numpy.ndarray: (B, C, H, W), an NCHW view of NHWC memory.
+    """
+    k = kernel(('relu', y.shape), _ReLU)
+    gx = numpy.empty((y.shape[0],) + y.shape[2:] + y.shape[1:2], numpy.float32)
+    k.backward(channel_last(y), channel_last(gy), gx)
     return nchw(gx)
 
 

@@ -36,7 +36,6 @@ The models take RGB 0–255 images (the package convention) and apply VGG's prep
 the ImageNet mean, :func:`seglearn.models.vgg.preprocess`) inside ``forward``.
 """
 import chainer
-import chainer.functions as F
 
 from seglearn import functions, links
 from seglearn.arithmetic import FCN_UPSAMPLING, VGG16_STAGE_DEPTHS, fcn_crop_offsets
@@ -111,12 +110,12 @@ class _FCN(SegmentationModel):
         h = vgg.preprocess(x)
         pools = []
         for name, _, _, stage in vgg.conv_specs(self.width):
-            h = F.relu(getattr(self, name)(h))
+            h = functions.relu(getattr(self, name)(h))
             if name.endswith('_{}'.format(VGG16_STAGE_DEPTHS[stage])):
                 h = functions.max_pooling_2d(h, 2, 2, cover_all=True)  # ceil mode, as Caffe
                 pools.append(h)
-        h = functions.dropout(F.relu(self.fc6(h)), 0.5)
-        h = functions.dropout(F.relu(self.fc7(h)), 0.5)
+        h = functions.dropout(functions.relu(self.fc6(h)), 0.5)
+        h = functions.dropout(functions.relu(self.fc7(h)), 0.5)
         return pools[2], pools[3], self.score_fr(h)
 
     def forward(self, x):

@@ -28,7 +28,6 @@ PhC-U373 IoU 0.9203; DIC-HeLa IoU 0.7756.
 ``forward`` takes float32 images 0–255 (the package convention) and scales them to 0–1 itself.
 """
 import chainer
-import chainer.functions as F
 
 from seglearn import functions, links
 from seglearn._checks import check_int
@@ -226,7 +225,7 @@ class _ConvBlock(chainer.Chain):
 
     def _relu(self, h, bn):
         """ReLU, after the batch norm ``bn`` if the block has one (fused with it)."""
-        return getattr(self, bn)(h, relu=True) if self.batch_norm else F.relu(h)
+        return getattr(self, bn)(h, relu=True) if self.batch_norm else functions.relu(h)
 
 
 class _BilinearUp(chainer.Chain):
