@@ -2,7 +2,8 @@
 
 They are ``chainer.links.Convolution2D`` / ``Deconvolution2D`` / ``BatchNormalization`` in every
 respect (arguments, parameters, serialisation) except that ``forward`` calls seglearn's functions,
-which take a fast path on the CPU when :data:`seglearn.config.fast_cpu` is on.
+which run seglearn's CPU kernels (oneDNN's or NumPy's) when :data:`seglearn.config.fast_cpu` is
+on.
 """
 import chainer
 import chainer.links as L

@@ -1,11 +1,15 @@
-"""Array functions used by seglearn's links, with a fast CPU path (see :mod:`seglearn.config`).
+"""Array functions used by seglearn's links and models, with fast CPU kernels (see
+:mod:`seglearn.config`).
 
 Each function keeps the signature and semantics of its ``chainer.functions`` namesake. On NumPy
 float32/float64 arrays with :data:`seglearn.config.fast_cpu` on (the default) it runs seglearn's
-channel-last CPU kernels (:mod:`seglearn.functions.convolution`, :mod:`.normalization`,
-:mod:`.pooling`); on CuPy arrays, other dtypes (float16), grouped convolution, or with the switch
-off, it calls Chainer's own implementation. :mod:`seglearn.functions.separable` holds the
-separable per-channel upsampling that FCN's fixed bilinear layers use on the CPU.
+nodes, whose kernels are oneDNN's (:mod:`seglearn.functions.onednn`, float32, when ``libdnnl.so``
+loads) or seglearn's channel-last NumPy kernels (:mod:`.convolution`, :mod:`.normalization`,
+:mod:`.pooling`, :mod:`.array`, :mod:`.activation`); on CuPy arrays, other dtypes (float16),
+grouped convolution, or with the switch off, it calls Chainer's own implementation.
+:mod:`seglearn.functions.separable` holds the separable per-channel upsampling that FCN's fixed
+bilinear layers use on the CPU. :func:`batch_normalization_relu` (one fused node) has no
+Chainer namesake: it is ``relu(batch_normalization(…))``.
 """
 import numpy
 import chainer

@@ -14,6 +14,10 @@ buffers (see :mod:`seglearn.functions._patches` for the layout):
 - :class:`Convolution2DGradW`: ``gW = im2col(x)ᵀ @ gy``; its own gradients are again a
   convolution and a transposed convolution, so double backprop works to any order.
 
+With oneDNN as the CPU backend (float32), each node's forward is one oneDNN primitive instead
+(:mod:`seglearn.functions.onednn`: convolution, deconvolution, backward-weights); the graph, and so
+the gradients of any order, stay these nodes'.
+
 Semantics follow ``chainer.functions.convolution_2d`` / ``deconvolution_2d`` exactly (stride, pad,
 ``cover_all``, dilation, ``outsize``) for ``groups=1`` and NumPy float32/float64 arrays; the
 dispatcher in :mod:`seglearn.functions` sends everything else to Chainer. Outputs are NCHW views of

@@ -14,6 +14,11 @@ The per-channel affine maps (``x·scale + shift``) get the same care in :func:`s
 Everything else is Chainer's own :class:`chainer.functions.normalization.batch_normalization.
 BatchNormalization` node: this module only plugs a faster CPU implementation into its
 ``impl_selector`` hook, so the type checks, running statistics and double backprop are Chainer's.
+:class:`OneDNNBatchNormalizationImpl` is the same hook on oneDNN's kernels (float32).
+
+Two more nodes: :class:`BatchNormalizationReLU` (batch norm and ReLU as one node, one oneDNN
+kernel each way where it pays) and :class:`FixedBatchNormalization` (given statistics, for
+inference: Chainer's node with oneDNN's or :func:`scale_shift`'s forward).
 """
 import math
 

@@ -11,6 +11,12 @@ tie rule: row-major order inside the window) is kept as one byte per output valu
 Three nodes: :class:`MaxPooling2D` (forward), :class:`MaxPooling2DGrad` (scatters ``gy`` to the
 kept positions) and :class:`MaxPooling2DGather` (reads the kept positions). The last two are each
 other's adjoint, so every order of derivative exists, as with Chainer's pooling.
+
+With oneDNN as the CPU backend (float32), the forward and :class:`MaxPooling2DGrad` run oneDNN's
+max pooling (ceil mode as a right padding, whose windows see the pixels inside only); its
+workspace is the same one byte per output, the row-major index of the first maximum, so it
+serves as ``indexes`` (:mod:`seglearn.functions.onednn` checks its layout;
+``tests/test_functions_onednn.py`` its values).
 """
 import numpy
 from chainer import function_node
