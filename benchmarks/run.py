@@ -261,10 +261,13 @@ def time_steps(case, repeats, warmup, torch=None, modes=MODES):
     order = list(modes) + (['torch'] if torch is not None else [])
     for i in range(warmup + repeats):
         for mode in (order if i % 2 else order[::-1]):
+            # the same pause before every step: worker threads go idle, and on a machine that
+            # other jobs load each step starts with the same scheduler credit (Linux favours a
+            # task that slept: at a load of 6 on 2 cores, U-Net steps back to back took 600 ms,
+            # after 0.4 s pauses 170-300 ms; PyTorch's server always sleeps between its steps)
+            time.sleep(0.2)
             if mode == 'torch':
-                time.sleep(0.2)  # let spinning BLAS / OpenMP worker threads go idle between
-                elapsed = torch.step(case.key)  # the two frameworks
-                time.sleep(0.2)
+                elapsed = torch.step(case.key)
             else:
                 with config.using_fast_cpu(mode):
                     start = time.perf_counter()
