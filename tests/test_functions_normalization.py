@@ -175,3 +175,31 @@ def test_batch_normalization_relu_gradient_check(kernels):
         return functions.batch_normalization_relu(x, gamma, beta)
 
     _check_gradients(f, (x, gamma, beta), rng, kernels)
+
+
+@pytest.mark.parametrize('onednn_s, numpy_s, expected', [(1., 2., True), (2., 1., False)])
+def test_batch_normalization_backend_is_chosen_by_a_one_off_timing(monkeypatch, onednn_s,
+                                                                   numpy_s, expected):
+    if not onednn.available():
+        pytest.skip('oneDNN did not load')
+    timed = []
+
+    def fake_time(fn, runs=2):
+        fn()  # both candidates run once, on real arrays
+        timed.append(fn.__name__)
+        return onednn_s if fn.__name__ == 'with_onednn' else numpy_s
+
+    monkeypatch.setattr(normalization, '_best_time', fake_time)
+    normalization._onednn_pays.cache_clear()
+    try:
+        for relu in (False, True):
+            assert normalization._onednn_pays((2, 16, 4, 4), 2e-5, relu) is expected
+        assert normalization._onednn_pays((2, 16, 4, 4), 2e-5, True) is expected  # cached
+        assert timed == ['with_onednn', 'with_numpy'] * 2
+        x = numpy.ones((2, 16, 4, 4), numpy.float32)
+        g = numpy.ones(16, numpy.float32)
+        with config.using_fast_cpu('onednn'):
+            y = functions.batch_normalization(x, g, g)
+        assert isinstance(y.creator._impl, normalization.OneDNNBatchNormalizationImpl) is expected
+    finally:
+        normalization._onednn_pays.cache_clear()

@@ -20,7 +20,9 @@ Two more nodes: :class:`BatchNormalizationReLU` (batch norm and ReLU as one node
 kernel each way where it pays) and :class:`FixedBatchNormalization` (given statistics, for
 inference: Chainer's node with oneDNN's or :func:`scale_shift`'s forward).
 """
+import functools
 import math
+import time
 
 import chainer
 import numpy
@@ -122,6 +124,50 @@ class OneDNNBatchNormalizationImpl(_bn.GeneralBatchNormalizationImpl):
         return gx, x_layout, ggamma, gbeta
 
 
+@functools.lru_cache(maxsize=256)
+def _onednn_pays(shape, eps, relu):
+    """Whether oneDNN's training batch normalization (+ ReLU) of this (B, C, H, W) ``shape``
+    beats the NumPy kernels; timed once per shape on random data (forward + backward, best of
+    two runs each).
+
+    oneDNN 3.2 picks its kernel by shape, and some of its picks are pathological: for
+    8×C×32×32 with C = 24, 32, 40, 48 or 64 its ``bnorm_jit`` forward takes 35-45 ms on one
+    core where C = 16, 20, 28 or 96 take 0.1-4 ms and the NumPy kernels 0.3-4 ms (FC-DenseNet at
+    chapter 11's CPU size). A rule by channel count would not hold across shapes; a measurement
+    does.
+    """
+    if not onednn.supports_batch_normalization(shape, eps, relu=relu):
+        return False
+    rng = numpy.random.RandomState(0)
+    x = _patches.nchw(rng.randn(shape[0], shape[2], shape[3], shape[1]).astype(numpy.float32))
+    gamma, beta = numpy.ones(shape[1], numpy.float32), numpy.zeros(shape[1], numpy.float32)
+    numpy_impl = FastBatchNormalizationImpl()
+
+    def with_onednn():
+        y, mean, var, *mask = onednn.batch_normalization(x, gamma, beta, eps, relu=relu)
+        onednn.batch_normalization_grad(x, x, gamma, mean, var, eps, *mask)
+
+    def with_numpy():
+        y, _, _, _, mean, _, inv_std, _ = numpy_impl.forward(
+            (0, 2, 3), gamma, x, None, numpy, None, beta, eps, 0.9, None, None)
+        if relu:
+            numpy.maximum(y, 0, out=y)
+            x_grad = activation.relu_grad(y, x)
+        numpy_impl.backward((0, 2, 3), gamma, x_grad if relu else x, x, None, numpy, None, mean,
+                            inv_std, eps, None, None)
+
+    return _best_time(with_onednn) <= _best_time(with_numpy)
+
+
+def _best_time(fn, runs=2):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
 def _applies(x, gamma, axis):
     return (type(x) is numpy.ndarray and x.ndim == 4 and tuple(axis) == (0, 2, 3)
             and x.dtype == gamma.dtype)
@@ -131,7 +177,7 @@ def _select_impl(node, inputs):
     x, gamma, beta = inputs
     if not _applies(x, gamma, node.axis):
         return _bn._impl_selector(node, inputs)
-    if onednn.applies(x, gamma, beta) and onednn.supports_batch_normalization(x.shape, node.eps):
+    if onednn.applies(x, gamma, beta) and _onednn_pays(x.shape, float(node.eps), False):
         return OneDNNBatchNormalizationImpl()
     return FastBatchNormalizationImpl()
 
@@ -196,8 +242,7 @@ class BatchNormalizationReLU(function_node.FunctionNode):
         # 84 of FC-DenseNet56: 7.6 ms against 0.3 ms + a 0.8 ms NumPy ReLU); there the ReLU is
         # NumPy's, in place
         fuse = x.shape[1] % 16 == 0
-        if onednn.applies(x, gamma, beta) and onednn.supports_batch_normalization(
-                x.shape, self.eps, relu=fuse):
+        if onednn.applies(x, gamma, beta) and _onednn_pays(x.shape, float(self.eps), fuse):
             self._impl = OneDNNBatchNormalizationImpl()
             y, self.mean, self.var, *mask = onednn.batch_normalization(x, gamma, beta,
                                                                        self.eps, relu=fuse)
