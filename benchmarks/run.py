@@ -1,32 +1,36 @@
 """Training-speed and memory benchmark of seglearn's models (``make bench``; ``--gpu`` for issue 5).
 
-CPU (default): for U-Net, FCN-8s and FC-DenseNet56 at their CPU-demo sizes, one training step
-(forward, pixel cross-entropy, backward, Adam update) is timed with seglearn's fast CPU path ON
-and OFF (stock Chainer). The two models are built from the same seed and their steps are
-*interleaved* (ON, OFF, OFF, ON, …) so that a change of machine load hits both alike; each figure
-is the median over the repeats after warm-up. Reported per model:
+CPU (default): one training step (forward, pixel cross-entropy, backward, Adam update) of each
+model, timed on each of seglearn's CPU backends (``config.fast_cpu``: ``'onednn'``, ``'numpy'``
+and ``False`` = stock Chainer) and in PyTorch, at the same thread count (``--threads``, default
+1 and 2: NumPy's BLAS and oneDNN's OpenMP are limited with ``threadpoolctl``, PyTorch with
+``torch.set_num_threads``). The models of the backends are built from the same seed and their
+steps *interleaved* (the order reversed every round) so that a change of machine load hits all
+alike; each figure is the median over the repeats after warm-up. Models: :data:`CPU_CASES` at the
+benchmark's sizes and :data:`CHAPTER_CASES` at the CPU settings of the training chapters.
+Reported per model and thread count:
 
-- images/s ON and OFF (medians) and the speed-up from the ratios of adjacent ON/OFF steps (the
-  headline; steadier on a shared machine than the ratio of the medians, which is kept in the
-  JSON as ``speedup_of_medians``): the median ratio of the rounds where ON ran first and of those
-  where OFF ran first, combined by their geometric mean;
-- peak memory of one training step, ON and OFF: ``tracemalloc``'s peak of the NumPy allocations
-  made during the step (NumPy reports its array buffers to ``tracemalloc``); parameters and
-  optimizer state allocated earlier are not included, so it is the step's working memory;
-- GFLOP/s of the convolutions: their FLOPs are counted analytically from the shapes
-  (2·B·H_out·W_out·C_out·C_in·kh·kw for the forward, the same again for the filter gradient when
-  the filters are trained and for the input gradient when the input needs one), divided by the
-  step time, next to a NumPy float32 matrix product measured in the same run;
-- where PyTorch is importable by ``--torch-python`` (default: ``.venv-bench/bin/python`` when it
-  exists), the same architectures written in PyTorch (:mod:`benchmarks.torch_models`, a step
-  server in a subprocess with the same thread count whose steps are interleaved with the Chainer
-  ones), for comparison only.
+- images/s of each backend and of PyTorch (medians), and the ratios oneDNN / PyTorch,
+  oneDNN / NumPy kernels and oneDNN / stock Chainer as *paired* estimates: the median of the
+  per-round time ratios (adjacent steps see the same load) over the rounds of each order,
+  combined by their geometric mean;
+- peak memory of one training step per backend: ``tracemalloc``'s peak of the NumPy allocations
+  made during the step (NumPy reports its array buffers to ``tracemalloc``; oneDNN's own
+  scratchpad is not seen); parameters and optimizer state allocated earlier are not included;
+- the floor of Chainer's per-function overhead: a graph of do-nothing nodes on a 1-element array
+  with as many node applications (forward and backward) as the model's step, timed forward +
+  backward; and the Adam update alone.
+
+The PyTorch column comes from :mod:`benchmarks.torch_models` run by ``--torch-python``
+(default: ``.venv-bench/bin/python`` when it exists), a step server in a subprocess whose steps
+are interleaved with the Chainer ones; its OpenMP wait policy is set to seglearn's (see
+:mod:`seglearn.functions._dnnl`), so both frameworks idle the same way.
 
 GPU (``--gpu``): the paper sizes (FCN-8s 500×500, U-Net 572×572 valid, FC-DenseNet103 224×224) on
 ``@cupy:0``: images/s and the CuPy memory-pool peak, and PyTorch CUDA where present. Without CuPy
 and a CUDA device it stops with a message saying so.
 
-Usage: ``python benchmarks/run.py [--repeats N] [--json PATH] [--models unet,fcn8s,fcdensenet56]``.
+Usage: ``python benchmarks/run.py [--repeats N] [--threads 1,2] [--json PATH] [--models KEYS]``.
 """
 import argparse
 import collections
@@ -40,6 +44,7 @@ import time
 import tracemalloc
 
 import numpy
+import threadpoolctl
 
 import seglearn
 import chainer
@@ -67,6 +72,28 @@ CPU_CASES = [
          (4, 3, 64, 64), 11,
          dict(arch='fcdensenet', n_class=11, blocks=[4] * 11, growth=12)),
 ]
+
+# the training chapters' CPU settings: FCN-8s at width 1/8 on 128 px two-class shapes, batch 4
+# (the next FCN training chapters); chapter 09's U-Net (depth 3, base 8, valid, batch norm, one
+# channel) on its 156 px padded cells, batch 4 (make_trainer's default); FC-DenseNet56 at 64 px,
+# batch 8 (chapter 11's batch)
+CHAPTER_CASES = [
+    Case('fcn8s-ch', 'FCN-8s width 1/8, 2 classes (ch. 06-07)',
+         lambda: models.FCN8s(2, width=1 / 8), (4, 3, 128, 128), 2,
+         dict(arch='fcn8s', n_class=2, width=1 / 8, crops=fcn_crop_offsets('fcn8s'))),
+    Case('unet-ch09', 'U-Net depth 3, base 8, BN, valid (ch. 09)', lambda: models.UNet(
+        2, in_channels=1, depth=3, base=8, padding='valid', batch_norm=True, dropout=0.0),
+        (4, 1, 156, 156), 2,
+        dict(arch='unet', n_class=2, in_channels=1, depth=3, base=8, padding='valid',
+             batch_norm=True, dropout=0.0)),
+    Case('fcdensenet56-ch11', 'FC-DenseNet56, 3 classes (ch. 11)',
+         lambda: models.FCDenseNet56(3), (8, 3, 64, 64), 3,
+         dict(arch='fcdensenet', n_class=3, blocks=[4] * 11, growth=12)),
+]
+
+#: the CPU backends compared: ``config.fast_cpu`` values (False: stock Chainer)
+MODES = ('onednn', 'numpy', False)
+MODE_NAMES = {'onednn': 'oneDNN', 'numpy': 'NumPy kernels', False: 'stock Chainer'}
 
 GPU_CASES = [
     Case('fcn8s', 'FCN-8s (paper)', lambda: models.build('fcn8s', 21), (1, 3, 500, 500), 21,
@@ -128,7 +155,9 @@ def make_step(case, seed=0):
     optimizer.setup(model)
     rng = numpy.random.RandomState(seed)
     x = rng.uniform(0, 255, case.shape).astype(numpy.float32)
-    t = rng.randint(0, case.n_class, (case.shape[0],) + case.shape[2:]).astype(numpy.int32)
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        out_size = model(x).shape[2:]  # smaller than the input for a valid U-Net
+    t = rng.randint(0, case.n_class, (case.shape[0],) + out_size).astype(numpy.int32)
 
     def step():
         loss = pixel_cross_entropy(model(x), t)
@@ -171,9 +200,12 @@ class TorchWorker:
 
     def __init__(self, python, cases, threads):
         specs = [dict(c.torch_spec, key=c.key, shape=list(c.shape)) for c in cases]
+        config.cpu_kernels()  # loads oneDNN, which sets OMP_WAIT_POLICY unless it was set
+        self.wait_policy = os.environ.get('OMP_WAIT_POLICY', 'default')
         self.proc = subprocess.Popen(
             [python, os.path.join(HERE, 'torch_models.py'), '--serve', '--threads', str(threads),
-             json.dumps(specs)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+             json.dumps(specs)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env=dict(os.environ))
         ready = self.proc.stdout.readline().split()
         if not ready or ready[0] != 'ready':
             self.close()
@@ -191,42 +223,127 @@ class TorchWorker:
             self.proc.wait()
 
 
-def time_steps(case, repeats, warmup, torch=None):
-    """Median step seconds, fast path ON and OFF (and PyTorch), steps interleaved.
+def paired_ratio(times, mode, reference, first):
+    """Paired estimate of ``times[reference] / times[mode]`` (> 1: ``mode`` is faster).
+
+    Args:
+        times (dict): mode → per-round step seconds.
+        first (numpy.ndarray): bool per round, True where the modes ran in forward order.
 
     Returns:
-        dict: ``{True: s, False: s}`` plus ``'torch': s`` when a :class:`TorchWorker` is given.
+        float: the geometric mean, over the two orders, of the median per-round ratio.
     """
-    steps = {mode: make_step(case)[2] for mode in (True, False)}
+    ratios = numpy.array(times[reference]) / numpy.array(times[mode])
+    halves = [numpy.median(ratios[first == f]) for f in (True, False) if (first == f).any()]
+    return float(numpy.exp(numpy.mean(numpy.log(halves))))
+
+
+def time_steps(case, repeats, warmup, torch=None, modes=MODES):
+    """Median step seconds per mode (and PyTorch), steps interleaved.
+
+    Args:
+        case (Case): the model.
+        repeats, warmup (int): timed and untimed rounds; a round runs one step of each mode,
+            in the order of ``modes`` or reversed, alternately.
+        torch (TorchWorker or None): PyTorch's step server, stepped after the Chainer modes.
+        modes (tuple): ``config.fast_cpu`` values.
+
+    Returns:
+        dict: mode → median seconds (``'torch'`` too with a worker), and ``'ratios'``: for each
+        mode after the first and for ``'torch'``, :func:`paired_ratio` of the first mode
+        against it.
+    """
+    steps = {}
+    for mode in modes:
+        with config.using_fast_cpu(mode):
+            steps[mode] = make_step(case)[2]
     times = collections.defaultdict(list)
+    order = list(modes) + (['torch'] if torch is not None else [])
     for i in range(warmup + repeats):
-        for mode in ((True, False) if i % 2 else (False, True)):
-            with config.using_fast_cpu(mode):
-                start = time.perf_counter()
-                steps[mode]()
-                elapsed = time.perf_counter() - start
+        for mode in (order if i % 2 else order[::-1]):
+            # the same pause before every step: worker threads go idle, and on a machine that
+            # other jobs load each step starts with the same scheduler credit (Linux favours a
+            # task that slept: at a load of 6 on 2 cores, U-Net steps back to back took 600 ms,
+            # after 0.4 s pauses 170-300 ms; PyTorch's server always sleeps between its steps)
+            time.sleep(0.2)
+            if mode == 'torch':
+                elapsed = torch.step(case.key)
+            else:
+                with config.using_fast_cpu(mode):
+                    start = time.perf_counter()
+                    steps[mode]()
+                    elapsed = time.perf_counter() - start
             if i >= warmup:
                 times[mode].append(elapsed)
-        if torch is not None:
-            time.sleep(0.2)  # let spinning BLAS / OpenMP worker threads go idle between
-            elapsed = torch.step(case.key)  # the two frameworks
-            time.sleep(0.2)
-            if i >= warmup:
-                times['torch'].append(elapsed)
     result = {mode: float(numpy.median(t)) for mode, t in times.items()}
-    # adjacent ON/OFF steps see the same machine load, so their ratio is steadier than the ratio
-    # of the medians on a shared machine; the rounds alternate which mode goes first, and the
-    # geometric mean of the two orders' medians cancels any first-step effect
-    ratios = numpy.array(times[False]) / numpy.array(times[True])
-    first = (numpy.arange(warmup, warmup + repeats) % 2).astype(bool)  # True: ON went first
-    halves = [numpy.median(ratios[first == f]) for f in (True, False) if (first == f).any()]
-    result['paired_speedup'] = float(numpy.exp(numpy.mean(numpy.log(halves))))
+    first = (numpy.arange(warmup, warmup + repeats) % 2).astype(bool)
+    result['ratios'] = {mode: paired_ratio(times, modes[0], mode, first) for mode in order[1:]}
     return result
 
 
-def peak_memory(case, fast):
-    """tracemalloc peak (bytes) of the allocations of one training step after a warm-up step."""
-    with config.using_fast_cpu(fast):
+class _NoOp(chainer.FunctionNode):
+    """Returns its input; its gradient is another :class:`_NoOp` (one node application each
+    way, as a typical layer)."""
+
+    def forward(self, inputs):
+        return inputs[0],
+
+    def backward(self, indexes, grad_outputs):
+        return _NoOp().apply(grad_outputs)
+
+
+class _CountApplications(chainer.FunctionHook):
+    name = 'CountApplications'
+
+    def __init__(self):
+        self.count = 0
+
+    def forward_preprocess(self, function, in_data):
+        self.count += 1
+
+
+def overhead_floor(case, repeats=5):
+    """Chainer's fixed cost of one training step of ``case``, without the arithmetic.
+
+    Returns:
+        dict: ``nodes`` (node applications of the model's forward + backward, NumPy kernels),
+        ``graph_s`` (forward + backward of a chain of :class:`_NoOp` nodes on a 1-element
+        array with as many applications) and ``adam_s`` (the model's Adam update alone;
+        medians).
+    """
+    with config.using_fast_cpu('numpy'):
+        model, x, step = make_step(case)
+        hook = _CountApplications()
+        step()
+        with hook:
+            step()
+    optimizer = chainer.optimizers.Adam()
+    optimizer.setup(model)
+    optimizer.update()  # creates the state
+
+    def chain():
+        h = chainer.Variable(numpy.zeros(1, numpy.float32))
+        for _ in range(hook.count // 2):
+            h = _NoOp().apply((h,))[0]
+        h.grad = numpy.ones(1, numpy.float32)
+        h.backward()
+
+    graph, adam = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        chain()
+        graph.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        optimizer.update()
+        adam.append(time.perf_counter() - start)
+    return dict(nodes=hook.count, graph_s=float(numpy.median(graph)),
+                adam_s=float(numpy.median(adam)))
+
+
+def peak_memory(case, mode):
+    """tracemalloc peak (bytes) of the allocations of one training step after a warm-up step,
+    with ``config.fast_cpu = mode``."""
+    with config.using_fast_cpu(mode):
         _, _, step = make_step(case)
         step()
         tracemalloc.start()
@@ -284,67 +401,87 @@ def _cpu_name():
     return platform.processor() or '?'
 
 
-def cpu_benchmark(cases, repeats, warmup, torch_python, torch_threads):
-    torch = None
-    if torch_python:
-        try:
-            torch = TorchWorker(torch_python, cases, torch_threads)
-        except (OSError, RuntimeError) as error:
-            print('PyTorch comparison skipped: {}'.format(error), file=sys.stderr)
-    try:
-        return _cpu_benchmark(cases, repeats, warmup, torch)
-    finally:
-        if torch is not None:
-            torch.close()
+def cpu_benchmark(cases, repeats, warmup, torch_python, threads):
+    """The CPU comparison at each thread count in ``threads`` (see the module docstring)."""
+    report = dict(env=environment(), repeats=repeats, kernels=config.describe(), runs=[],
+                  results=[])
+    for n in threads:
+        torch = None
+        with threadpoolctl.threadpool_limits(limits=n):
+            if torch_python:
+                try:
+                    torch = TorchWorker(torch_python, cases, n)
+                except (OSError, RuntimeError) as error:
+                    print('PyTorch comparison skipped: {}'.format(error), file=sys.stderr)
+            try:
+                report['runs'].append(_cpu_run(cases, repeats, warmup, torch, n))
+            finally:
+                if torch is not None:
+                    torch.close()
+    for case in cases:
+        report['results'].append(dict(
+            key=case.key, name=case.name, shape=list(case.shape),
+            peak_mib={MODE_NAMES[m]: peak_memory(case, m) / 2 ** 20 for m in MODES},
+            conv_gflop=conv_flops(case) / 1e9, overhead=overhead_floor(case)))
+    return report
 
 
-def _cpu_benchmark(cases, repeats, warmup, torch):
-    results = []
-    blas = matmul_gflops()
+def _cpu_run(cases, repeats, warmup, torch, threads):
+    run = dict(threads=threads, blas_gflops=matmul_gflops(), load=_load(), results=[],
+               torch_version=torch.version if torch is not None else None,
+               torch_wait_policy=torch.wait_policy if torch is not None else None)
     for case in cases:
         seconds = time_steps(case, repeats, warmup, torch)
-        flops = conv_flops(case)
         b = case.shape[0]
-        results.append(dict(
-            key=case.key, name=case.name, shape=list(case.shape),
-            on_img_s=b / seconds[True], off_img_s=b / seconds[False],
-            speedup=seconds['paired_speedup'],
-            speedup_of_medians=seconds[False] / seconds[True],
-            on_gflops=flops / seconds[True] / 1e9, off_gflops=flops / seconds[False] / 1e9,
-            conv_gflop_per_step=flops / 1e9,
-            on_peak_mib=peak_memory(case, True) / 2 ** 20,
-            off_peak_mib=peak_memory(case, False) / 2 ** 20,
-            torch_img_s=b / seconds['torch'] if 'torch' in seconds else None))
-        print('  {:<36} ON {:6.2f} img/s  OFF {:6.2f} img/s  ×{:.2f}'.format(
-            case.name, results[-1]['on_img_s'], results[-1]['off_img_s'],
-            results[-1]['speedup']), file=sys.stderr)
-    return dict(env=environment(), blas_gflops=blas, repeats=repeats, results=results,
-                torch_version=torch.version if torch is not None else None,
-                torch_threads=torch.threads if torch is not None else None)
+        result = dict(key=case.key, img_s={MODE_NAMES[m]: b / seconds[m] for m in MODES},
+                      ratios={('PyTorch' if m == 'torch' else MODE_NAMES[m]): r
+                              for m, r in seconds['ratios'].items()})
+        if 'torch' in seconds:
+            result['img_s']['PyTorch'] = b / seconds['torch']
+        run['results'].append(result)
+        print('  {} thread(s) {:<44} {}'.format(threads, case.name, '  '.join(
+            '{} {:.2f}'.format(k, v) for k, v in result['img_s'].items())), file=sys.stderr)
+    run['load_after'] = _load()
+    return run
+
+
+def _load():
+    return os.getloadavg()[0] if hasattr(os, 'getloadavg') else None
 
 
 def format_cpu(report):
     env = report['env']
-    lines = [
-        'CPU: {cpu}, {cores} cores; Python {python}, NumPy {numpy}, Chainer {chainer}; {date}; '
-        'load average at start {load:.1f}'.format(**env),
-        'NumPy float32 matmul (2048²): {:.1f} GFLOP/s; median of {} interleaved steps'.format(
-            report['blas_gflops'], report['repeats'])
-        + ('; PyTorch {} on {} thread(s)'.format(report['torch_version'], report['torch_threads'])
-           if report.get('torch_version') else ''),
-        '',
-        '| model | batch | img/s fast ON | img/s OFF (stock Chainer) | speed-up '
-        '| conv GFLOP/s ON / OFF | step peak MiB ON / OFF | PyTorch img/s | ON / PyTorch |',
-        '|---|---|---|---|---|---|---|---|---|',
-    ]
+    lines = ['CPU: {cpu}, {cores} cores; Python {python}, NumPy {numpy}, Chainer {chainer}; {date}'
+             .format(**env), 'seglearn kernels: {}; median of {} interleaved rounds'.format(
+                 report['kernels'], report['repeats'])]
+    names = [MODE_NAMES[m] for m in MODES]
+    for run in report['runs']:
+        torch = run['torch_version']
+        lines += ['', '{} thread(s): NumPy float32 matmul (2048²) {:.1f} GFLOP/s; load average '
+                  '{:.1f} → {:.1f}{}'.format(
+                      run['threads'], run['blas_gflops'], run['load'], run['load_after'],
+                      '; PyTorch {} (OMP_WAIT_POLICY {})'.format(torch, run['torch_wait_policy'])
+                      if torch else ''), '',
+                  '| model | batch | ' + ' | '.join('{} img/s'.format(n) for n in names)
+                  + ' | PyTorch img/s | oneDNN / PyTorch | oneDNN / NumPy | oneDNN / stock |',
+                  '|---|---|' + '---|' * (len(names) + 4)]
+        shapes = {r['key']: r for r in report['results']}
+        for r in run['results']:
+            ratios = r['ratios']
+            lines.append('| {} | {} | {} | {} | {} | {} | {} |'.format(
+                shapes[r['key']]['name'], '×'.join(map(str, shapes[r['key']]['shape'])),
+                ' | '.join('{:.2f}'.format(r['img_s'][n]) for n in names),
+                '{:.2f}'.format(r['img_s']['PyTorch']) if 'PyTorch' in r['img_s'] else 'n/a',
+                '**{:.2f}**'.format(ratios['PyTorch']) if 'PyTorch' in ratios else 'n/a',
+                '{:.2f}'.format(ratios[names[1]]), '{:.2f}'.format(ratios[names[2]])))
+    lines += ['', '| model | step peak MiB ' + ' / '.join(names) + ' | conv GFLOP per step '
+              '| node applications per step | no-op graph ms | Adam update ms |',
+              '|---|---|---|---|---|---|']
     for r in report['results']:
-        torch = r.get('torch_img_s')
-        lines.append('| {} | {} | {:.2f} | {:.2f} | **×{:.2f}** | {:.1f} / {:.1f} '
-                     '| {:.0f} / {:.0f} | {} | {} |'.format(
-                         r['name'], '×'.join(map(str, r['shape'])), r['on_img_s'], r['off_img_s'],
-                         r['speedup'], r['on_gflops'], r['off_gflops'], r['on_peak_mib'],
-                         r['off_peak_mib'], '{:.2f}'.format(torch) if torch else 'n/a',
-                         '{:.2f}'.format(r['on_img_s'] / torch) if torch else 'n/a'))
+        o = r['overhead']
+        lines.append('| {} | {} | {:.2f} | {} | {:.1f} | {:.1f} |'.format(
+            r['name'], ' / '.join('{:.0f}'.format(r['peak_mib'][n]) for n in names),
+            r['conv_gflop'], o['nodes'], o['graph_s'] * 1e3, o['adam_s'] * 1e3))
     return '\n'.join(lines)
 
 
@@ -419,15 +556,17 @@ def main(argv=None):
     parser.add_argument('--repeats', type=int, default=7, help='timed steps per mode')
     parser.add_argument('--warmup', type=int, default=2, help='untimed steps per mode first')
     parser.add_argument('--models', default=None,
-                        help='comma-separated subset of: unet, fcn8s, fcdensenet56 (CPU) / '
-                             'fcn8s, unet, fcdensenet103 (GPU)')
+                        help='comma-separated subset of: unet, fcn8s, fcdensenet56, fcn8s-ch, '
+                             'unet-ch09, fcdensenet56-ch11 (CPU) / fcn8s, unet, fcdensenet103 '
+                             '(GPU)')
     parser.add_argument('--torch-python', default=default_torch_python(),
                         help='interpreter with PyTorch for the comparison ("" to skip)')
-    parser.add_argument('--torch-threads', type=int, default=None,
-                        help='PyTorch CPU threads (default: the cores NumPy/OpenBLAS uses)')
+    parser.add_argument('--threads', default=None,
+                        help='comma-separated thread counts for every framework (default: 1 '
+                             'and 2, or 1 on one core)')
     parser.add_argument('--json', default=None, help='also write the raw figures here')
     args = parser.parse_args(argv)
-    cases = GPU_CASES if args.gpu else CPU_CASES
+    cases = GPU_CASES if args.gpu else CPU_CASES + CHAPTER_CASES
     if args.models:
         wanted = args.models.split(',')
         unknown = set(wanted) - {c.key for c in cases}
@@ -440,8 +579,9 @@ def main(argv=None):
         report = gpu_benchmark(cases, args.repeats, args.warmup, torch_python)
         text = format_gpu(report)
     else:
-        report = cpu_benchmark(cases, args.repeats, args.warmup, torch_python,
-                               args.torch_threads or _threads())
+        threads = ([int(n) for n in args.threads.split(',')] if args.threads
+                   else [n for n in (1, 2) if n <= _threads()])
+        report = cpu_benchmark(cases, args.repeats, args.warmup, torch_python, threads)
         text = format_cpu(report)
     print(text)
     if args.json:

@@ -304,7 +304,8 @@ def doctor():
              'NumPy     {}'.format(numpy.__version__),
              'Chainer   {}'.format(chainer.__version__),
              'seglearn  {}'.format(seglearn.__version__),
-             'BLAS      {}'.format(_blas_info())]
+             'BLAS      {}'.format(_blas_info()),
+             'CPU path  {}'.format(seglearn.config.describe())]
     try:
         import cupy
         cupy_line = cupy.__version__

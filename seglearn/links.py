@@ -2,8 +2,8 @@
 
 They are ``chainer.links.Convolution2D`` / ``Deconvolution2D`` / ``BatchNormalization`` in every
 respect (arguments, parameters, serialisation) except that ``forward`` calls seglearn's functions,
-which take a fast path on the CPU when :data:`seglearn.config.fast_cpu` is on, and that inside
-:func:`parameter_budget` they refuse to allocate more than the budget allows.
+which run seglearn's CPU kernels (oneDNN's or NumPy's) when :data:`seglearn.config.fast_cpu` is
+on, and that inside :func:`parameter_budget` they refuse to allocate more than the budget allows.
 """
 import contextlib
 import contextvars
@@ -80,23 +80,28 @@ class Deconvolution2D(_Budgeted, L.Deconvolution2D):
 
 
 class BatchNormalization(L.BatchNormalization):
-    """``chainer.links.BatchNormalization`` whose training-mode forward calls
-    :func:`seglearn.functions.batch_normalization` (BLAS channel sums on the CPU).
+    """``chainer.links.BatchNormalization`` whose forward calls
+    :func:`seglearn.functions.batch_normalization` (training: batch statistics) or
+    :func:`seglearn.functions.fixed_batch_normalization` (inference: the running averages).
 
-    Inference mode (fixed statistics) and everything else are the parent's.
+    ``forward(x, finetune=False, relu=False)``: with ``relu=True`` the output is
+    ``relu(bn(x))``, in training mode as one fused node
+    (:func:`seglearn.functions.batch_normalization_relu`).
     """
 
     def _initialize_params(self, shape):
         _charge(self, 4 * int(numpy.prod(shape)))  # mean, variance, gamma, beta
         super()._initialize_params(shape)
 
-    def forward(self, x, finetune=False):
-        if not chainer.config.train:
-            return super(BatchNormalization, self).forward(x)
+    def forward(self, x, finetune=False, relu=False):
         if self.avg_mean is None:
             self._initialize_params(tuple(d for i, d in enumerate(x.shape) if i not in self.axis))
         gamma = self.gamma if self.gamma is not None else self._get_gamma()[0]
         beta = self.beta if self.beta is not None else self._get_beta()[0]
+        if not chainer.config.train:
+            y = functions.fixed_batch_normalization(x, gamma, beta, self.avg_mean, self.avg_var,
+                                                    self.eps, axis=self.axis)
+            return functions.relu(y) if relu else y
         decay, avg_mean, avg_var = self.decay, self.avg_mean, self.avg_var
         if finetune:
             self.N += 1
@@ -105,5 +110,8 @@ class BatchNormalization(L.BatchNormalization):
             if finetune:
                 self.N -= 1
             avg_mean = avg_var = None
-        return functions.batch_normalization(x, gamma, beta, eps=self.eps, running_mean=avg_mean,
-                                             running_var=avg_var, decay=decay, axis=self.axis)
+        kwargs = dict(eps=self.eps, running_mean=avg_mean, running_var=avg_var, decay=decay)
+        if relu and self.axis in (None, (0, 2, 3)) and x.ndim == 4:
+            return functions.batch_normalization_relu(x, gamma, beta, **kwargs)
+        y = functions.batch_normalization(x, gamma, beta, axis=self.axis, **kwargs)
+        return functions.relu(y) if relu else y

@@ -1,9 +1,14 @@
 """Shared pytest set-up: seglearn before chainer, GPU tests skipped cleanly, the --answers option,
-the ``spy`` fixture."""
+the ``spy`` and ``kernels`` fixtures."""
+import collections
+
+import numpy
 import pytest
 
 import seglearn  # noqa: F401  (applies seglearn._compat before any test imports chainer)
+from seglearn import config as seglearn_config
 from seglearn.backend import cupy_available
+from seglearn.functions import normalization, onednn
 
 
 @pytest.fixture
@@ -22,6 +27,32 @@ def spy(monkeypatch):
         return calls
 
     return install
+
+
+CpuKernels = collections.namedtuple('CpuKernels', 'name dtype atol rtol')
+CpuKernels.__doc__ = """A CPU backend under test: its name (``config.fast_cpu``), the dtype its
+gradient checks run in, and their tolerances. oneDNN's CPU kernels are float32 only: its
+analytic float32 gradients are checked against numerical ones taken in float64 (``dtype=`` of
+``chainer.gradient_check``; the NumPy kernels compute those), i.e. against the exact derivative."""
+_CPU_KERNELS = {'numpy': CpuKernels('numpy', numpy.float64, 1e-6, 1e-5),
+                'onednn': CpuKernels('onednn', numpy.float32, 1e-4, 1e-3)}
+
+
+@pytest.fixture(params=sorted(_CPU_KERNELS))
+def kernels(request, monkeypatch):
+    """Runs the test once per CPU backend of seglearn's functions, with ``config.fast_cpu`` set
+    to it (oneDNN is skipped where ``libdnnl.so`` does not load); yields its :class:`CpuKernels`.
+
+    On oneDNN, batch normalization takes oneDNN's kernels for every shape (not only where its
+    one-off timing says they pay, :func:`seglearn.functions.normalization._onednn_pays`), so
+    that what is tested does not depend on the machine's speed."""
+    if request.param == 'onednn':
+        if not onednn.available():
+            pytest.skip('oneDNN (libdnnl.so) did not load: {}'.format(
+                seglearn_config.describe()))
+        monkeypatch.setattr(normalization, '_onednn_pays', lambda shape, eps, relu: True)
+    with seglearn_config.using_fast_cpu(request.param):
+        yield _CPU_KERNELS[request.param]
 
 
 def pytest_addoption(parser):

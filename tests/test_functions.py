@@ -78,7 +78,7 @@ def _assert_all_close(ours, theirs, tol):
 
 @pytest.mark.parametrize('case', CONV_CASES)
 @pytest.mark.parametrize('with_bias', [True, False])
-def test_convolution_matches_chainer(case, with_bias):
+def test_convolution_matches_chainer(case, with_bias, kernels):
     x, W, bias = _conv_data(case)
     bias = bias if with_bias else None
     s, p, d, cover_all = case[6:]
@@ -90,7 +90,7 @@ def test_convolution_matches_chainer(case, with_bias):
 
 @pytest.mark.parametrize('case', DECONV_CASES)
 @pytest.mark.parametrize('with_bias', [True, False])
-def test_deconvolution_matches_chainer(case, with_bias):
+def test_deconvolution_matches_chainer(case, with_bias, kernels):
     x, W, bias = _deconv_data(case)
     bias = bias if with_bias else None
     s, p, d, outsize = case[6:]
@@ -100,7 +100,7 @@ def test_deconvolution_matches_chainer(case, with_bias):
     _assert_all_close(ours, theirs, 1e-5)
 
 
-def test_fast_path_is_used_and_output_is_channel_last():
+def test_fast_path_is_used_and_output_is_channel_last(kernels):
     x, W, bias = _conv_data(CONV_CASES[0])
     y = functions.convolution_2d(x, W, bias, pad=1)
     assert isinstance(y.creator, convolution.Convolution2D)
@@ -110,48 +110,47 @@ def test_fast_path_is_used_and_output_is_channel_last():
     assert isinstance(z.creator, convolution.Deconvolution2D)
 
 
+def _check_gradients(f, inputs, rng, kernels):
+    """First- and second-order gradient checks of ``f`` at ``inputs`` (random directions)."""
+    dtype = inputs[0].dtype
+    gy = rng.uniform(-1, 1, f(*inputs).shape).astype(dtype)
+    gradient_check.check_backward(f, inputs, gy, dtype=numpy.float64, atol=kernels.atol,
+                                  rtol=kernels.rtol)
+    gg = tuple(rng.uniform(-1, 1, a.shape).astype(dtype) for a in inputs)
+    gradient_check.check_double_backward(f, inputs, gy, gg, dtype=numpy.float64,
+                                         atol=kernels.atol, rtol=kernels.rtol)
+
+
 @pytest.mark.parametrize('case', CONV_CASES[:4] + CONV_CASES[6:7])
-def test_convolution_gradient_check(case):
-    x, W, bias = _conv_data(case, numpy.float64)
+def test_convolution_gradient_check(case, kernels):
+    x, W, bias = _conv_data(case, kernels.dtype)
     s, p, d, cover_all = case[6:]
     rng = numpy.random.RandomState(2)
 
     def f(x, W, b):
         return functions.convolution_2d(x, W, b, s, p, cover_all, d)
 
-    y = f(x, W, bias)
-    gy = rng.uniform(-1, 1, y.shape)
-    gradient_check.check_backward(f, (x, W, bias), gy, dtype=numpy.float64,
-                                  atol=1e-6, rtol=1e-5)
-    ggx, ggW, ggb = (rng.uniform(-1, 1, a.shape) for a in (x, W, bias))
-    gradient_check.check_double_backward(f, (x, W, bias), gy, (ggx, ggW, ggb),
-                                         dtype=numpy.float64, atol=1e-6, rtol=1e-5)
+    _check_gradients(f, (x, W, bias), rng, kernels)
 
 
 @pytest.mark.parametrize('case', DECONV_CASES[:5])
-def test_deconvolution_gradient_check(case):
-    x, W, bias = _deconv_data(case, numpy.float64)
+def test_deconvolution_gradient_check(case, kernels):
+    x, W, bias = _deconv_data(case, kernels.dtype)
     s, p, d, outsize = case[6:]
     rng = numpy.random.RandomState(3)
 
     def f(x, W, b):
         return functions.deconvolution_2d(x, W, b, s, p, outsize, d)
 
-    y = f(x, W, bias)
-    gy = rng.uniform(-1, 1, y.shape)
-    gradient_check.check_backward(f, (x, W, bias), gy, dtype=numpy.float64,
-                                  atol=1e-6, rtol=1e-5)
-    ggx, ggW, ggb = (rng.uniform(-1, 1, a.shape) for a in (x, W, bias))
-    gradient_check.check_double_backward(f, (x, W, bias), gy, (ggx, ggW, ggb),
-                                         dtype=numpy.float64, atol=1e-6, rtol=1e-5)
+    _check_gradients(f, (x, W, bias), rng, kernels)
 
 
-def test_gradient_check_without_bias():
-    x, W, _ = _conv_data(CONV_CASES[2], numpy.float64)
-    gy = numpy.random.RandomState(4).uniform(-1, 1, (2, 5, 5, 4))
+def test_gradient_check_without_bias(kernels):
+    x, W, _ = _conv_data(CONV_CASES[2], kernels.dtype)
+    gy = numpy.random.RandomState(4).uniform(-1, 1, (2, 5, 5, 4)).astype(kernels.dtype)
     gradient_check.check_backward(
         lambda x, W: functions.convolution_2d(x, W, None, 2, 1, True), (x, W), gy,
-        dtype=numpy.float64, atol=1e-6, rtol=1e-5)
+        dtype=numpy.float64, atol=kernels.atol, rtol=kernels.rtol)
 
 
 def test_switch_off_calls_chainer(spy):
@@ -241,12 +240,14 @@ hypothesis = pytest.importorskip('hypothesis')
 st = hypothesis.strategies
 
 
-@hypothesis.settings(max_examples=40, deadline=None)
+@hypothesis.settings(max_examples=40, deadline=None,  # ``kernels`` only sets the backend
+                     suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture])
 @hypothesis.given(b=st.integers(1, 2), c=st.integers(1, 4), c_out=st.integers(1, 4),
                   h=st.integers(1, 9), w=st.integers(1, 9), k=st.integers(1, 4),
                   s=st.integers(1, 3), p=st.integers(0, 2), d=st.integers(1, 2),
                   cover_all=st.booleans(), seed=st.integers(0, 2 ** 16))
-def test_random_geometries_match_chainer(b, c, c_out, h, w, k, s, p, d, cover_all, seed):
+def test_random_geometries_match_chainer(kernels, b, c, c_out, h, w, k, s, p, d, cover_all,
+                                         seed):
     dk = (k - 1) * d + 1
     hypothesis.assume(h + 2 * p >= dk and w + 2 * p >= dk)
     case = (b, c, h, w, c_out, k, s, p, d, cover_all)

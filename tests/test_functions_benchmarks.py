@@ -57,12 +57,21 @@ class _Segmenter(chainer.Chain):
         return self.score(chainer.functions.relu(self.conv(x)))
 
 
-def test_step_timing_and_memory_on_a_tiny_model():
+def test_step_timing_memory_and_overhead_on_a_tiny_model():
     case = run.Case('tiny', 'tiny', _Segmenter, (2, 3, 8, 8), 2, None)
-    seconds = run.time_steps(case, repeats=3, warmup=1)
-    assert seconds[True] > 0 and seconds[False] > 0 and seconds['paired_speedup'] > 0
-    # the step's working memory includes at least the 3×3 conv's patch buffer (fast path) and
-    # the activations; never more than a few MiB here
-    for fast in (True, False):
-        peak = run.peak_memory(case, fast)
-        assert 2 * 8 * 8 * 27 * 4 <= peak < 8 * 2 ** 20
+    seconds = run.time_steps(case, repeats=3, warmup=1, modes=('numpy', False))
+    assert seconds['numpy'] > 0 and seconds[False] > 0 and seconds['ratios'][False] > 0
+    # the step's working memory includes at least the activations (2 × 4 × 8 × 8 floats
+    # twice) and never more than a few MiB here
+    for mode in ('numpy', False):
+        peak = run.peak_memory(case, mode)
+        assert 2 * 2 * 4 * 8 * 8 * 4 <= peak < 8 * 2 ** 20
+    floor = run.overhead_floor(case, repeats=2)
+    # forward: conv, ReLU, conv, loss (log-softmax, select, …); backward about as many
+    assert 8 <= floor['nodes'] < 60 and floor['graph_s'] > 0 and floor['adam_s'] > 0
+
+
+def test_paired_ratio():
+    first = numpy.array([True, False, True, False])
+    times = {'a': [1., 2., 1., 2.], 'b': [2., 2., 2., 2.]}  # a twice as fast when it ran first
+    assert run.paired_ratio(times, 'a', 'b', first) == pytest.approx(2 ** 0.5)

@@ -31,7 +31,7 @@ def _run(fn, x, **kwargs):
 @pytest.mark.parametrize('shape, ksize, cover_all', [
     ((2, 3, 8, 8), 2, True), ((2, 3, 7, 9), 2, True), ((2, 3, 7, 9), 2, False),
     ((1, 4, 9, 10), 3, True), ((1, 2, 5, 6), (2, 3), False), ((3, 1, 1, 1), 2, True)])
-def test_max_pooling_matches_chainer(layout, shape, ksize, cover_all):
+def test_max_pooling_matches_chainer(layout, shape, ksize, cover_all, kernels):
     x = _input(shape, layout)
     y, gx = _run(functions.max_pooling_2d, x, ksize=ksize, cover_all=cover_all)
     assert isinstance(y.creator, pooling.MaxPooling2D)
@@ -43,20 +43,21 @@ def test_max_pooling_matches_chainer(layout, shape, ksize, cover_all):
 
 
 @pytest.mark.parametrize('cover_all', [True, False])
-def test_max_pooling_gradient_checks(cover_all):
+def test_max_pooling_gradient_checks(cover_all, kernels):
     rng = numpy.random.RandomState(2)
-    x = rng.permutation(2 * 3 * 5 * 7).reshape(2, 3, 5, 7).astype(numpy.float64)  # no ties
+    x = rng.permutation(2 * 3 * 5 * 7).reshape(2, 3, 5, 7).astype(kernels.dtype)  # no ties
 
     def f(x):
         return functions.max_pooling_2d(x, 2, cover_all=cover_all)
 
-    gy = rng.randn(*f(x).shape)
-    gradient_check.check_backward(f, x, gy, dtype=numpy.float64, eps=0.1, atol=1e-6)
-    gradient_check.check_double_backward(f, x, gy, rng.randn(*x.shape), dtype=numpy.float64,
-                                         eps=0.1, atol=1e-6)
+    gy = rng.randn(*f(x).shape).astype(kernels.dtype)
+    tolerance = dict(atol=kernels.atol, rtol=kernels.rtol)
+    gradient_check.check_backward(f, x, gy, dtype=numpy.float64, eps=0.1, **tolerance)
+    gradient_check.check_double_backward(f, x, gy, rng.randn(*x.shape).astype(kernels.dtype),
+                                         dtype=numpy.float64, eps=0.1, **tolerance)
 
 
-def test_other_poolings_use_chainer(monkeypatch):
+def test_other_poolings_use_chainer(monkeypatch, kernels):
     calls = []
     original = F.max_pooling_2d
     monkeypatch.setattr(F, 'max_pooling_2d', lambda *a, **k: calls.append(a) or original(*a, **k))

@@ -7,8 +7,15 @@ import chainer
 import chainer.functions as F
 from chainer import gradient_check
 
-from seglearn import functions
+from seglearn import config, functions
 from seglearn.functions import _patches, _taps, convolution
+
+
+@pytest.fixture(autouse=True)
+def numpy_kernels():
+    """These tests are about the NumPy kernels (a test that asks for ``kernels`` overrides it)."""
+    with config.using_fast_cpu('numpy'):
+        yield
 
 # (B, C_in, H, W, C_out, (kh, kw), pad, dilate)
 CASES = [
@@ -115,7 +122,7 @@ def test_blind_border():
 
 @pytest.mark.parametrize('c', [3, 8])  # filter gradient by patch matrix / by shifted products
 @pytest.mark.parametrize('stride', [1, 2])
-def test_large_padding_matches_chainer(c, stride):
+def test_large_padding_matches_chainer(c, stride, kernels):
     # pad far beyond the kernel, as FCN's conv1_1: the blind border is skipped, not computed
     rng = numpy.random.RandomState(c)
     x = rng.uniform(-1, 1, (2, c, 6, 5)).astype(numpy.float32)

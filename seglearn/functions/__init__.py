@@ -1,11 +1,15 @@
-"""Array functions used by seglearn's links, with a fast CPU path (see :mod:`seglearn.config`).
+"""Array functions used by seglearn's links and models, with fast CPU kernels (see
+:mod:`seglearn.config`).
 
 Each function keeps the signature and semantics of its ``chainer.functions`` namesake. On NumPy
 float32/float64 arrays with :data:`seglearn.config.fast_cpu` on (the default) it runs seglearn's
-channel-last CPU kernels (:mod:`seglearn.functions.convolution`, :mod:`.normalization`,
-:mod:`.pooling`); on CuPy arrays, other dtypes (float16), grouped convolution, or with the switch
-off, it calls Chainer's own implementation. :mod:`seglearn.functions.separable` holds the
-separable per-channel upsampling that FCN's fixed bilinear layers use on the CPU.
+nodes, whose kernels are oneDNN's (:mod:`seglearn.functions.onednn`, float32, when ``libdnnl.so``
+loads) or seglearn's channel-last NumPy kernels (:mod:`.convolution`, :mod:`.normalization`,
+:mod:`.pooling`, :mod:`.array`, :mod:`.activation`); on CuPy arrays, other dtypes (float16),
+grouped convolution, or with the switch off, it calls Chainer's own implementation.
+:mod:`seglearn.functions.separable` holds the separable per-channel upsampling that FCN's fixed
+bilinear layers use on the CPU. :func:`batch_normalization_relu` (one fused node) has no
+Chainer namesake: it is ``relu(batch_normalization(…))``.
 """
 import numpy
 import chainer
@@ -13,7 +17,7 @@ import chainer.functions as F
 
 from seglearn import config
 from seglearn._checks import pair
-from seglearn.functions import convolution, normalization, pooling
+from seglearn.functions import activation, array, convolution, normalization, pooling
 
 _FAST_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
 
@@ -106,6 +110,42 @@ def batch_normalization(x, gamma, beta, eps=2e-5, running_mean=None, running_var
     return F.batch_normalization(x, gamma, beta, **kwargs)
 
 
+def batch_normalization_relu(x, gamma, beta, eps=2e-5, running_mean=None, running_var=None,
+                             decay=0.9):
+    """``relu(batch_normalization(x, gamma, beta, …))`` with batch statistics, over (B, H, W).
+
+    On the fast path one node (:class:`seglearn.functions.normalization.BatchNormalizationReLU`;
+    on oneDNN one kernel each way); otherwise Chainer's two functions.
+
+    Args:
+        x: (B, C, H, W) float input. gamma, beta: (C,) scale and shift.
+        eps, running_mean, running_var, decay: as in :func:`batch_normalization`.
+
+    Returns:
+        chainer.Variable: same shape as ``x``.
+    """
+    kwargs = dict(eps=eps, running_mean=running_mean, running_var=running_var, decay=decay)
+    if use_fast_path(x, gamma, beta) and _array(x).ndim == 4:
+        return normalization.batch_normalization_relu(x, gamma, beta, **kwargs)
+    return F.relu(F.batch_normalization(x, gamma, beta, **kwargs))
+
+
+def fixed_batch_normalization(x, gamma, beta, mean, var, eps=2e-5, axis=None):
+    """Batch normalization with given statistics (inference); same arguments as Chainer's.
+
+    Args:
+        x: (B, C, H, W) float input (other ranks and axes: Chainer's implementation).
+        gamma, beta: (C,) scale and shift. mean, var: (C,) statistics.
+        eps (float): added to the variance. axis: as in Chainer's.
+
+    Returns:
+        chainer.Variable: ``gamma · (x − mean) / sqrt(var + eps) + beta``.
+    """
+    if use_fast_path(x, gamma, beta, mean, var):
+        return normalization.fixed_batch_normalization(x, gamma, beta, mean, var, eps, axis)
+    return F.fixed_batch_normalization(x, gamma, beta, mean, var, eps, axis)
+
+
 def max_pooling_2d(x, ksize, stride=None, pad=0, cover_all=True, return_indices=False):
     """2-D max pooling; same arguments as ``chainer.functions.max_pooling_2d``.
 
@@ -127,3 +167,71 @@ def max_pooling_2d(x, ksize, stride=None, pad=0, cover_all=True, return_indices=
         return pooling.MaxPooling2D(ksize, cover_all).apply((x,))[0]
     return F.max_pooling_2d(x, ksize, stride, pad, cover_all=cover_all,
                             return_indices=return_indices)
+
+
+def concat(xs, axis=1):
+    """Concatenation; same arguments as ``chainer.functions.concat``.
+
+    On 4-D NumPy arrays along the channels (``axis=1``) the fast path writes the result
+    channel-last (:class:`seglearn.functions.array.ChannelConcat`).
+
+    Args:
+        xs (sequence): Variables or arrays of one dtype, equal but for ``axis``.
+        axis (int): the axis to concatenate along.
+
+    Returns:
+        chainer.Variable: the concatenation.
+    """
+    if axis == 1 and use_fast_path(*xs) and all(_array(x).ndim == 4 for x in xs):
+        return array.ChannelConcat().apply(tuple(xs))[0]
+    return F.concat(xs, axis)
+
+
+def crop(x, offset, size):
+    """``x[:, :, oy:oy + h, ox:ox + w]`` of a (B, C, H, W) input, with a cheap gradient on the
+    CPU fast path (:class:`seglearn.functions.array.Crop`).
+
+    Args:
+        x: (B, C, H, W) Variable or array. offset (tuple): (oy, ox). size (tuple): (h, w); the
+            window must lie inside ``x``.
+
+    Returns:
+        chainer.Variable: (B, C, h, w).
+    """
+    (oy, ox), (h, w) = offset, size
+    if use_fast_path(x) and _array(x).ndim == 4:
+        return array.Crop(offset, size).apply((x,))[0]
+    return chainer.as_variable(x)[:, :, oy:oy + h, ox:ox + w]
+
+
+def dropout(x, ratio=.5):
+    """Dropout; same arguments and random numbers as ``chainer.functions.dropout``.
+
+    On 4-D NumPy input the fast path draws the mask in the input's memory layout
+    (:func:`seglearn.functions.array.dropout_mask`), so channel-last stays channel-last.
+
+    Args:
+        x: Variable or array. ratio (float): the probability of dropping a value.
+
+    Returns:
+        chainer.Variable: ``x`` with values dropped and the rest scaled by ``1 / (1 − ratio)``
+        in training mode (``chainer.config.train``), ``x`` itself otherwise.
+    """
+    if chainer.config.train and use_fast_path(x) and _array(x).ndim == 4:
+        return F.dropout(x, ratio, mask=array.dropout_mask(_array(x), ratio))
+    return F.dropout(x, ratio)
+
+
+def relu(x):
+    """ReLU; same as ``chainer.functions.relu``, with seglearn's kernels on 4-D NumPy input
+    (:class:`seglearn.functions.activation.ReLU`).
+
+    Args:
+        x: Variable or array.
+
+    Returns:
+        chainer.Variable: ``max(x, 0)``.
+    """
+    if use_fast_path(x) and _array(x).ndim == 4:
+        return activation.ReLU().apply((x,))[0]
+    return F.relu(x)

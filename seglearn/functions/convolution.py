@@ -14,6 +14,10 @@ buffers (see :mod:`seglearn.functions._patches` for the layout):
 - :class:`Convolution2DGradW`: ``gW = im2col(x)ᵀ @ gy``; its own gradients are again a
   convolution and a transposed convolution, so double backprop works to any order.
 
+With oneDNN as the CPU backend (float32), each node's forward is one oneDNN primitive instead
+(:mod:`seglearn.functions.onednn`: convolution, deconvolution, backward-weights); the graph, and so
+the gradients of any order, stay these nodes'.
+
 Semantics follow ``chainer.functions.convolution_2d`` / ``deconvolution_2d`` exactly (stride, pad,
 ``cover_all``, dilation, ``outsize``) for ``groups=1`` and NumPy float32/float64 arrays; the
 dispatcher in :mod:`seglearn.functions` sends everything else to Chainer. Outputs are NCHW views of
@@ -25,7 +29,7 @@ import chainer.functions as F
 from chainer.utils import conv, type_check
 
 from seglearn._checks import pair as _pair
-from seglearn.functions import _patches, _taps
+from seglearn.functions import _patches, _taps, onednn
 
 
 class _ConvParams(object):
@@ -48,7 +52,8 @@ class _ConvParams(object):
 
 
 def _convolve(x, W, b, sy, sx, ph, pw, dy, dx, out_h, out_w):
-    """``conv(x, W) + b`` on NumPy arrays: shifted products for stride 1, else a patch matrix.
+    """``conv(x, W) + b`` on NumPy arrays: oneDNN where :func:`onednn.applies`, else shifted
+    products for stride 1 and a patch matrix otherwise.
 
     With stride 1, output pixels whose window sees padding only (:func:`_taps.blind_border`) are
     set to ``b`` (or 0) without computing them: 84 % of FCN's conv1_1 output on a 128×128 image.
@@ -60,6 +65,11 @@ def _convolve(x, W, b, sy, sx, ph, pw, dy, dx, out_h, out_w):
         y[...] = 0 if b is None else b
         y[:, eh:out_h - eh, ew:out_w - ew] = _patches.nhwc(inner)
         return _patches.nchw(y)
+    if onednn.applies(x, W, b):
+        try:
+            return onednn.convolution(x, W, b, (sy, sx), (ph, pw), (dy, dx), (out_h, out_w))
+        except onednn.Unsupported:
+            pass
     if _taps.worth_it(x.shape, W.shape, (sy, sx), (dy, dx), (out_h, out_w)):
         return _taps.convolution(x, W, ph, pw, dy, dx, out_h, out_w, b)
     col = _patches.im2col(x, W.shape[2], W.shape[3], sy, sx, ph, pw, dy, dx, out_h, out_w)
@@ -154,6 +164,11 @@ class Deconvolution2D(function_node.FunctionNode, _ConvParams):
                              'and filters {}'.format(out_h, out_w, x.shape, W.shape))
         self.cover_all = (h != conv.get_conv_outsize(out_h, kh, self.sy, self.ph, d=self.dy) or
                           w != conv.get_conv_outsize(out_w, kw, self.sx, self.pw, d=self.dx))
+        if onednn.applies(x, W, b):
+            try:
+                return onednn.deconvolution(x, W, b, out_hw=(out_h, out_w), **self._args),
+            except onednn.Unsupported:
+                pass
         dkh, dkw = (kh - 1) * self.dy + 1, (kw - 1) * self.dx + 1
         if (self.sy == self.sx == 1 and self.ph < dkh and self.pw < dkw
                 and out_h * out_w * x.shape[1] <= 2 * h * w * c_out):
@@ -221,6 +236,12 @@ class Convolution2DGradW(function_node.FunctionNode, _ConvParams):
             eh, ew = _taps.blind_border((self.kh, self.kw), (ph, pw), (self.dy, self.dx))
             gy = gy[:, :, eh:gy.shape[2] - eh, ew:gy.shape[3] - ew]
             ph, pw = ph - eh, pw - ew
+        if onednn.applies(x, gy):
+            try:
+                return onednn.filter_gradient(x, gy, (self.kh, self.kw), (self.sy, self.sx),
+                                              (ph, pw), (self.dy, self.dx)),
+            except onednn.Unsupported:
+                pass
         out_h, out_w = gy.shape[2:]
         if x.shape[1] >= _taps.MIN_CHANNELS_FOR_FILTER_GRADIENT and _taps.worth_it(
                 x.shape, gy.shape[1:2] + x.shape[1:2] + (self.kh, self.kw), (self.sy, self.sx),

@@ -11,12 +11,18 @@ tie rule: row-major order inside the window) is kept as one byte per output valu
 Three nodes: :class:`MaxPooling2D` (forward), :class:`MaxPooling2DGrad` (scatters ``gy`` to the
 kept positions) and :class:`MaxPooling2DGather` (reads the kept positions). The last two are each
 other's adjoint, so every order of derivative exists, as with Chainer's pooling.
+
+With oneDNN as the CPU backend (float32), the forward and :class:`MaxPooling2DGrad` run oneDNN's
+max pooling (ceil mode as a right padding, whose windows see the pixels inside only); its
+workspace is the same one byte per output, the row-major index of the first maximum, so it
+serves as ``indexes`` (:mod:`seglearn.functions.onednn` checks its layout;
+``tests/test_functions_onednn.py`` its values).
 """
 import numpy
 from chainer import function_node
 from chainer.utils import type_check
 
-from seglearn.functions import _patches
+from seglearn.functions import _patches, onednn
 
 
 def _zeros_like_layout(template, shape, fill=0):
@@ -92,6 +98,13 @@ class MaxPooling2D(function_node.FunctionNode, _Windows):
     def forward_cpu(self, inputs):
         x, = inputs
         self._set_shape(x.shape)
+        if onednn.applies(x):
+            try:
+                y, self.indexes = onednn.max_pooling(x, (self.kh, self.kw),
+                                                     (self.out_h, self.out_w))
+                return y,
+            except onednn.Unsupported:
+                pass
         x = self._covering(x, -numpy.inf)
         taps = self._taps(x)
         y = _zeros_like_layout(x, taps[0].shape)  # keeps the input's memory layout
@@ -121,6 +134,11 @@ class MaxPooling2DGrad(function_node.FunctionNode):
     def forward_cpu(self, inputs):
         gy, = inputs
         p = self.pooling
+        if onednn.applies(gy):
+            try:
+                return onednn.max_pooling_grad(gy, p.indexes, p.x_shape, (p.kh, p.kw)),
+            except onednn.Unsupported:
+                pass
         b, c, h, w = p.x_shape
         _, _, hp, wp = p._padded_shape
         gx = _zeros_like_layout(gy, (b, c, max(h, hp), max(w, wp)))

@@ -76,6 +76,8 @@ def crop(x, offset, size):
     if oy < 0 or ox < 0 or oy + h > x.shape[2] or ox + w > x.shape[3]:
         raise ValueError('cannot crop {}x{} at offset ({}, {}) from a map of size {}x{}'.format(
             h, w, oy, ox, x.shape[2], x.shape[3]))
+    if isinstance(x, chainer.Variable):
+        return functions.crop(x, (oy, ox), (h, w))
     return x[:, :, oy:oy + h, ox:ox + w]
 
 

@@ -37,7 +37,6 @@ The models take RGB 0–255 images (the package convention) and apply VGG's prep
 the ImageNet mean, :func:`seglearn.models.vgg.preprocess`) inside ``forward``.
 """
 import chainer
-import chainer.functions as F
 
 from seglearn import functions, links
 from seglearn._checks import check_int, check_positive
@@ -190,12 +189,12 @@ class _FCN(SegmentationModel):
         h = vgg.preprocess(x)
         pools = []
         for name, _, _, stage in vgg.conv_specs(self.width):
-            h = F.relu(getattr(self, name)(h))
+            h = functions.relu(getattr(self, name)(h))
             if name.endswith('_{}'.format(vgg.VGG16_STAGE_DEPTHS[stage])):
                 h = functions.max_pooling_2d(h, 2, 2, cover_all=True)  # ceil mode, as Caffe
                 pools.append(h)
-        h = F.dropout(F.relu(self.fc6(h)), 0.5)
-        h = F.dropout(F.relu(self.fc7(h)), 0.5)
+        h = functions.dropout(functions.relu(self.fc6(h)), 0.5)
+        h = functions.dropout(functions.relu(self.fc7(h)), 0.5)
         return pools[2], pools[3], self.score_fr(h)
 
     def forward(self, x):

@@ -39,7 +39,6 @@ logits cropped back, so ``forward`` always returns logits at the input size. The
 ``forward`` takes float32 images 0–255 (the package convention) and scales them to 0–1 itself.
 """
 import chainer
-import chainer.functions as F
 
 from seglearn import functions, links
 from seglearn._checks import check_int, check_positive
@@ -70,8 +69,8 @@ class DenseLayer(chainer.Chain):
             self.conv = _conv(in_channels, growth_rate, 3, pad=1)
 
     def forward(self, x):
-        h = self.conv(F.relu(self.bn(x)))
-        return F.dropout(h, self.dropout) if self.dropout else h
+        h = self.conv(self.bn(x, relu=True))
+        return functions.dropout(h, self.dropout) if self.dropout else h
 
 
 class DenseBlock(chainer.ChainList):
@@ -100,8 +99,8 @@ class DenseBlock(chainer.ChainList):
         h = x
         for layer in self:
             new.append(layer(h))
-            h = F.concat((h, new[-1]), axis=1)
-        return h, F.concat(new, axis=1)
+            h = functions.concat((h, new[-1]), axis=1)
+        return h, functions.concat(new, axis=1)
 
 
 class TransitionDown(chainer.Chain):
@@ -121,9 +120,9 @@ class TransitionDown(chainer.Chain):
             self.conv = _conv(channels, channels, 1, stride=2 if transition == 'conv' else 1)
 
     def forward(self, x):
-        h = self.conv(F.relu(self.bn(x)))
+        h = self.conv(self.bn(x, relu=True))
         if self.dropout:
-            h = F.dropout(h, self.dropout)
+            h = functions.dropout(h, self.dropout)
         return functions.max_pooling_2d(h, 2, 2) if self.transition == 'maxpool' else h
 
 
@@ -235,7 +234,7 @@ class FCDenseNet(SegmentationModel):
         _, new = self.bottleneck(h)
         for up, block, skip in zip(self.transitions_up, self.up, reversed(skips)):
             new = crop(up(new), 0, skip.shape[2:])
-            h, new = block(F.concat((new, skip), axis=1))
+            h, new = block(functions.concat((new, skip), axis=1))
         return crop(self.final(h), 0, (height, width))
 
 

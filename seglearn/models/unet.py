@@ -28,7 +28,6 @@ PhC-U373 IoU 0.9203; DIC-HeLa IoU 0.7756.
 ``forward`` takes float32 images 0–255 (the package convention) and scales them to 0–1 itself.
 """
 import chainer
-import chainer.functions as F
 
 from seglearn import functions, links
 from seglearn._checks import check_int, check_positive
@@ -226,13 +225,12 @@ class _ConvBlock(chainer.Chain):
                 self.bn2 = links.BatchNormalization(out_channels)
 
     def forward(self, x):
-        h = self.conv1(x)
-        if self.batch_norm:
-            h = self.bn1(h)
-        h = self.conv2(F.relu(h))
-        if self.batch_norm:
-            h = self.bn2(h)
-        return F.relu(h)
+        h = self.conv2(self._relu(self.conv1(x), 'bn1'))
+        return self._relu(h, 'bn2')
+
+    def _relu(self, h, bn):
+        """ReLU, after the batch norm ``bn`` if the block has one (fused with it)."""
+        return getattr(self, bn)(h, relu=True) if self.batch_norm else functions.relu(h)
 
 
 class _BilinearUp(chainer.Chain):
@@ -342,10 +340,10 @@ class UNet(SegmentationModel):
                 skips.append(h)
                 h = functions.max_pooling_2d(h, 2, 2)
         if self.dropout:
-            h = F.dropout(h, self.dropout)
+            h = functions.dropout(h, self.dropout)
         for up, block, skip in zip(self.up, self.up_blocks, reversed(skips)):
             h = up(h)
-            h = block(F.concat((center_crop(skip, h.shape[2:]), h), axis=1))
+            h = block(functions.concat((center_crop(skip, h.shape[2:]), h), axis=1))
         return self.final(h)
 
     def predict_logits(self, x):
