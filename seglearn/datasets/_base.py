@@ -282,14 +282,19 @@ def check_examples(dataset, what='the data set'):
         dataset: anything indexable giving ``(img, label, …)`` examples.
         what (str): how the message names the data set.
 
+    Returns:
+        set of tuple: the ``(H, W)`` sizes of the labels.
+
     Raises:
         ValueError: ``dataset`` is empty, or an example cannot be read (the message names it).
     """
     if len(dataset) == 0:
         raise ValueError('{} holds no example'.format(what))
+    sizes = set()
     for i in range(len(dataset)):
         try:
-            dataset[i]
-        except (OSError, ValueError, IndexError, SyntaxError) as error:  # PIL: SyntaxError too
+            sizes.add(tuple(dataset[i][1].shape))
+        except (OSError, ValueError) as error:  # the loaders' errors (Pillow's made ValueError)
             raise ValueError('example {} of {}: {}'.format(
                 i, what, ' '.join(str(error).split()))) from None
+    return sizes
