@@ -341,20 +341,19 @@ def cmd_evaluate(args):
 def _image_size(path):
     """(height, width) of an image file from its header, refused above PREDICT_MAX_PIXELS."""
     from PIL import Image
-
-    from seglearn.datasets._base import reading
     if not os.path.isfile(path):
         raise CLIError('image not found: {}'.format(path))
     too_large = 'image {} is too large: {} pixels, above the limit of {:,}; crop or downscale it'
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', Image.DecompressionBombWarning)
         try:
-            with reading(path), Image.open(path) as f:
+            with Image.open(path) as f:
                 width, height = f.size
-        except ValueError as error:
-            if 'decompression bomb' in str(error):  # Pillow refuses it before we can
-                raise CLIError(too_large.format(path, 'over 178 million', PREDICT_MAX_PIXELS))
-            raise
+        except Image.DecompressionBombError:  # Pillow's own refusal, above 178 million pixels
+            raise CLIError(too_large.format(path, 'over 178 million', PREDICT_MAX_PIXELS)) \
+                from None
+        except (OSError, SyntaxError, ValueError) as error:
+            raise CLIError('cannot read image {}: {}'.format(path, _one_line(error))) from None
     if width * height > PREDICT_MAX_PIXELS:
         raise CLIError(too_large.format(path, '{}×{} = {:,}'.format(width, height, width * height),
                                         PREDICT_MAX_PIXELS))

@@ -128,8 +128,8 @@ def _check_declared(npz, key, value, path):
     if dtype.kind not in 'biufcU':
         problem = 'it holds {} data, not numbers or text'.format(dtype)
     elif hasattr(value, 'shape'):
-        problem = None if shape == tuple(value.shape) else 'it has shape {} where {} belongs'.format(
-            shape, tuple(value.shape))
+        problem = None if shape == tuple(value.shape) else \
+            'it has shape {} where {} belongs'.format(shape, tuple(value.shape))
     elif value is None:
         problem = None if size <= MAX_ELEMENTS else 'it has {} elements'.format(size)
     elif size > 1 or (dtype.kind == 'U' and dtype.itemsize // 4 > MAX_TEXT):

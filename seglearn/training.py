@@ -433,6 +433,10 @@ def resume(trainer, out=None, missing_ok=False):
     Build the trainer exactly as for the interrupted run (same model class and size, optimizer,
     datasets, ``val`` or not, seed), then call ``resume``. The epochs to run may be raised.
 
+    Temporary files a killed run left in ``out`` are removed first (:func:`remove_stale_files`).
+    The snapshot is read with :func:`seglearn.serialization.safe_load_npz`: nothing in it is
+    unpickled, and every array must have the shape of what it is loaded into.
+
     Args:
         trainer (chainer.training.Trainer): made by :func:`make_trainer`.
         out (str or None): folder holding ``snapshot.npz``; None = ``trainer.out``.
@@ -440,10 +444,6 @@ def resume(trainer, out=None, missing_ok=False):
 
     Returns:
         bool: True when a snapshot was loaded.
-
-    Temporary files a killed run left in ``out`` are removed first (:func:`remove_stale_files`).
-    The snapshot is read with :func:`seglearn.serialization.safe_load_npz`: nothing in it is
-    unpickled, and every array must have the shape of what it is loaded into.
 
     Raises:
         FileNotFoundError: no snapshot and not ``missing_ok``.

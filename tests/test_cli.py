@@ -260,7 +260,7 @@ def test_doctor_report_is_a_public_function(capsys):
     assert capsys.readouterr().out == text + '\n'
 
 
-# --- issue 16: one line per error; 2 before the work, 1 during it ----------------------------------
+# --- issue 16: one line per error; 2 before the work, 1 during it ---------------------------
 
 def _one_line_failure(capsys, code):
     out, err = capsys.readouterr()
@@ -521,3 +521,10 @@ def test_the_readme_states_the_limits_the_code_uses():
             ('more than 100 times its own size', archives.MAX_RATIO, 100),
             ('more than 100,000 members', archives.MAX_MEMBERS, 100_000)]:
         assert words in readme and value == expected, words
+
+
+def test_predict_names_an_image_it_cannot_read(tiny_model, capsys, tmp_path):
+    (tmp_path / 'notes.png').write_text('not an image')
+    err = _one_line_error(capsys, main(['predict', tiny_model, str(tmp_path / 'notes.png'),
+                                        '--out', str(tmp_path / 'p')]))
+    assert 'cannot read image' in err and 'notes.png' in err

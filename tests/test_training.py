@@ -325,7 +325,8 @@ def test_kill_9_while_writing_leaves_a_temporary_file_that_resume_removes(tmp_pa
 def test_stale_temporary_files_are_removed_at_start_and_on_resume(tmp_path):
     out = tmp_path / 'run'
     out.mkdir()
-    stale = ['.snapshot.npz.ab12cd34.tmp', '.best_model.npz.x_y7z9q1.tmp', '.model.npz.0123abcd.tmp']
+    stale = ['.snapshot.npz.ab12cd34.tmp', '.best_model.npz.x_y7z9q1.tmp',
+             '.model.npz.0123abcd.tmp']
     kept = ['.snapshot.npz.tmp', 'notes.tmp', '.other.npz.ab12cd34.tmp', 'snapshot.npz.bak']
     for name in stale + kept:
         (out / name).write_bytes(b'x')

@@ -20,7 +20,9 @@ LAYOUT = """<root>/
   train-volume.tif   30 pages, 512×512, 8-bit grey
   train-labels.tif   30 pages, 255 = cell, 0 = membrane"""
 
-#: Where :func:`seglearn.datasets.download` gets it (no published checksum).
+#: Where :func:`seglearn.datasets.download` gets it (no published checksum; plain http, the only
+#: address of the files we found documented, so :func:`~seglearn.datasets.download` checks them by
+#: opening the stacks).
 SOURCE = DataSource(
     resources=[
         Resource('http://brainiac2.mit.edu/isbi_challenge/sites/default/files/' + f,

@@ -31,7 +31,8 @@ LAYOUT = """VOCdevkit/VOC2012/                 (root is this folder, VOCdevkit/,
 
 SPLITS = ('train', 'val', 'trainval')
 
-#: Where :func:`seglearn.datasets.download` gets it (MD5 as torchvision records it).
+#: Where :func:`seglearn.datasets.download` gets it (MD5 as torchvision records it; the host serves
+#: it over https too, the URL keras-cv's VOC loader uses).
 SOURCE = DataSource(
     resources=[Resource(
         'https://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar',
