@@ -96,15 +96,16 @@ def _through_link(path, links):
     return None
 
 
-def _check_caps(archive, total, count, max_bytes, max_ratio, max_members):
-    size = max(os.path.getsize(archive), 1)
+def _check_caps(archive, total, count, size, max_bytes, max_ratio, max_members):
+    """Refuse an archive of ``size`` bytes that unpacks to ``total`` bytes in ``count`` members,
+    beyond the caps."""
     if max_members is not None and count > max_members:
         raise UnsafeArchiveError('{} holds more than {:,} members (max_members); pass a larger '
                                  'max_members if you trust it'.format(archive, max_members))
     if max_bytes is not None and total > max_bytes:
         raise UnsafeArchiveError('{} unpacks to more than {:,} bytes (max_bytes); pass a larger '
                                  'max_bytes if you trust it'.format(archive, max_bytes))
-    if max_ratio is not None and total > max_ratio * size:
+    if max_ratio is not None and total > max_ratio * max(size, 1):
         raise UnsafeArchiveError('{} unpacks to more than {:g} times its size of {:,} bytes (a '
                                  'zip bomb? max_ratio); pass a larger max_ratio if you trust it'
                                  .format(archive, max_ratio, size))
@@ -219,7 +220,7 @@ def extract_archive(archive, target, max_bytes=MAX_BYTES, max_ratio=MAX_RATIO,
     archive, target = os.fspath(archive), os.fspath(target)
     if not os.path.isfile(archive):
         raise FileNotFoundError('archive {!r} does not exist'.format(archive))
-    caps = (max_bytes, max_ratio, max_members)
+    caps = (os.path.getsize(archive), max_bytes, max_ratio, max_members)
     is_zip = zipfile.is_zipfile(archive)
     if not is_zip and not tarfile.is_tarfile(archive):
         raise ValueError('archive must be a tar or zip file, got {!r}'.format(archive))

@@ -94,10 +94,8 @@ _TRANSFER_ERRORS = (OSError, http.client.HTTPException)
 
 
 def _transfer(url, out, hashes, progress, desc, chunk_size, timeout, end):
-    """Streams ``url`` into the open file ``out``, updating ``hashes``; returns the byte count."""
-    def late():
-        return end is not None and time.monotonic() > end
-
+    """Streams ``url`` into the open file ``out``, updating ``hashes``, until ``end`` (a
+    ``time.monotonic()`` value, or None); returns the byte count."""
     try:
         response = urllib.request.urlopen(url, timeout=timeout)
     except urllib.error.HTTPError as e:
@@ -106,28 +104,27 @@ def _transfer(url, out, hashes, progress, desc, chunk_size, timeout, end):
     except _TRANSFER_ERRORS as e:
         raise DownloadError('downloading {} failed: {}'.format(url, getattr(e, 'reason', e))) \
             from e
-    received = 0
+    received, chunk = 0, None
     with response:
         total = response.headers.get('Content-Length')
         total = int(total) if total and total.isdigit() else None
         with tqdm(total=total, unit='B', unit_scale=True, unit_divisor=1024, desc=desc,
                   disable=not progress) as bar:
-            while not late():
+            while chunk != b'':
+                if end is not None and time.monotonic() > end:
+                    raise DownloadError('downloading {} failed: not done by its deadline ({} '
+                                        'bytes received); pass a later deadline= for a slow '
+                                        'connection'.format(url, received))
                 try:  # read1: whatever has arrived, so that the deadline is checked often
                     chunk = response.read1(chunk_size)
                 except _TRANSFER_ERRORS as e:
                     raise DownloadError('downloading {} failed after {} bytes: {}: {}'.format(
                         url, received, type(e).__name__, e)) from e
-                if not chunk:
-                    break
                 out.write(chunk)
                 for h in hashes.values():
                     h.update(chunk)
                 received += len(chunk)
                 bar.update(len(chunk))
-    if late():
-        raise DownloadError('downloading {} failed: not done by its deadline ({} bytes received);'
-                            ' pass a later deadline= for a slow connection'.format(url, received))
     if total is not None and received != total:
         raise DownloadError('downloading {} failed: got {} of {} bytes'.format(
             url, received, total))
