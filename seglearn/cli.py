@@ -196,9 +196,9 @@ def _check_batch(batch_size, n_train, sizes):
                            batch_size, '×'.join(map(str, max(sizes))), pixels, MAX_BATCH_PIXELS))
 
 
-def _check_depth(model, sizes):
-    """Refuse a model that halves the image more often than its shorter side allows."""
-    depth = getattr(model, 'depth', None)
+def _check_depth(depth, sizes):
+    """Refuse a depth (None: none) that halves the images more often than their shorter side
+    allows."""
     side = min(min(hw) for hw in sizes)
     if depth is not None and 2 ** depth > side:
         raise CLIError('--depth {} halves the images {} times, but they are only {} pixels high '
@@ -253,13 +253,14 @@ def cmd_train(args):
         if args.weight_map:
             train = pipeline.WeightMapDataset(train)
         train, val = _with_channels(train, channels), _with_channels(val, channels)
+        _check_depth(args.depth, sizes)  # before building: --depth 12 would take seconds
         try:
             with links.parameter_budget(serialization.MAX_ELEMENTS):  # --width 1e6: now
                 model = models.build(args.model, n_class, in_channels=channels,
                                      width=args.width, depth=args.depth)
         except ValueError as error:
             raise CLIError('cannot build {}: {}'.format(args.model, _one_line(error))) from None
-        _check_depth(model, sizes)
+        _check_depth(getattr(model, 'depth', None), sizes)  # a model's default depth
         if args.flip:
             train = pipeline.augment(train, x_flip=True)
         if getattr(model, 'padding', None) == 'valid':
