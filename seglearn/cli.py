@@ -11,15 +11,54 @@ Examples::
 ``--data`` names a built-in generated data set (``shapes``, ``cells``; nothing to download) or a
 real data set's folder as ``NAME:PATH`` (``voc:PATH``, ``camvid:PATH``, …): the names, splits
 and sizes come from the data-set catalogue, ``seglearn.datasets.CATALOG``; the models from the
-zoo, ``seglearn.models.MODELS``. ``seglearn COMMAND --help`` lists every option. Mistakes on the
-command line (an unknown model, a bad ``--data``, a missing file, a GPU without CuPy) are reported
-in one line and exit with status 2; ``python -m seglearn`` works too.
+zoo, ``seglearn.models.MODELS``. ``seglearn COMMAND --help`` lists every option;
+``python -m seglearn`` works too.
+
+Every error is reported in one line on stderr, and the exit status says what kind it was:
+
+* 0: done;
+* 2: the command line or its input is wrong, found before any work starts: an unknown model or
+  option, a bad ``--data``, a number that is not finite, a size, width or batch beyond the limits
+  below, a ``--depth`` too deep for the images, a missing, empty, truncated or hostile model file,
+  a snapshot that ``--resume`` cannot use, a data set whose files do not read (every image and
+  label is read once before training or evaluation), an image too large, an ``--out`` that is a
+  file or cannot be written, a GPU without CuPy;
+* 1: a failure during the work: the training loss became NaN or infinite (nothing is saved from
+  that point), the disk filled up, the memory ran out, and anything unexpected (set
+  ``SEGLEARN_DEBUG=1`` to see the traceback);
+* 130: interrupted with Ctrl-C (``train`` then continues with ``--resume``).
+
+Limits checked before work: ``--size`` at most :data:`MAX_SIZE`, a training batch of at most
+:data:`MAX_BATCH_PIXELS` pixels, ``--batch-size`` at most the number of training images, at most
+:data:`MAX_EXAMPLES` generated images, a model of at most
+:data:`seglearn.serialization.MAX_ELEMENTS` weights, ``2**depth`` at most the images' shorter
+side. ``predict`` runs an image of more than :data:`PREDICT_WINDOW_PIXELS` pixels window by
+window (:func:`seglearn.inference.sliding_window_predict`) and refuses one of more than
+:data:`PREDICT_MAX_PIXELS`.
 """
 import argparse
 import contextlib
+import math
 import os
 import platform
 import sys
+import tempfile
+import warnings
+
+#: int: the largest image side ``--size`` may ask for.
+MAX_SIZE = 4096
+#: int: the most pixels one training batch may hold (``--batch-size`` times the image's pixels):
+#: 2**24, e.g. 64 images of 512×512; beyond it a step needs tens of gigabytes.
+MAX_BATCH_PIXELS = 2 ** 24
+#: int: the most images of a built-in generated data set (``--n-train``, ``--n-val``).
+MAX_EXAMPLES = 10 ** 6
+#: int: ``predict`` runs larger images window by window: 2**22 pixels (2048×2048).
+PREDICT_WINDOW_PIXELS = 2 ** 22
+#: int: the side of those windows, and their overlap.
+PREDICT_WINDOW, PREDICT_OVERLAP = 1024, 128
+#: int: the largest image ``predict`` takes: 2**26 pixels (8192×8192), the image, its class
+#: probabilities and its overlay then take a few gigabytes.
+PREDICT_MAX_PIXELS = 2 ** 26
 
 
 class CLIError(Exception):
@@ -47,8 +86,13 @@ def _usage_errors():
         yield
     except CLIError:
         raise
-    except (ValueError, TypeError, OSError, RuntimeError) as error:
-        raise CLIError(str(error)) from None
+    except (ValueError, TypeError, OSError, RuntimeError, ArithmeticError, LookupError,
+            MemoryError) as error:
+        raise CLIError(_one_line(error)) from None
+
+
+def _one_line(error):
+    return ' '.join(str(error).split()) or type(error).__name__
 
 
 def _data_names():
@@ -96,21 +140,31 @@ def _positive_float(text):
         value = float(text)
     except ValueError:
         value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError('must be a positive number, got {!r}'.format(text))
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError('must be a positive finite number, got {!r}'.format(
+            text))
     return value
 
 
-def _load_splits(name, path, size, n_train, n_val, seed):
-    """(train, val) datasets for a --data spec: a built-in set generated from ``seed`` (200 and
+def _load_splits(name, path, size, n_train, n_val, seed, check_train=True):
+    """(train, val, sizes) for a --data spec: a built-in set generated from ``seed`` (200 and
     50 images by default, the validation set from ``seed + 1000``), or a real set's splits cut to
-    the first ``n_train``/``n_val`` images and resized to ``size``."""
+    the first ``n_train``/``n_val`` images, each image read once (a bad file is reported now,
+    not in the middle of training) and resized to ``size``. ``sizes`` is the set of (H, W) of
+    the training images (of the validation images without ``check_train``)."""
     from seglearn import datasets, pipeline
+    from seglearn.datasets._base import check_examples
+    if size is not None and size > MAX_SIZE:
+        raise CLIError('--size {} is above the limit of {} pixels'.format(size, MAX_SIZE))
+    for option, n in (('--n-train', n_train), ('--n-val', n_val)):
+        if n is not None and n > MAX_EXAMPLES:
+            raise CLIError('{} {} is above the limit of {:,} images'.format(option, n,
+                                                                            MAX_EXAMPLES))
     if path is None:
         entry = datasets.CATALOG[name]
         size = size or entry.size
         return (entry.loader(n=n_train or 200, size=size, seed=seed),
-                entry.loader(n=n_val or 50, size=size, seed=seed + 1000))
+                entry.loader(n=n_val or 50, size=size, seed=seed + 1000), {(size, size)})
     if not os.path.isdir(path):
         raise CLIError('data folder not found: {}'.format(path))
     train, val = datasets.open_splits(name, path)
@@ -118,9 +172,38 @@ def _load_splits(name, path, size, n_train, n_val, seed):
         train = datasets.subset(train, 0, min(n_train, len(train)))
     if n_val:
         val = datasets.subset(val, 0, min(n_val, len(val)))
+    sizes = check_examples(val, 'the validation set of ' + path)
+    if check_train:
+        sizes = check_examples(train, 'the training set of ' + path)
     if size:
         train, val = pipeline.resized(train, size), pipeline.resized(val, size)
-    return train, val
+        sizes = {(size, size)}
+    return train, val, sizes
+
+
+def _check_batch(batch_size, n_train, sizes):
+    """Refuse a batch larger than the data set, of images of different sizes, or too large."""
+    if batch_size > n_train:
+        raise CLIError('--batch-size {} is more than the {} training images'.format(
+            batch_size, n_train))
+    if batch_size > 1 and len(sizes) > 1:
+        raise CLIError('the training images differ in size ({} sizes, e.g. {}): resize them with '
+                       '--size, or use --batch-size 1'.format(len(sizes), sorted(sizes)[:2]))
+    pixels = batch_size * max(h * w for h, w in sizes)
+    if pixels > MAX_BATCH_PIXELS:
+        raise CLIError('a batch of {} images of {} pixels is {:,} pixels, above the limit of {:,}: '
+                       'lower --batch-size or --size'.format(
+                           batch_size, '×'.join(map(str, max(sizes))), pixels, MAX_BATCH_PIXELS))
+
+
+def _check_depth(depth, sizes):
+    """Refuse a depth (None: none) that halves the images more often than their shorter side
+    allows."""
+    side = min(min(hw) for hw in sizes)
+    if depth is not None and 2 ** depth > side:
+        raise CLIError('--depth {} halves the images {} times, but they are only {} pixels high '
+                       'or wide: use --depth {} or less, or a larger --size'.format(
+                           depth, depth, side, int(math.log2(side))))
 
 
 def _with_channels(dataset, channels):
@@ -154,21 +237,30 @@ def _device(spec):
 def cmd_train(args):
     """``seglearn train``."""
     import matplotlib
+    import numpy
     matplotlib.use('Agg')  # PlotReport draws without a display
-    from seglearn import models, pipeline, serialization, training
+    from seglearn import links, models, pipeline, serialization, training
     with _usage_errors():
         name, path = parse_data_spec(args.data)
         device = _device(args.device)
         training.seed_all(args.seed)
-        train, val = _load_splits(name, path, args.size, args.n_train, args.n_val, args.seed)
+        train, val, sizes = _load_splits(name, path, args.size, args.n_train, args.n_val,
+                                         args.seed)
+        _check_batch(args.batch_size, len(train), sizes)
         n_class = len(train.class_names)
         # a model that takes a fixed number of channels (FCN: RGB) gets the data converted
         channels = models.MODELS[args.model].cls.in_channels or train[0][0].shape[0]
         if args.weight_map:
             train = pipeline.WeightMapDataset(train)
         train, val = _with_channels(train, channels), _with_channels(val, channels)
-        model = models.build(args.model, n_class, in_channels=channels, width=args.width,
-                             depth=args.depth)
+        _check_depth(args.depth, sizes)  # before building: --depth 12 would take seconds
+        try:
+            with links.parameter_budget(serialization.MAX_ELEMENTS):  # --width 1e6: now
+                model = models.build(args.model, n_class, in_channels=channels,
+                                     width=args.width, depth=args.depth)
+        except ValueError as error:
+            raise CLIError('cannot build {}: {}'.format(args.model, _one_line(error))) from None
+        _check_depth(getattr(model, 'depth', None), sizes)  # a model's default depth
         if args.flip:
             train = pipeline.augment(train, x_flip=True)
         if getattr(model, 'padding', None) == 'valid':
@@ -182,11 +274,14 @@ def cmd_train(args):
         if args.resume and not training.resume(trainer, missing_ok=True):
             print('no snapshot in {}: starting from scratch'.format(args.out))
     try:
-        trainer.run()
+        # a loss that overflows stops the run (TrainingDivergedError) with its own message, so
+        # NumPy's overflow warnings would only repeat it
+        with numpy.errstate(over='ignore', invalid='ignore', divide='ignore'):
+            trainer.run(show_loop_exception_msg=False)  # main() reports errors in one line
     except KeyboardInterrupt:
         print('\ninterrupted: continue with the same command plus --resume', file=sys.stderr)
         return 130
-    final = os.path.join(args.out, 'model.npz')
+    final = os.path.join(args.out, training.MODEL)
     serialization.save_model(model, final)
     print('saved {} (and best_model.npz by validation mIoU)'.format(final))
     return 0
@@ -227,7 +322,8 @@ def cmd_evaluate(args):
         name, path = parse_data_spec(args.data)
         device = _device(args.device)
         model = serialization.load_model(args.model, device=device)
-        _, val = _load_splits(name, path, args.size, None, args.n_val, args.seed)
+        _, val, _ = _load_splits(name, path, args.size, None, args.n_val, args.seed,
+                                 check_train=False)
         names = _class_names(val)
         if len(names) != model.n_class:
             raise CLIError('the model predicts {} classes but --data {} has {}'.format(
@@ -243,6 +339,63 @@ def cmd_evaluate(args):
     return 0
 
 
+def _image_size(path):
+    """(height, width) of an image file from its header, refused above PREDICT_MAX_PIXELS."""
+    from PIL import Image
+    if not os.path.isfile(path):
+        raise CLIError('image not found: {}'.format(path))
+    too_large = 'image {} is too large: {} pixels, above the limit of {:,}; crop or downscale it'
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+        try:
+            with Image.open(path) as f:
+                width, height = f.size
+        except Image.DecompressionBombError:  # Pillow's own refusal, above 178 million pixels
+            raise CLIError(too_large.format(path, 'over 178 million', PREDICT_MAX_PIXELS)) \
+                from None
+        except (OSError, SyntaxError, ValueError) as error:
+            raise CLIError('cannot read image {}: {}'.format(path, _one_line(error))) from None
+    if width * height > PREDICT_MAX_PIXELS:
+        raise CLIError(too_large.format(path, '{}×{} = {:,}'.format(width, height, width * height),
+                                        PREDICT_MAX_PIXELS))
+    return height, width
+
+
+def _writable_folder(out):
+    """Create ``out`` if needed and check that a file can be written in it."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise CLIError('--out {} is a file, not a folder'.format(out))
+    try:
+        os.makedirs(out, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as error:
+        raise CLIError('cannot write into --out {}: {}'.format(out, _one_line(error))) from None
+
+
+def output_stems(paths):
+    """One output name per input image: its file name without the extension, with ``-2``,
+    ``-3``… added when two images share a name (``a/img.png``, ``b/img.png``), so that no
+    prediction overwrites another (names are compared without case, as some file systems do).
+
+    Args:
+        paths (list of str): the input images.
+
+    Returns:
+        list of str: the stems, in the order of ``paths``.
+    """
+    stems, used = [], set()
+    for path in paths:
+        base = stem = os.path.splitext(os.path.basename(path))[0]
+        k = 1
+        while stem.lower() in used:
+            k += 1
+            stem = '{}-{}'.format(base, k)
+        used.add(stem.lower())
+        stems.append(stem)
+    return stems
+
+
 def cmd_predict(args):
     """``seglearn predict``."""
     from PIL import Image
@@ -250,17 +403,19 @@ def cmd_predict(args):
     from seglearn import inference, palettes, serialization, visualize
     from seglearn.datasets import read_image
     with _usage_errors():
-        for path in args.images:
-            if not os.path.isfile(path):
-                raise CLIError('image not found: {}'.format(path))
+        sizes = [_image_size(path) for path in args.images]
         model = serialization.load_model(args.model, device=_device(args.device))
-        images = [read_image(path, 'L' if model.in_channels == 1 else 'RGB')
-                  for path in args.images]
-    os.makedirs(args.out, exist_ok=True)
+        _writable_folder(args.out)
     palette = palettes.default_palette(model.n_class)
-    for path, img in zip(args.images, images):
-        label = inference.predict(model, img)
-        stem = os.path.join(args.out, os.path.splitext(os.path.basename(path))[0])
+    mode = 'L' if model.in_channels == 1 else 'RGB'
+    for path, stem, (h, w) in zip(args.images, output_stems(args.images), sizes):
+        img = read_image(path, mode)
+        if h * w > PREDICT_WINDOW_PIXELS:
+            label = inference.sliding_window_predict(model, img, PREDICT_WINDOW,
+                                                     PREDICT_WINDOW - PREDICT_OVERLAP)
+        else:
+            label = inference.predict(model, img)
+        stem = os.path.join(args.out, stem)
         Image.fromarray(visualize.colorize(label, palette)).save(stem + '_label.png')
         Image.fromarray(visualize.overlay(img, label, palette)).save(stem + '_overlay.png')
         print('{} → {}_label.png, {}_overlay.png'.format(path, stem, stem))
@@ -401,7 +556,9 @@ def build_parser():
 
     predict = commands.add_parser('predict', help='label images with a saved model',
                                   description='Write NAME_label.png (colours) and '
-                                  'NAME_overlay.png for each image.')
+                                  'NAME_overlay.png for each image (NAME-2_… when two images '
+                                  'share a name); images above {:,} pixels are predicted window '
+                                  'by window.'.format(PREDICT_WINDOW_PIXELS))
     predict.add_argument('model', help='a .npz written by seglearn train or save_model')
     predict.add_argument('images', nargs='+', metavar='IMAGE')
     predict.add_argument('--out', default='predictions')
@@ -422,14 +579,33 @@ def main(argv=None):
         argv (list of str or None): arguments without the program name; None = ``sys.argv[1:]``.
 
     Returns:
-        int: exit status (0 success, 2 bad command line, 130 interrupted).
+        int: exit status: 0 success, 2 a bad command line or input (found before any work), 1 a
+        failure during the work, 130 interrupted (see the module docstring). Each error is one
+        line on stderr; ``SEGLEARN_DEBUG=1`` shows the traceback of a failure instead.
     """
     import seglearn  # noqa: F401  (applies seglearn._compat before chainer is imported)
+    prog = 'seglearn'
     try:
         args = build_parser().parse_args(argv)
+        prog = 'seglearn ' + args.command
         return args.func(args)
     except CLIError as error:
-        print('{}: error: {}'.format(error.prog, error), file=sys.stderr)
+        print('{}: error: {}'.format(prog if error.prog == 'seglearn' else error.prog, error),
+              file=sys.stderr)
         return 2
     except SystemExit as exit_:  # --help
         return exit_.code if isinstance(exit_.code, int) else 0
+    except KeyboardInterrupt:
+        print('\n{}: interrupted'.format(prog), file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001  (a failure during the work: one line, status 1)
+        if os.environ.get('SEGLEARN_DEBUG'):
+            raise
+        hint = ''
+        if isinstance(error, MemoryError):
+            hint = ' (out of memory: lower --batch-size, --size or --width)'
+        elif not isinstance(error, (OSError, ValueError, FloatingPointError)):
+            hint = ' (SEGLEARN_DEBUG=1 shows the traceback)'
+        print('{}: error: {}: {}{}'.format(prog, type(error).__name__, _one_line(error), hint),
+              file=sys.stderr)
+        return 1

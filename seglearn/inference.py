@@ -16,13 +16,18 @@ import chainer.functions as F
 import numpy
 
 from seglearn import backend
-from seglearn._checks import check_pair, is_int
+from seglearn._checks import check_int, check_pair, is_int
 from seglearn.models.common import logits_for_prediction
 from seglearn.models.unet import nearest_valid_input_size, unet_margin, unet_output_size
 from seglearn.transforms import mirror_pad
 
 
 def _check_image(model, img):
+    if not isinstance(model, chainer.Link):
+        raise TypeError('model must be a chainer.Link (a segmentation model), got {}'.format(
+            type(model).__name__))
+    if not hasattr(img, 'shape') or not hasattr(img, 'dtype'):
+        raise TypeError('img must be a NumPy or CuPy array, got {}'.format(type(img).__name__))
     img = backend.to_numpy(img)
     if img.ndim == 2:
         img = img[None]
@@ -30,6 +35,10 @@ def _check_image(model, img):
     if img.ndim != 3 or (in_channels is not None and img.shape[0] != in_channels):
         raise ValueError('img must be a CHW array with C = {} (or HW for one channel); got shape '
                          '{}'.format(in_channels, img.shape))
+    if min(img.shape[1:]) < 1:
+        raise ValueError('img must have at least one pixel, got shape {}'.format(img.shape))
+    if img.dtype.kind not in 'fiu':
+        raise TypeError('img must hold numbers (float32, 0-255), got dtype {}'.format(img.dtype))
     return img.astype(numpy.float32, copy=False)
 
 
@@ -75,8 +84,9 @@ def predict(model, img, device=None, return_probs=False):
         (n_class, H, W) float32).
 
     Raises:
-        ValueError: the image does not fit the model's input channels, or the model's output
-            size differs from its input size.
+        TypeError: ``model`` is not a link, or ``img`` not an array of numbers.
+        ValueError: the image has no pixels or does not fit the model's input channels, or the
+            model's output size differs from its input size.
     """
     img = _check_image(model, img)
     device = _device_of(model, device)
@@ -143,15 +153,16 @@ def sliding_window_predict(model, img, window, stride, n_class=None, device=None
         numpy.ndarray: (H, W) int32 labels (and (n_class, H, W) float32 probabilities).
 
     Raises:
-        ValueError: bad window/stride, or a stride larger than the window (pixels would be
-            missed).
+        TypeError: ``model`` is not a link, or ``img`` not an array.
+        ValueError: bad window/stride, a stride larger than the window (pixels would be
+            missed), an image without pixels, or an ``n_class`` the model does not give.
     """
     img = _check_image(model, img)
     (wh, ww), (sh, sw) = check_pair('window', window), check_pair('stride', stride)
     if sh > wh or sw > ww:
         raise ValueError('stride {} must not exceed window {}: pixels between windows would get '
                          'no prediction'.format((sh, sw), (wh, ww)))
-    n_class = n_class if n_class is not None else model.n_class
+    n_class = check_int('n_class', n_class if n_class is not None else model.n_class, 1)
     device = _device_of(model, device)
     h, w = img.shape[1:]
     wh, ww = min(wh, h), min(ww, w)
@@ -159,6 +170,9 @@ def sliding_window_predict(model, img, window, stride, n_class=None, device=None
     for y in window_origins(h, wh, sh):
         for x in window_origins(w, ww, sw):
             probs = _softmax(_logits(model, img[:, y:y + wh, x:x + ww], device))
+            if probs.shape[0] != n_class:
+                raise ValueError('n_class is {} but the model gives {} class scores'.format(
+                    n_class, probs.shape[0]))
             total[:, y:y + wh, x:x + ww] += probs
     probs = total / coverage((h, w), (wh, ww), (sh, sw))
     return _finish(probs, return_probs)

@@ -3,7 +3,9 @@
 * :func:`save_model` / :func:`load_model` — ``chainer.serializers.save_npz`` plus a header with
   the model's class and constructor arguments, so a file alone rebuilds the model.
 * :func:`atomic_save` — write any file through a temporary file renamed into place (also used for
-  trainer snapshots, :class:`seglearn.training.AtomicWriter`).
+  trainer snapshots, :class:`seglearn.training.AtomicWriter`); from :mod:`seglearn._files`.
+* :func:`safe_load_npz` — ``chainer.serializers.load_npz`` without its dangers, for model files
+  and trainer snapshots alike.
 
 A model file is untrusted input (learners download checkpoints from strangers), so
 :func:`load_model` imports and calls nothing a file names. It builds only a class of seglearn's
@@ -12,25 +14,39 @@ that are plain numbers, booleans, short strings or short lists of numbers, each 
 that constructor, and it stops building as soon as the model would hold more than
 :data:`MAX_ELEMENTS` array elements. Anything else is refused with a one-line ``ValueError``
 naming the file; any other model loads with ``load_model(path, model=your_model)``.
+
+Reading the arrays is guarded too (:func:`safe_load_npz`): Chainer's own ``load_npz`` unpickles
+object arrays, which runs whatever code a file chooses, and NumPy decompresses an array before
+its shape can be compared with the model's, so a small file could claim gigabytes. seglearn never
+unpickles, reads each array's shape from its header first, refuses any that does not match what
+it is loaded into, and reports an empty, truncated or corrupt file in one line. :func:`save_model`
+refuses a model whose weights hold NaN or infinity.
 """
+import contextlib
 import inspect
 import json
 import math
 import numbers
 import os
-import tempfile
 import warnings
+import zipfile
+import zlib
 
 import chainer
 import numpy
+from chainer.serializers import NpzDeserializer
 
 from seglearn import backend, links, models
+from seglearn._files import atomic_save  # noqa: F401  (part of this module's API)
 
 HEADER_KEY = '_seglearn_header'
 
 #: int: the most array elements a model file may make :func:`load_model` build: 2**28, 1 GiB of
 #: float32, twice FCN-8s at full width (134 million parameters).
 MAX_ELEMENTS = 2 ** 28
+#: int: the longest string array (in characters) a file may give where a number or a short text
+#: belongs: a trainer snapshot keeps its whole log as JSON text, about 400 characters an epoch.
+MAX_TEXT = 2 ** 24
 # the largest integer and the longest string or list a model file's arguments may hold
 _MAX_INT, _MAX_STR, _MAX_LIST = 2 ** 31, 64, 64
 
@@ -39,32 +55,150 @@ class UnrecordedArgumentWarning(UserWarning):
     """:func:`save_model` could not read a constructor argument and records its default."""
 
 
-def atomic_save(path, write):
-    """Write a file so that it is never seen half-written.
+class UnreadableFileError(ValueError):
+    """A file is not a readable npz archive: empty, truncated, corrupt or of another format."""
 
-    ``write(f)`` writes into a temporary file opened in binary mode in the target's folder; the
-    file is then flushed to disk and renamed over ``path`` with ``os.replace`` (atomic). If
-    ``write`` raises (or the process dies) the previous file at ``path`` is left untouched and the
-    temporary file is removed (when the process survives).
+
+def _one_line(error):
+    return ' '.join(str(error).split()) or type(error).__name__
+
+
+# what reading a damaged zip or .npy raises (NumPy: ValueError for arrays cut short)
+_READ_ERRORS = (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error)
+
+
+@contextlib.contextmanager
+def open_npz(path):
+    """``numpy.load(path, allow_pickle=False)`` as a context manager, for an npz archive only.
+
+    Raises:
+        FileNotFoundError: no such file.
+        UnreadableFileError: the file is not an npz archive (empty, truncated, another format).
+    """
+    if not os.path.isfile(path):
+        raise FileNotFoundError('file not found: {}'.format(path))
+    try:
+        npz = numpy.load(path, allow_pickle=False)
+    except _READ_ERRORS as error:
+        raise UnreadableFileError('cannot read {}: it is not an npz file (empty, truncated or '
+                                  'corrupt?): {}'.format(path, _one_line(error))) from None
+    if not isinstance(npz, numpy.lib.npyio.NpzFile):
+        raise UnreadableFileError('cannot read {}: it is a single array, not an npz archive'
+                                  .format(path))
+    with npz:
+        yield npz
+
+
+def declared_array(npz, key, path):
+    """The shape and dtype an npz member declares in its header, read without its data.
 
     Args:
-        path (str): target file.
-        write (callable): ``write(file_object)``.
+        npz (numpy.lib.npyio.NpzFile): from :func:`open_npz`.
+        key (str): a name of ``npz.files``.
+        path (str): the file, for messages.
+
+    Returns:
+        tuple: ``(shape, dtype)``.
+
+    Raises:
+        UnreadableFileError: the member's header cannot be read.
     """
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp',
-                               dir=folder)
+    member = key + '.npy' if key + '.npy' in npz.zip.namelist() else key
     try:
-        with os.fdopen(fd, 'wb') as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+        with npz.zip.open(member) as f:
+            version = numpy.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, _, dtype = numpy.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, _, dtype = numpy.lib.format.read_array_header_2_0(f)
+            else:
+                raise ValueError('.npy format version {} is not supported'.format(version))
+    except _READ_ERRORS as error:
+        raise UnreadableFileError('cannot read {} from {}: {}'.format(
+            key, path, _one_line(error))) from None
+    return tuple(shape), dtype
+
+
+def _check_declared(npz, key, value, path):
+    """Refuse array ``key`` unless its header fits ``value``, the target it is read into: the
+    same shape for an array, one number or a text of at most :data:`MAX_TEXT` characters for a
+    plain value, at most :data:`MAX_ELEMENTS` elements where the target is None."""
+    shape, dtype = declared_array(npz, key, path)
+    size = int(numpy.prod(shape, dtype=numpy.float64))
+    if dtype.kind not in 'biufcU':
+        problem = 'it holds {} data, not numbers or text'.format(dtype)
+    elif hasattr(value, 'shape'):
+        problem = None if shape == tuple(value.shape) else \
+            'it has shape {} where {} belongs'.format(shape, tuple(value.shape))
+    elif value is None:
+        problem = None if size <= MAX_ELEMENTS else 'it has {} elements'.format(size)
+    elif size > 1 or (dtype.kind == 'U' and dtype.itemsize // 4 > MAX_TEXT):
+        problem = 'it has shape {} and dtype {} where one value belongs'.format(shape, dtype)
+    else:
+        problem = None
+    if problem:
+        raise ValueError('{} does not fit: {} in {}'.format(key, problem, path))
+
+
+class _CheckedDeserializer(NpzDeserializer):
+    """Chainer's NpzDeserializer over an ``allow_pickle=False`` npz that checks each array's
+    header (:func:`_check_declared`) before reading it, and reports damaged data in one line."""
+
+    def __init__(self, npz, file, path='', strict=True):
+        super().__init__(npz, path=path, strict=strict)
+        self.file = file
+
+    def __getitem__(self, key):
+        return _CheckedDeserializer(self.npz, self.file, self.path + key.strip('/') + '/',
+                                    self.strict)
+
+    def __call__(self, key, value):
+        full = self.path + key.lstrip('/')
+        if full in self.npz.files:
+            _check_declared(self.npz, full, value, self.file)
+            try:
+                return super().__call__(key, value)
+            except _READ_ERRORS as error:
+                raise UnreadableFileError('cannot read {} from {} (truncated or corrupt?): {}'
+                                          .format(full, self.file, _one_line(error))) from None
+        return super().__call__(key, value)  # strict: Chainer's KeyError names the key
+
+
+def safe_load_npz(path, target, prefix='', strict=True):
+    """Load an npz file into a link or a trainer, like ``chainer.serializers.load_npz``, safely.
+
+    Nothing is unpickled (Chainer's own function allows pickled object arrays, whose loading
+    runs code the file chooses), each array's declared shape is checked against its target
+    before the array is decompressed, and a damaged file raises :class:`UnreadableFileError`.
+
+    Args:
+        path (str): the npz file.
+        target: what to load into (anything with ``serialize``: a link, a trainer).
+        prefix (str): the path of ``target`` inside the file (e.g.
+            ``'updater/model:main/model/'`` for a model in a trainer snapshot).
+        strict (bool): every value ``target`` reads must be in the file.
+
+    Raises:
+        FileNotFoundError: no such file.
+        UnreadableFileError: the file, or an array of it, cannot be read.
+        KeyError: ``strict`` and a value is missing.
+        ValueError: an array does not fit its target.
+    """
+    with open_npz(path) as npz:
+        _CheckedDeserializer(npz, path, prefix, strict).load(target)
+
+
+def check_finite(link, what='the model'):
+    """Raise ``ValueError`` if a parameter or persistent array of ``link`` holds NaN or infinity.
+
+    Args:
+        link (chainer.Link): the model.
+        what (str): how the message names it.
+    """
+    for name, param in link.namedparams():
+        if param.array is not None and not bool(param.xp.isfinite(param.array).all()):
+            raise ValueError('{} holds NaN or infinity in {}: its training diverged (a learning '
+                             'rate too large?)'.format(what, name))
 
 
 def _constructor_kwargs(model, given):
@@ -119,11 +253,12 @@ def save_model(model, path, kwargs=None):
             from the model's attributes.
 
     Raises:
-        ValueError: a required constructor argument cannot be found, or kwargs is not
-            JSON-serialisable.
+        ValueError: a required constructor argument cannot be found, kwargs is not
+            JSON-serialisable, or a weight is NaN or infinite (:func:`check_finite`).
     """
     if not isinstance(model, chainer.Link):
         raise TypeError('model must be a chainer.Link; got {}'.format(type(model).__name__))
+    check_finite(model, '{} (not saved to {})'.format(type(model).__name__, path))
     kwargs = _constructor_kwargs(model, dict(kwargs or {}))
     header = {'module': type(model).__module__, 'class': type(model).__qualname__,
               'kwargs': kwargs}
@@ -148,16 +283,21 @@ def read_header(path):
         dict or None: ``{"module", "class", "kwargs"}``, as the file has it (unchecked).
 
     Raises:
+        FileNotFoundError: no such file.
+        UnreadableFileError: the file is not a readable npz archive.
         ValueError: the header is not a JSON object.
     """
-    with numpy.load(path, allow_pickle=False) as npz:
+    not_json = 'cannot load {}: its seglearn header is not JSON text'.format(path)
+    with open_npz(path) as npz:
         if HEADER_KEY not in npz.files:
             return None
+        shape, dtype = declared_array(npz, HEADER_KEY, path)
+        if shape != () or dtype.kind != 'U' or dtype.itemsize // 4 > MAX_TEXT:
+            raise ValueError(not_json)
         try:
             header = json.loads(str(npz[HEADER_KEY][()]))
-        except ValueError:  # not JSON, or an object array numpy will not unpickle
-            raise ValueError('cannot load {}: its seglearn header is not JSON text'.format(
-                path)) from None
+        except _READ_ERRORS:
+            raise ValueError(not_json) from None
     if not isinstance(header, dict):
         raise ValueError('cannot load {}: its seglearn header is not a JSON object'.format(path))
     return header
@@ -245,9 +385,11 @@ def _check_fits(model, npz, prefix, path):
     for key, value in expected.items():
         if key not in npz.files:
             problems.append('{} is missing from the checkpoint'.format(key))
-        elif value.dtype != object and npz[key].shape != value.shape:
-            problems.append('{} has shape {} in the checkpoint but {} in the model'.format(
-                key, npz[key].shape, value.shape))
+        elif value.dtype != object:
+            shape = declared_array(npz, key, path)[0]  # read from the header: no data yet
+            if shape != value.shape:
+                problems.append('{} has shape {} in the checkpoint but {} in the model'.format(
+                    key, shape, value.shape))
     for key in npz.files:
         if key.startswith(prefix) and key != HEADER_KEY and key not in expected:
             problems.append('{} is in the checkpoint but not in the model'.format(key))
@@ -273,6 +415,7 @@ def load_model(path, model=None, device=None):
 
     Raises:
         FileNotFoundError: no such file.
+        UnreadableFileError: (a ``ValueError``) the file is empty, truncated or not an npz.
         ValueError: no header and no model; a header that names anything but a seglearn model
             with plain, known, not too large arguments; or a checkpoint that does not fit the
             model (the message names the parameter and both shapes).
@@ -288,14 +431,16 @@ def load_model(path, model=None, device=None):
             raise ValueError('{} has no seglearn header (it was not written by save_model); '
                              'build the model and call load_model(path, model=...)'.format(path))
         model = _build(header, path)
-    with numpy.load(path, allow_pickle=False) as npz:
+    with open_npz(path) as npz:
         prefix = ''
         snapshot_prefix = 'updater/model:main/model/'
         if any(key.startswith(snapshot_prefix) for key in npz.files):
             prefix = snapshot_prefix
         _check_fits(model, npz, prefix, path)
     try:
-        chainer.serializers.load_npz(path, model, path=prefix)
+        safe_load_npz(path, model, prefix)
+    except UnreadableFileError:
+        raise
     except (KeyError, ValueError) as error:
         raise ValueError('checkpoint {} does not fit {}: {}'.format(
             path, type(model).__name__, error)) from None

@@ -14,7 +14,11 @@ batches, an *updater* runs forward, backward and the optimizer step, and the *tr
   (:func:`seglearn.serialization.load_model` rebuilds it);
 * ``out/snapshot.npz``: the whole trainer (model, optimizer state, iterator position, logs, random
   state) every epoch, written atomically, so :func:`resume` continues a stopped run exactly where
-  it left off — on the CPU the resumed run reproduces the uninterrupted one.
+  it left off — on the CPU the resumed run reproduces the uninterrupted one. Temporary files of a
+  run killed while writing are removed when the next run starts (:func:`remove_stale_files`).
+
+A loss that becomes NaN or infinite stops training with :class:`TrainingDivergedError` before the
+step is applied, and no snapshot or model file is written from weights that are not finite.
 
 Reproducibility: call :func:`seed_all` before building the model (its initial weights come from
 NumPy's global generator), and pass the same ``seed`` to :func:`make_trainer` (it fixes the
@@ -33,14 +37,21 @@ from chainer.training import extensions, triggers
 from chainer.training.extensions import snapshot_writers
 
 from seglearn import backend
-from seglearn._checks import check_int, is_int
-from seglearn.serialization import atomic_save, save_model
+from seglearn._checks import check_int, check_positive, is_int
+from seglearn._files import atomic_save, remove_stale
+from seglearn.serialization import (UnreadableFileError, check_finite, safe_load_npz,
+                                    save_model)
 from seglearn.losses import pixel_cross_entropy
 from seglearn.metrics import SegmentationEvaluator
 from seglearn.models.common import center_crop
 
 SNAPSHOT = 'snapshot.npz'
 BEST_MODEL = 'best_model.npz'
+MODEL = 'model.npz'  # the final model (the command line writes it after the run)
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The loss or the weights became NaN or infinite; nothing was saved from that point on."""
 
 
 def seed_all(seed):
@@ -76,7 +87,8 @@ class SegmentationLoss(chainer.Chain):
     :func:`~seglearn.losses.pixel_cross_entropy`. When the logits are smaller than the labels
     (U-Net with valid convolutions) the labels and weights are centre-cropped to the logits.
     Reports ``loss`` and ``pixel_accuracy`` (over non-ignored pixels) to Chainer's reporter, seen
-    as ``main/loss`` and ``main/pixel_accuracy`` in the trainer's log.
+    as ``main/loss`` and ``main/pixel_accuracy`` in the trainer's log. In training mode a loss
+    that is NaN or infinite raises :class:`TrainingDivergedError` before the optimizer uses it.
 
     Args:
         model (chainer.Chain): segmentation model with ``forward(x)`` → (B, n_class, H, W).
@@ -111,6 +123,10 @@ class SegmentationLoss(chainer.Chain):
                 weight_map = center_crop(weight_map[:, None], size)[:, 0]
         loss = pixel_cross_entropy(logits, t, class_weight=self.class_weight,
                                    weight_map=weight_map, normalize=self.normalize)
+        if chainer.config.train and not bool(self.xp.isfinite(loss.array)):
+            raise TrainingDivergedError(
+                'the training loss is {}: training diverged (a learning rate too large?) and '
+                'was stopped before this step was applied or saved'.format(float(loss.array)))
         valid = t != -1
         hits = (logits.array.argmax(axis=1) == t) & valid
         accuracy = float(hits.sum()) / max(int(valid.sum()), 1)
@@ -212,24 +228,58 @@ def _seed_cupy(seed):
 
 
 class AtomicWriter(snapshot_writers.Writer):
-    """Snapshot writer that never leaves a half-written file.
+    """Snapshot writer that never leaves a half-written file, nor a diverged model.
 
     It writes to a temporary file in the same folder, flushes it to disk (``fsync``) and renames
     it over the target with ``os.replace``, an atomic operation: after a crash or a Ctrl-C the
-    target is either the old snapshot or the new one, never a mix.
-    (Chainer's ``SimpleWriter`` also renames a temporary file, without the ``fsync``.)
+    target is either the old snapshot or the new one, never a mix
+    (:func:`seglearn._files.atomic_save`). (Chainer's ``SimpleWriter`` also renames a temporary
+    file, without the ``fsync``.)
 
     Args:
         savefun: ``savefun(file, target)``; :func:`chainer.serializers.save_npz` by default.
+        model (chainer.Link or None): when given, a snapshot is written only while its weights
+            are finite (else :class:`TrainingDivergedError`).
     """
 
-    def __init__(self, savefun=chainer.serializers.save_npz):
+    def __init__(self, savefun=chainer.serializers.save_npz, model=None):
         super().__init__()
         self._savefun = savefun
+        self._model = model
 
     def __call__(self, filename, outdir, target):
+        if self._model is not None:
+            _check_not_diverged(self._model, os.path.join(outdir, filename))
         atomic_save(os.path.join(outdir, filename), lambda f: self._savefun(f, target))
         self._post_save()
+
+
+def _check_not_diverged(model, path):
+    """Raise :class:`TrainingDivergedError` rather than save NaN or infinite weights to path."""
+    try:
+        check_finite(model)
+    except ValueError as error:
+        raise TrainingDivergedError('{}; {} was not written'.format(error, path)) from None
+
+
+def _save_best(model, path):
+    def save(trainer):
+        _check_not_diverged(model, path)
+        save_model(model, path)
+    return save
+
+
+def remove_stale_files(out):
+    """Remove the temporary files a killed run left in ``out`` (``.snapshot.npz.*.tmp``,
+    ``.best_model.npz.*.tmp``, ``.model.npz.*.tmp``; see :func:`seglearn._files.remove_stale`).
+
+    :func:`make_trainer` and :func:`resume` call it; two runs must not share ``out``.
+
+    Returns:
+        list of str: the removed files.
+    """
+    return [path for name in (SNAPSHOT, BEST_MODEL, MODEL)
+            for path in remove_stale(os.path.join(out, name))]
 
 
 def make_optimizer(name='adam', lr=None):
@@ -245,10 +295,10 @@ def make_optimizer(name='adam', lr=None):
         chainer.Optimizer: not yet set up on a model.
 
     Raises:
-        ValueError: unknown name or lr ≤ 0.
+        ValueError: unknown name, or lr not a finite number > 0.
     """
-    if lr is not None and not lr > 0:
-        raise ValueError('lr must be > 0; got {!r}'.format(lr))
+    if lr is not None:
+        lr = check_positive('lr', lr)
     optimizers = chainer.optimizers
     makers = {
         'adam': lambda: optimizers.Adam(alpha=lr or 1e-3),
@@ -306,8 +356,9 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
         chainer.training.Trainer: call ``.run()``; ``trainer.loss_chain`` is the loss wrapper.
 
     Raises:
-        ValueError: epochs/batch_size/val_batch_size/snapshot_every below 1, a negative
-            weight_decay, an empty dataset, or no n_class.
+        ValueError: epochs/batch_size/val_batch_size/snapshot_every below 1, a batch_size above
+            the number of training examples, a negative weight_decay, an empty dataset, or no
+            n_class.
         TypeError: one of those counts is not an int, or optimizer is neither a name nor a
             chainer Optimizer.
     """
@@ -338,11 +389,15 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
     if weight_decay > 0:
         optimizer.add_hook(chainer.optimizer_hooks.WeightDecay(weight_decay))
 
+    if batch_size > len(train):
+        raise ValueError('batch_size ({}) must not exceed the number of training examples ({})'
+                         .format(batch_size, len(train)))
     train_iter = ResumableSerialIterator(train, batch_size, seed=seed)
     updater = training.updaters.StandardUpdater(train_iter, optimizer, device=device)
     trainer = training.Trainer(updater, (epochs, 'epoch'), out=out)
     trainer.loss_chain = loss_chain
     os.makedirs(out, exist_ok=True)
+    remove_stale_files(out)
 
     epoch = (1, 'epoch')
     plot_keys = {'loss.png': ['main/loss']}
@@ -357,7 +412,7 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
         report += ['validation/main/loss', 'validation/main/miou',
                    'validation/main/pixel_accuracy']
         best_path = os.path.join(out, BEST_MODEL)
-        trainer.extend(lambda _: save_model(model, best_path),
+        trainer.extend(_save_best(model, best_path),
                        name='best_model',
                        trigger=triggers.MaxValueTrigger('validation/main/miou', epoch))
     trainer.extend(extensions.LogReport(trigger=epoch))
@@ -369,7 +424,7 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
         for filename, keys in plot_keys.items():
             trainer.extend(extensions.PlotReport(keys, 'epoch', filename=filename))
     trainer.extend(RandomStateKeeper(seed, gpu=device.xp is not numpy), name='random_state')
-    trainer.extend(extensions.snapshot(filename=SNAPSHOT, writer=AtomicWriter()),
+    trainer.extend(extensions.snapshot(filename=SNAPSHOT, writer=AtomicWriter(model=loss_chain)),
                    trigger=(snapshot_every, 'epoch'))
     if resume:
         _resume(trainer, out, missing_ok=True)
@@ -377,14 +432,19 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
 
 
 def _resume(trainer, out, missing_ok):  # make_trainer's ``resume`` argument hides resume()
-    path = os.path.join(out if out is not None else trainer.out, SNAPSHOT)
+    out = out if out is not None else trainer.out
+    remove_stale_files(out)
+    path = os.path.join(out, SNAPSHOT)
     if not os.path.exists(path):
         if missing_ok:
             return False
         raise FileNotFoundError('no trainer snapshot to resume from: {} does not exist'.format(
             path))
     try:
-        chainer.serializers.load_npz(path, trainer)
+        safe_load_npz(path, trainer)
+    except UnreadableFileError as error:
+        raise ValueError('{} (delete it, or choose another output folder, to start over)'.format(
+            error)) from None
     except (KeyError, ValueError) as error:
         raise ValueError('the snapshot {} does not match this trainer (was it made with another '
                          'model, optimizer or validation set-up?): {}'.format(
@@ -398,6 +458,10 @@ def resume(trainer, out=None, missing_ok=False):
     Build the trainer exactly as for the interrupted run (same model class and size, optimizer,
     datasets, ``val`` or not, seed), then call ``resume``. The epochs to run may be raised.
 
+    Temporary files a killed run left in ``out`` are removed first (:func:`remove_stale_files`).
+    The snapshot is read with :func:`seglearn.serialization.safe_load_npz`: nothing in it is
+    unpickled, and every array must have the shape of what it is loaded into.
+
     Args:
         trainer (chainer.training.Trainer): made by :func:`make_trainer`.
         out (str or None): folder holding ``snapshot.npz``; None = ``trainer.out``.
@@ -408,6 +472,6 @@ def resume(trainer, out=None, missing_ok=False):
 
     Raises:
         FileNotFoundError: no snapshot and not ``missing_ok``.
-        ValueError: the snapshot does not fit this trainer.
+        ValueError: the snapshot does not fit this trainer, or is empty, truncated or corrupt.
     """
     return _resume(trainer, out, missing_ok)

@@ -23,13 +23,11 @@ elastic_deform     U-Net's smooth random warp from a coarse grid of Gaussian dis
 and ``elastic_deform`` use SciPy and take NumPy arrays. The input normalisation VGG16 (and FCN)
 expect is the model's own: :func:`seglearn.models.vgg.vgg_normalize`.
 """
-import numbers
-
 import numpy
 from scipy import ndimage
 
 from seglearn import backend
-from seglearn._checks import check_pair, int_tuple, is_int
+from seglearn._checks import check_number, check_pair, int_tuple, is_int
 
 # --- input checks -----------------------------------------------------------------------------
 
@@ -152,13 +150,15 @@ def resize_label(label, size, method='nearest'):
         numpy.ndarray: ``(h, w)``, the dtype of ``label``; every value also occurs in ``label``.
 
     Raises:
-        ValueError: unknown method; ``'majority'`` with a size that does not divide ``(H, W)``
-            or with labels below -1.
+        ValueError: unknown method, labels below -1, or ``'majority'`` with a size that does not
+            divide ``(H, W)``.
     """
     _check_label(label)
     h, w = check_pair('size', size)
     H, W = label.shape
     label = numpy.asarray(label)
+    if label.size and label.min() < -1:
+        raise ValueError('labels must be >= -1 (the ignore label); got {}'.format(label.min()))
     if method == 'nearest':
         return label[_centre_indices(H, h)[:, None], _centre_indices(W, w)]
     if method != 'majority':
@@ -166,8 +166,6 @@ def resize_label(label, size, method='nearest'):
     if H % h or W % w:
         raise ValueError("method='majority' needs an integer downscale factor: {} must divide "
                          "{}; use method='nearest' for other sizes".format((h, w), (H, W)))
-    if label.min() < -1:
-        raise ValueError('labels must be >= -1 (the ignore label); got {}'.format(label.min()))
     fh, fw = H // h, W // w
     blocks = label.reshape(h, fh, w, fw).transpose(0, 2, 1, 3).reshape(h * w, fh * fw)
     n_values = int(label.max()) + 1
@@ -276,8 +274,7 @@ def elastic_deform(img, label, grid=3, sigma=10.0, rng=None, order=3):
     _check_pair(img, label)
     if not is_int(grid) or grid < 2:
         raise ValueError('grid must be an int >= 2; got {!r}'.format(grid))
-    if not isinstance(sigma, numbers.Real) or sigma < 0:
-        raise ValueError('sigma must be a number >= 0; got {!r}'.format(sigma))
+    sigma = check_number('sigma', sigma, 0)
     if order not in range(6):
         raise ValueError('order must be an int in 0..5; got {!r}'.format(order))
     rng = _check_rng(rng)

@@ -85,3 +85,10 @@ def test_the_download_module_name_is_free():
     # seglearn.datasets.download is the function; no module of that name hides behind it
     assert callable(datasets.download) and datasets.download is catalog.download
     assert not os.path.exists(os.path.join(os.path.dirname(datasets.__file__), 'download.py'))
+
+
+@pytest.mark.parametrize('pages', [1, 5])
+def test_an_isbi_stack_with_no_more_pages_than_held_out_is_a_clear_error(tmp_path, pages):
+    _write_isbi(str(tmp_path), pages=pages)  # open_splits cut it to an empty training set
+    with pytest.raises(ValueError, match='has {} examples: it needs more than 5'.format(pages)):
+        open_splits('isbi', str(tmp_path))

@@ -258,3 +258,270 @@ def test_doctor_report_is_a_public_function(capsys):
     assert any(line.startswith('_compat   ') for line in text.splitlines())
     assert main(['doctor']) == 0
     assert capsys.readouterr().out == text + '\n'
+
+
+# --- issue 16: one line per error; 2 before the work, 1 during it ---------------------------
+
+def _one_line_failure(capsys, code):
+    out, err = capsys.readouterr()
+    assert code == 1, (out, err)
+    assert err.count('\n') == 1 and 'error:' in err and 'Traceback' not in err, err
+    return err
+
+
+@pytest.mark.parametrize('options,message', [
+    (['--width', 'inf'], 'positive finite number'),           # was OverflowError
+    (['--width', 'nan'], 'positive finite number'),
+    (['--lr', 'inf'], 'positive finite number'),              # trained and saved NaN weights
+    (['--width', '1e6'], 'parameter budget'),                 # was a MemoryError after minutes
+    (['--size', '20000'], '--size 20000 is above the limit'),
+    (['--n-train', '2', '--batch-size', '100000'], '--batch-size 100000 is more than the 2'),
+    (['--size', '2048', '--batch-size', '8'], 'above the limit of 16,777,216'),
+    (['--n-train', '10000000'], '--n-train 10000000 is above the limit'),
+    (['--depth', '12'], '--depth 12 halves the images 12 times'),
+    (['--depth', '7', '--width', '0.0625'], '--depth 7 halves the images 7 times, but they are '
+                                            'only 64 pixels high or wide: use --depth 6'),
+])
+def test_absurd_or_non_finite_training_options_are_refused_up_front(options, message, capsys,
+                                                                    tmp_path):
+    argv = ['train', 'unet', '--data', 'shapes', '--out', str(tmp_path), '--quiet'] + options
+    assert message in _one_line_error(capsys, main(argv))  # refused by a check, not by trying
+    assert not os.path.exists(os.path.join(str(tmp_path), 'snapshot.npz'))
+
+
+@pytest.mark.parametrize('content', [b'', b'PK\x03\x04', b'not a model at all'])
+def test_an_empty_or_truncated_model_file_is_one_line(content, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'e.npz').write_bytes(content)  # the probe: ': > e.npz'
+    _write_png(str(tmp_path / 'img.png'), 8, 8)
+    for argv in (['evaluate', 'e.npz', '--data', 'shapes'], ['predict', 'e.npz', 'img.png']):
+        assert 'not an npz file' in _one_line_error(capsys, main(argv))
+
+
+@pytest.mark.parametrize('content', [b'', b'PK\x03\x04 cut short'])
+def test_resume_from_an_empty_or_corrupt_snapshot_is_one_line(content, capsys, tmp_path):
+    out = tmp_path / 'run'
+    out.mkdir()
+    (out / 'snapshot.npz').write_bytes(content)
+    err = _one_line_error(capsys, main(['train', 'unet', '--data', 'shapes', '--depth', '2',
+                                        '--width', '0.0625', '--out', str(out), '--resume']
+                                       + TINY))
+    assert 'snapshot.npz' in err and 'delete it' in err
+
+
+def test_a_nan_loss_stops_training_with_status_1_and_saves_nothing(capsys, tmp_path):
+    out = str(tmp_path / 'run')
+    err = _one_line_failure(capsys, main(['train', 'unet', '--data', 'shapes', '--depth', '2',
+                                          '--width', '0.0625', '--lr', '1e30', '--out', out]
+                                         + TINY))
+    assert 'TrainingDivergedError' in err and 'training loss is' in err
+    assert not {'model.npz', 'best_model.npz', 'snapshot.npz'} & set(os.listdir(out))
+
+
+def test_a_full_disk_during_a_snapshot_is_one_line_and_keeps_the_last_one(capsys, tmp_path,
+                                                                          monkeypatch):
+    import errno
+
+    from seglearn import training
+    out = str(tmp_path / 'run')
+    argv = ['train', 'unet', '--data', 'shapes', '--depth', '2', '--width', '0.0625', '--out',
+            out] + TINY
+    assert main(argv) == 0
+    with open(os.path.join(out, 'snapshot.npz'), 'rb') as f:
+        before = f.read()
+    real = training.atomic_save
+
+    def full(path, write):
+        if path.endswith('snapshot.npz'):
+            raise OSError(errno.ENOSPC, 'No space left on device', path)
+        real(path, write)
+
+    monkeypatch.setattr(training, 'atomic_save', full)
+    err = _one_line_failure(capsys, main(argv + ['--resume', '--epochs', '2']))
+    assert 'No space left on device' in err
+    with open(os.path.join(out, 'snapshot.npz'), 'rb') as f:
+        assert f.read() == before
+    assert not [name for name in os.listdir(out) if name.endswith('.tmp')]
+
+
+def test_an_unexpected_error_is_one_line_with_status_1(capsys, monkeypatch):
+    monkeypatch.setattr(cli, 'doctor', lambda: 1 // 0)  # a bug, in the middle of a command
+    err = _one_line_failure(capsys, main(['doctor']))
+    assert 'seglearn doctor: error: ZeroDivisionError' in err and 'SEGLEARN_DEBUG=1' in err
+    monkeypatch.setenv('SEGLEARN_DEBUG', '1')
+    with pytest.raises(ZeroDivisionError):
+        main(['doctor'])
+
+
+def _camvid_with_a_bad_later_item(root, bad):
+    from PIL import Image
+    _fake_camvid(root, [(32, 32)])
+    label = os.path.join(root, 'trainannot', 'train_3.png')
+    if bad == 'label 255':
+        Image.fromarray(numpy.full((32, 32), 255, numpy.uint8)).save(label)
+    else:
+        Image.fromarray(numpy.zeros((30, 32), numpy.uint8)).save(label)
+
+
+@pytest.mark.parametrize('bad,message', [('label 255', '[255]'),
+                                         ('size mismatch', 'but its label')])
+def test_a_bad_item_after_the_first_is_found_before_training(bad, message, capsys, tmp_path):
+    root = str(tmp_path / 'CamVid')
+    _camvid_with_a_bad_later_item(root, bad)
+    out = str(tmp_path / 'run')
+    err = _one_line_error(capsys, main(['train', 'unet', '--depth', '2', '--width', '0.0625',
+                                        '--data', 'camvid:' + root, '--epochs', '1',
+                                        '--batch-size', '2', '--quiet', '--out', out]))
+    assert 'example 3 of the training set' in err and message in err
+    assert not os.path.exists(os.path.join(out, 'log'))  # no training started
+
+
+def test_images_of_different_sizes_need_size_for_batches(capsys, tmp_path):
+    root = str(tmp_path / 'CamVid')
+    _fake_camvid(root, [(40, 50), (36, 44)])
+    err = _one_line_error(capsys, main(['train', 'unet', '--depth', '2', '--width', '0.0625',
+                                        '--data', 'camvid:' + root, '--batch-size', '2',
+                                        '--quiet', '--out', str(tmp_path / 'run')]))
+    assert 'differ in size' in err and '--size' in err
+
+
+def test_a_five_page_isbi_stack_is_one_line(capsys, tmp_path):
+    from PIL import Image
+    frames = [Image.fromarray(numpy.zeros((32, 32), numpy.uint8)) for _ in range(5)]
+    for name in ('train-volume.tif', 'train-labels.tif'):
+        frames[0].save(str(tmp_path / name), save_all=True, append_images=frames[1:])
+    err = _one_line_error(capsys, main(['train', 'unet', '--data', 'isbi:' + str(tmp_path),
+                                        '--out', str(tmp_path / 'run')]))
+    assert 'has 5 examples: it needs more than 5' in err  # was an IndexError
+
+
+@pytest.fixture
+def tiny_model(tmp_path):
+    from seglearn.models import UNet
+    from seglearn.serialization import save_model
+    numpy.random.seed(0)
+    path = str(tmp_path / 'm.npz')
+    save_model(UNet(n_class=3, in_channels=3, depth=2, base=2, padding='same'), path)
+    return path
+
+
+def test_predict_refuses_a_10000_by_10000_image_up_front(tiny_model, capsys, tmp_path):
+    from PIL import Image
+    Image.fromarray(numpy.zeros((10000, 10000), numpy.uint8)).save(
+        str(tmp_path / 'huge.png'), compress_level=1)
+    err = _one_line_error(capsys, main(['predict', tiny_model, str(tmp_path / 'huge.png'),
+                                        '--out', str(tmp_path / 'p')]))
+    assert '10000×10000 = 100,000,000' in err and 'crop or downscale' in err
+
+
+def test_predict_runs_a_large_image_window_by_window(tiny_model, capsys, tmp_path,
+                                                     monkeypatch):
+    from PIL import Image
+
+    from seglearn.inference import sliding_window_predict
+    from seglearn.palettes import default_palette
+    from seglearn.serialization import load_model
+    monkeypatch.setattr(cli, 'PREDICT_WINDOW_PIXELS', 40 * 40)
+    monkeypatch.setattr(cli, 'PREDICT_WINDOW', 24)
+    monkeypatch.setattr(cli, 'PREDICT_OVERLAP', 8)
+    image = str(tmp_path / 'wide.png')
+    _write_png(image, 41, 57)
+    assert main(['predict', tiny_model, image, '--out', str(tmp_path / 'p')]) == 0
+    model = load_model(tiny_model)
+    img = numpy.asarray(Image.open(image), numpy.float32).transpose(2, 0, 1)
+    expected = default_palette(3)[sliding_window_predict(model, img, 24, 16)]
+    got = numpy.asarray(Image.open(str(tmp_path / 'p' / 'wide_label.png')))
+    numpy.testing.assert_array_equal(got, expected)
+
+
+def test_predict_out_must_be_a_writable_folder(tiny_model, capsys, tmp_path):
+    image = str(tmp_path / 'img.png')
+    _write_png(image, 8, 8)
+    (tmp_path / 'a_file').write_bytes(b'x')
+    err = _one_line_error(capsys, main(['predict', tiny_model, image, '--out',
+                                        str(tmp_path / 'a_file')]))
+    assert 'is a file, not a folder' in err
+    err = _one_line_error(capsys, main(['predict', tiny_model, image, '--out',
+                                        str(tmp_path / 'a_file' / 'sub')]))
+    assert 'cannot write into --out' in err
+    assert (tmp_path / 'a_file').read_bytes() == b'x'
+
+
+@pytest.mark.skipif(os.name != 'posix' or os.geteuid() == 0,
+                    reason='permissions do not stop root')
+def test_predict_out_in_a_read_only_folder(tiny_model, capsys, tmp_path):
+    image = str(tmp_path / 'img.png')
+    _write_png(image, 8, 8)
+    locked = tmp_path / 'locked'
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        err = _one_line_error(capsys, main(['predict', tiny_model, image, '--out', str(locked)]))
+    finally:
+        locked.chmod(0o700)
+    assert 'cannot write into --out' in err
+
+
+def test_two_images_with_the_same_name_do_not_overwrite_each_other(tiny_model, capsys,
+                                                                   tmp_path):
+    from PIL import Image
+    for folder, seed in (('a', 1), ('b', 2)):
+        (tmp_path / folder).mkdir()
+        _write_png(str(tmp_path / folder / 'img.png'), 12, 14, seed=seed)
+    out = tmp_path / 'p'
+    images = [str(tmp_path / 'a' / 'img.png'), str(tmp_path / 'b' / 'img.png')]
+    assert main(['predict', tiny_model] + images + ['--out', str(out)]) == 0
+    assert sorted(os.listdir(out)) == ['img-2_label.png', 'img-2_overlay.png', 'img_label.png',
+                                       'img_overlay.png']
+    first = numpy.asarray(Image.open(str(out / 'img_overlay.png')))
+    second = numpy.asarray(Image.open(str(out / 'img-2_overlay.png')))
+    assert not numpy.array_equal(first, second)
+    assert cli.output_stems(['x/A.png', 'y/a.jpg', 'a-2.png', 'z/a.png']) == \
+        ['A', 'a-2', 'a-2-2', 'a-3']
+
+
+def test_a_16_bit_png_is_predicted_from_its_scaled_values(tiny_model, capsys, tmp_path):
+    from PIL import Image
+
+    from seglearn.inference import predict
+    from seglearn.palettes import default_palette
+    from seglearn.serialization import load_model
+    values = (numpy.random.RandomState(0).rand(20, 24) * 65535).astype(numpy.uint16)
+    Image.fromarray(values).save(str(tmp_path / 'deep.png'))
+    assert main(['predict', tiny_model, str(tmp_path / 'deep.png'), '--out',
+                 str(tmp_path / 'p')]) == 0
+    from seglearn.visualize import overlay
+    scaled = numpy.repeat((values / 257.0).astype(numpy.float32)[None], 3, axis=0)
+    label = predict(load_model(tiny_model), scaled)
+    got = numpy.asarray(Image.open(str(tmp_path / 'p' / 'deep_label.png')))
+    numpy.testing.assert_array_equal(got, default_palette(3)[label])
+    # the overlay shows the image itself: scaled, not 99 % clipped to white
+    got = numpy.asarray(Image.open(str(tmp_path / 'p' / 'deep_overlay.png')))
+    numpy.testing.assert_array_equal(got, overlay(scaled, label, default_palette(3)))
+
+
+def test_the_readme_states_the_limits_the_code_uses():
+    import pathlib
+
+    from seglearn import serialization
+    from seglearn.datasets import archives, fetch
+    readme = (pathlib.Path(__file__).resolve().parents[1] / 'README.md').read_text()
+    readme = ' '.join(readme.split())
+    for words, value, expected in [
+            ('a `--size` above 4096', cli.MAX_SIZE, 4096),
+            ('above 2^24 pixels', cli.MAX_BATCH_PIXELS, 2 ** 24),
+            ('a model above 2^28 weights', serialization.MAX_ELEMENTS, 2 ** 28),
+            ('an image above 2^26 pixels', cli.PREDICT_MAX_PIXELS, 2 ** 26),
+            ('images above 2^22 pixels window by window', cli.PREDICT_WINDOW_PIXELS, 2 ** 22),
+            ('(4 hours by default)', fetch.DEADLINE, 4 * 3600),
+            ('more than 8 GiB', archives.MAX_BYTES, 8 * 2 ** 30),
+            ('more than 100 times its own size', archives.MAX_RATIO, 100),
+            ('more than 100,000 members', archives.MAX_MEMBERS, 100_000)]:
+        assert words in readme and value == expected, words
+
+
+def test_predict_names_an_image_it_cannot_read(tiny_model, capsys, tmp_path):
+    (tmp_path / 'notes.png').write_text('not an image')
+    err = _one_line_error(capsys, main(['predict', tiny_model, str(tmp_path / 'notes.png'),
+                                        '--out', str(tmp_path / 'p')]))
+    assert 'cannot read image' in err and 'notes.png' in err

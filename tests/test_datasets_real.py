@@ -284,3 +284,68 @@ def test_map_values_and_read_label(tmp_path):
     _write_palette_png(path, numpy.array([[3, 4]]))
     numpy.testing.assert_array_equal(read_label(path), [[3, 4]])
     assert read_label(path).dtype == numpy.int32
+
+
+# ---------------------------------------------------------------- robustness (issue 16)
+
+@pytest.mark.parametrize('split_file', ['voc', 'pets'])
+@pytest.mark.parametrize('text', ['', '\n\n# only a comment\n'])
+def test_an_empty_split_file_is_refused(voc_tree, pets_tree, split_file, text):
+    if split_file == 'voc':
+        _, base, _ = voc_tree
+        (base / 'ImageSets/Segmentation/train.txt').write_text(text)
+        with pytest.raises(ValueError, match='train.txt.* lists no image'):
+            VOCSegmentation(base, 'train')
+    else:
+        root, _ = pets_tree
+        (root / 'annotations' / 'trainval.txt').write_text(text)
+        with pytest.raises(ValueError, match='trainval.txt.* lists no image'):
+            OxfordPets(root, 'trainval')
+
+
+def test_a_16_bit_png_is_scaled_to_0_255_not_clipped(tmp_path):
+    from seglearn.datasets import read_image
+    values = numpy.arange(0, 65536, 257 * 3, dtype=numpy.uint16)[:80].reshape(8, 10)
+    Image.fromarray(values).save(tmp_path / 'deep.png')
+    with Image.open(tmp_path / 'deep.png') as f:
+        assert f.mode.startswith('I')  # Pillow reads it as 16-bit
+    grey = read_image(tmp_path / 'deep.png', 'L')
+    numpy.testing.assert_allclose(grey[0], values / 257.0, rtol=1e-6)
+    assert grey.max() > 200 and (grey == 255).mean() < 0.05  # it was 99 % clipped at 255
+    rgb = read_image(tmp_path / 'deep.png')
+    assert rgb.shape == (3, 8, 10) and (rgb == grey).all()
+    # 32-bit float pixels have no fixed range: refused, not guessed
+    Image.fromarray(numpy.full((4, 4), 300.0, numpy.float32)).save(tmp_path / 'float.tif')
+    with pytest.raises(ValueError, match='float.tif.*float32 pixel values'):
+        read_image(tmp_path / 'float.tif')
+
+
+def test_an_isbi_16_bit_volume_is_scaled_to_0_255(isbi_tree):
+    root, volume, labels = isbi_tree
+    deep = volume.astype(numpy.uint16) * 257
+    _write_stack(root / 'train-volume.tif', deep)
+    ds = ISBI2012(root)
+    assert ds.volume.dtype == numpy.uint16  # the file is 16-bit
+    numpy.testing.assert_allclose(ds[1][0][0], volume[1].astype(numpy.float32), rtol=1e-6)
+    _write_stack(root / 'train-volume.tif', volume.astype(numpy.float32))
+    with pytest.raises(ValueError, match='train-volume.tif.*float32 pixel values'):
+        ISBI2012(root)
+
+
+def test_check_examples_finds_a_bad_label_or_size_before_training(camvid_tree):
+    from seglearn.datasets._base import check_examples
+    root = camvid_tree[0]
+    ds = CamVid(root, 'train')
+    check_examples(ds, 'camvid train')  # a sound tree passes
+    names = ds.names
+    Image.fromarray(numpy.full((36, 48), 255, numpy.uint8), 'L').save(
+        os.path.join(root, 'trainannot', names[-1]))
+    with pytest.raises(ValueError, match=r'example {} of camvid train: .*\[255\]'.format(
+            len(names) - 1)):
+        check_examples(CamVid(root, 'train'), 'camvid train')
+    Image.fromarray(numpy.zeros((10, 12), numpy.uint8), 'L').save(
+        os.path.join(root, 'trainannot', names[-1]))
+    with pytest.raises(ValueError, match='example .* but its label'):
+        check_examples(CamVid(root, 'train'), 'camvid train')
+    with pytest.raises(ValueError, match='holds no example'):
+        check_examples([], 'nothing')

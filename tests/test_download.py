@@ -4,10 +4,12 @@ import hashlib
 import http.server
 import io
 import os
+import stat
 import tarfile
 import threading
 import zipfile
 
+import numpy
 import pytest
 
 import seglearn  # noqa: F401
@@ -362,3 +364,334 @@ def test_zip_device_entry_is_refused(tmp_path):
     (tmp_path / 'd.zip').write_bytes(buf.getvalue())
     with pytest.raises(dl.UnsafeArchiveError, match='device'):
         dl.extract_archive(tmp_path / 'd.zip', tmp_path / 'target')
+
+
+# ---------------------------------------------------------------- issue 16: archives
+
+def _link_chain_members():
+    """The issue's tar: every name passes a lexical check, yet h leads to ../outside."""
+    return [({'name': 'a', 'type': tarfile.DIRTYPE, 'mode': 0o755}, None),
+            ({'name': 'a/l1', 'type': tarfile.SYMTYPE, 'linkname': '..'}, None),
+            ({'name': 'a/l1/l2', 'type': tarfile.SYMTYPE, 'linkname': '..'}, None),
+            ({'name': 'h', 'type': tarfile.LNKTYPE,
+              'linkname': 'a/l1/l2/outside/secret.txt'}, None),
+            ({'name': 'h'}, b'overwritten')]
+
+
+def _outside_and_target(tmp_path):
+    outside = tmp_path / 'outside'
+    outside.mkdir()
+    (outside / 'secret.txt').write_bytes(b'secret')
+    target = tmp_path / 'target'
+    target.mkdir()
+    (target / 'kept.txt').write_bytes(b'was here before')
+    return outside, target
+
+
+def _unchanged(tmp_path, outside, target):
+    assert (outside / 'secret.txt').read_bytes() == b'secret'
+    assert os.listdir(outside) == ['secret.txt']
+    assert _listing(target) == ['kept.txt'] and (target / 'kept.txt').read_bytes() == \
+        b'was here before'
+    assert not [p for p in _listing(tmp_path) if os.path.islink(tmp_path / p)]
+
+
+def test_the_link_chain_of_the_issue_is_refused_and_nothing_is_written(tmp_path):
+    outside, target = _outside_and_target(tmp_path)
+    (tmp_path / 'chain.tar').write_bytes(_tar_bytes(_link_chain_members(), mode='w'))
+    with pytest.raises(dl.UnsafeArchiveError, match="'a/l1/l2' goes through the link 'a/l1'"):
+        dl.extract_archive(tmp_path / 'chain.tar', target)
+    _unchanged(tmp_path, outside, target)
+
+
+def test_the_data_filter_is_the_second_net_and_its_errors_are_unsafe_archive_errors(
+        tmp_path, monkeypatch):
+    """With seglearn's own checks switched off, tarfile's data filter stops the chain; nothing
+    written before it stopped reaches the target (it stayed in the temporary folder)."""
+    from seglearn.datasets import archives
+
+    def list_only(tar, archive, target, caps):
+        return tar.getmembers()
+
+    monkeypatch.setattr(archives, '_check_tar', list_only)
+    outside, target = _outside_and_target(tmp_path)
+    members = [({'name': 'first.txt'}, b'written before the bad member')] + \
+        _link_chain_members()
+    (tmp_path / 'chain.tar').write_bytes(_tar_bytes(members, mode='w'))
+    with pytest.raises(dl.UnsafeArchiveError) as info:
+        dl.extract_archive(tmp_path / 'chain.tar', target)
+    assert type(info.value) is dl.UnsafeArchiveError  # not LinkOutsideDestinationError
+    _unchanged(tmp_path, outside, target)
+
+
+@pytest.mark.parametrize('members,words', [
+    ([({'name': 'x.txt'}, b'one'), ({'name': 'x.txt'}, b'two')], "'x.txt' appears twice"),
+    ([({'name': 'a', 'type': tarfile.DIRTYPE}, None),
+      ({'name': 'a/l1', 'type': tarfile.SYMTYPE, 'linkname': '.'}, None),
+      ({'name': 'b', 'type': tarfile.SYMTYPE, 'linkname': 'a/l1/x'}, None)],
+     "link 'b' points through the link 'a/l1'"),
+    ([({'name': 'f'}, b'data'), ({'name': 'l', 'type': tarfile.SYMTYPE, 'linkname': 'f'}, None),
+      ({'name': 'h', 'type': tarfile.LNKTYPE, 'linkname': 'l'}, None)],
+     "link 'h' points through the link 'l'"),
+])
+def test_links_through_links_and_repeated_names_are_refused(tmp_path, members, words):
+    (tmp_path / 'a.tar').write_bytes(_tar_bytes(members, mode='w'))
+    with pytest.raises(dl.UnsafeArchiveError, match=words):
+        dl.extract_archive(tmp_path / 'a.tar', tmp_path / 'target')
+    assert _listing(tmp_path / 'target') == []
+
+
+def test_setuid_bits_are_not_kept(tmp_path):
+    (tmp_path / 's.tar').write_bytes(_tar_bytes([({'name': 'tool', 'mode': 0o4777}, b'#!')]))
+    dl.extract_archive(tmp_path / 's.tar', tmp_path / 'out')
+    mode = os.stat(tmp_path / 'out' / 'tool').st_mode
+    assert not mode & (stat.S_ISUID | stat.S_ISGID | stat.S_IWOTH)
+
+
+def _zip_bomb(path, size):
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr('zeros.bin', bytes(size))
+    return os.path.getsize(path)
+
+
+def test_a_zip_bomb_is_refused_before_anything_is_written(tmp_path):
+    archive = tmp_path / 'bomb.zip'
+    ratio = 20_000_000 / _zip_bomb(archive, 20_000_000)
+    assert ratio > 1000  # the probe's 1028:1
+    with pytest.raises(dl.UnsafeArchiveError, match='more than 100 times its size'):
+        dl.extract_archive(archive, tmp_path / 'target')
+    assert _listing(tmp_path / 'target') == []
+    dl.extract_archive(archive, tmp_path / 'target', max_ratio=None)  # when trusted
+    assert os.path.getsize(tmp_path / 'target' / 'zeros.bin') == 20_000_000
+
+
+def test_a_tar_gz_bomb_and_the_size_cap(tmp_path):
+    archive = tmp_path / 'bomb.tar.gz'
+    archive.write_bytes(_tar_bytes([({'name': 'zeros.bin'}, bytes(5_000_000))]))
+    with pytest.raises(dl.UnsafeArchiveError, match='times its size'):
+        dl.extract_archive(archive, tmp_path / 'target')
+    with pytest.raises(dl.UnsafeArchiveError, match='more than 1,000,000 bytes'):
+        dl.extract_archive(archive, tmp_path / 'target', max_bytes=10 ** 6, max_ratio=None)
+    assert _listing(tmp_path / 'target') == []
+
+
+@pytest.mark.parametrize('kind', ['tar', 'zip'])
+def test_the_member_cap(tmp_path, kind):
+    """The probe's 50,000 members, small: 500 members against a cap of 499."""
+    files = [('m/{:04d}.txt'.format(i), b'x') for i in range(500)]
+    archive = tmp_path / ('many.' + kind)
+    archive.write_bytes(_zip_bytes(files) if kind == 'zip' else
+                        _tar_bytes([({'name': n}, d) for n, d in files], mode='w'))
+    with pytest.raises(dl.UnsafeArchiveError, match='more than 499 members'):
+        dl.extract_archive(archive, tmp_path / 'target', max_members=499)
+    assert _listing(tmp_path / 'target') == []
+    dl.extract_archive(archive, tmp_path / 'target', max_members=500)
+    assert len(os.listdir(tmp_path / 'target' / 'm')) == 500
+
+
+def test_the_caps_fit_the_real_data_sets():
+    from seglearn.datasets import archives
+    assert archives.MAX_BYTES >= 4 * 2 * 10 ** 9  # VOC 2012 unpacks to about 2 GB
+    assert archives.MAX_MEMBERS >= 2 * 40_000  # VOC 2012: about 40,000 members
+    assert 10 <= archives.MAX_RATIO < 1000  # JPEG/PNG archives: 1-3; a zip bomb: about 1,000
+
+
+def test_a_damaged_archive_leaves_the_target_as_it_was(tmp_path):
+    target = tmp_path / 'target'
+    (target / 'data').mkdir(parents=True)
+    (target / 'data' / 'a.txt').write_bytes(b'old')
+    data = _tar_bytes([({'name': 'data/a.txt'}, os.urandom(50_000)),
+                       ({'name': 'data/b.txt'}, os.urandom(50_000))])
+    (tmp_path / 'cut.tar.gz').write_bytes(data[:len(data) * 3 // 4])
+    with pytest.raises(ValueError, match='damaged'):
+        dl.extract_archive(tmp_path / 'cut.tar.gz', target)
+    assert _listing(target) == ['data', 'data/a.txt']
+    assert (target / 'data' / 'a.txt').read_bytes() == b'old'
+
+
+def test_extraction_merges_into_existing_folders_and_clears_stale_staging(tmp_path):
+    target = tmp_path / 'target'
+    (target / 'data' / 'mine').mkdir(parents=True)
+    (target / 'data' / 'mine' / 'notes.txt').write_bytes(b'mine')
+    (target / 'data' / 'a.txt').write_bytes(b'an older copy')
+    stale = target / '.seglearn-extract-ab12cd_9'  # left by an extraction killed midway
+    stale.mkdir()
+    (stale / 'half.bin').write_bytes(b'x')
+    (tmp_path / 'good.tar.gz').write_bytes(GOOD_TAR)
+    dl.extract_archive(tmp_path / 'good.tar.gz', target)
+    assert _listing(target) == ['data', 'data/a.txt', 'data/link', 'data/mine',
+                                'data/mine/notes.txt', 'data/sub', 'data/sub/b.txt']
+    assert (target / 'data' / 'a.txt').read_bytes() == b'alpha'
+    assert (target / 'data' / 'mine' / 'notes.txt').read_bytes() == b'mine'
+
+
+def test_tar_extraction_needs_the_data_filter(tmp_path, monkeypatch):
+    (tmp_path / 'a.tar').write_bytes(_tar_bytes([({'name': 'x.txt'}, b'x')], mode='w'))
+    monkeypatch.delattr(tarfile, 'data_filter')  # what Python 3.11.0-3.11.3 lacks
+    with pytest.raises(RuntimeError, match='Python 3.11.4 or newer'):
+        dl.extract_archive(tmp_path / 'a.tar', tmp_path / 'out')
+    assert not (tmp_path / 'out').exists()
+
+
+# ---------------------------------------------------------------- issue 16: downloads
+
+@pytest.fixture
+def raw_server():
+    """Serves one handler function ``respond(handler)`` at http://127.0.0.1:<port>/."""
+    servers = []
+
+    def start(respond):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = 'HTTP/1.1'
+
+            def do_GET(self):
+                respond(self)
+
+            def log_message(self, *args):
+                pass
+
+        httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        httpd.daemon_threads = True
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append(httpd)
+        return 'http://127.0.0.1:{}/'.format(httpd.server_address[1])
+
+    yield start
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_a_truncated_chunked_response_is_a_download_error(raw_server, tmp_path):
+    def respond(h):
+        h.send_response(200)
+        h.send_header('Transfer-Encoding', 'chunked')
+        h.end_headers()
+        h.wfile.write(b'400\r\n' + b'z' * 100)  # a 1024-byte chunk cut after 100 bytes
+        h.wfile.flush()
+        h.close_connection = True
+
+    with pytest.raises(dl.DownloadError, match='IncompleteRead'):
+        dl.download_url(raw_server(respond) + 'f', tmp_path / 'f', progress=False)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_slow_drip_fails_by_the_deadline(raw_server, tmp_path):
+    import time
+
+    def respond(h):  # the probe: one byte every 0.9 s, under a per-read timeout of 2 s
+        h.send_response(200)
+        h.send_header('Content-Length', '100')
+        h.end_headers()
+        for _ in range(100):
+            try:
+                h.wfile.write(b'x')
+                h.wfile.flush()
+            except OSError:
+                return
+            time.sleep(0.9)
+
+    start = time.monotonic()
+    with pytest.raises(dl.DownloadError, match='deadline'):
+        dl.download_url(raw_server(respond) + 'f', tmp_path / 'f', progress=False, timeout=2,
+                        deadline=2.5)
+    assert time.monotonic() - start < 2.5 + 2  # at most one read timeout late
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_server_that_never_answers_times_out(raw_server, tmp_path):
+    import time
+
+    def respond(h):
+        time.sleep(3)
+
+    with pytest.raises(dl.DownloadError, match='timed out'):
+        dl.download_url(raw_server(respond) + 'f', tmp_path / 'f', progress=False, timeout=0.5)
+
+
+def test_stale_part_files_are_removed_and_files_get_the_umask(server, tmp_path):
+    url, www = server
+    (www / 'f.bin').write_bytes(b'data')
+    (tmp_path / '.f.bin.ab12cd34.part').write_bytes(b'left by kill -9')
+    (tmp_path / '.other.bin.ab12cd34.part').write_bytes(b'not ours')
+    old = os.umask(0o022)
+    try:
+        dl.download_url(url + 'f.bin', tmp_path / 'f.bin', progress=False)
+    finally:
+        os.umask(old)
+    assert sorted(os.listdir(tmp_path)) == ['.other.bin.ab12cd34.part', 'f.bin', 'www']
+    assert os.stat(tmp_path / 'f.bin').st_mode & 0o777 == 0o644  # mkstemp made it 0600
+
+
+def _close_delimited(files):
+    """A handler serving ``files`` (name → bytes) without Content-Length, closing at the end."""
+    def respond(h):
+        data = files.get(h.path.lstrip('/'))
+        if data is None:
+            h.send_error(404)
+            return
+        h.send_response(200)
+        h.send_header('Connection', 'close')
+        h.end_headers()
+        h.wfile.write(data)
+        h.close_connection = True
+    return respond
+
+
+def test_an_archive_cut_short_without_a_checksum_is_deleted_and_fetched_again(
+        raw_server, tmp_path, monkeypatch):
+    files = {'camvid.zip': GOOD_ZIP[:len(GOOD_ZIP) // 2]}  # the probe: cut, no length given
+    url = raw_server(_close_delimited(files))
+    monkeypatch.setitem(catalog.DOWNLOADS, 'local', dl.DataSource(
+        [dl.Resource(url + 'camvid.zip', 'camvid.zip', None, None, True)], 'data', '', ''))
+    root = tmp_path / 'root'
+    with pytest.raises(dl.DownloadError, match='it was deleted: call download again'):
+        catalog.download('local', root, progress=False)
+    assert os.listdir(root) == []  # it used to stay, and every later call failed
+    files['camvid.zip'] = GOOD_ZIP
+    assert catalog.download('local', root, progress=False) == str(root / 'data')
+    assert (root / 'data' / 'sub' / 'b.txt').read_bytes() == b'beta' * 1000
+
+
+def _tiff_stack(pages):
+    from PIL import Image
+    buf = io.BytesIO()
+    frames = [Image.fromarray(p) for p in pages]
+    frames[0].save(buf, format='TIFF', save_all=True, append_images=frames[1:])
+    return buf.getvalue()
+
+
+@pytest.mark.filterwarnings('ignore:Corrupt EXIF data:UserWarning')  # Pillow, on the cut file
+def test_isbi_files_cut_short_are_deleted_then_recorded_once_good(raw_server, tmp_path,
+                                                                   monkeypatch):
+    import json
+    from seglearn.datasets import isbi
+    rng = numpy.random.RandomState(0)
+    good = {'train-volume.tif': _tiff_stack(rng.randint(0, 256, (8, 16, 16)).astype('uint8')),
+            'train-labels.tif': _tiff_stack((255 * (rng.rand(8, 16, 16) > .5)).astype('uint8'))}
+    files = dict(good)
+    files['train-volume.tif'] = good['train-volume.tif'][:len(good['train-volume.tif']) // 2]
+    url = raw_server(_close_delimited(files))
+    monkeypatch.setitem(catalog.DOWNLOADS, 'isbi2012', isbi.SOURCE._replace(resources=[
+        dl.Resource(url + name, name, None, None, False) for name in sorted(good)]))
+    root = tmp_path / 'isbi'
+    with pytest.raises(dl.DownloadError, match='isbi2012 does not open .*unverified files were '
+                                               'deleted'):
+        catalog.download('isbi2012', root, progress=False)
+    assert sorted(os.listdir(root)) == []
+    files.update(good)
+    assert catalog.download('isbi2012', root, progress=False) == str(root)
+    manifest = json.loads((root / '.seglearn-isbi2012-files.json').read_text())
+    assert manifest['train-volume.tif'] == {'size': len(good['train-volume.tif']),
+                                            'sha256': _sha256(good['train-volume.tif'])}
+    # a copy damaged later is found by the record and fetched again (the marker gone)
+    (root / 'train-volume.tif').write_bytes(b'damaged')
+    os.remove(root / '.seglearn-isbi2012-complete')
+    catalog.download('isbi2012', root, progress=False)
+    assert (root / 'train-volume.tif').read_bytes() == good['train-volume.tif']
+
+
+def test_voc_and_pets_come_over_https():
+    from seglearn.datasets import pets, voc
+    for source in (voc.SOURCE, pets.SOURCE):
+        assert all(r.url.startswith('https://') for r in source.resources)

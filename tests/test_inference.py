@@ -161,3 +161,21 @@ def test_overlap_tile_bad_inputs():
 def test_module_docstring_mentions_every_public_function():
     for name in ('predict', 'sliding_window_predict', 'overlap_tile_predict'):
         assert name in inference.__doc__
+
+
+# --- error types that name the argument (issue 16) -----------------------------------------------
+
+def test_bad_arguments_are_clear_errors():
+    model = PixelNet(n_class=3)
+    img = _img()
+    with pytest.raises(TypeError, match='model must be a chainer.Link'):
+        predict(None, img)  # was AttributeError: 'NoneType' object has no attribute 'device'
+    with pytest.raises(TypeError, match='img must be a NumPy or CuPy array'):
+        predict(model, None)
+    with pytest.raises(ValueError, match='at least one pixel'):
+        predict(model, numpy.zeros((3, 0, 5), numpy.float32))  # was IndexError
+    with pytest.raises(ValueError, match='window must be an int'):
+        sliding_window_predict(model, img, 2.5, 2)
+    with pytest.raises(ValueError, match='n_class is 5 but the model gives 3'):
+        sliding_window_predict(model, img, 8, 4, n_class=5)  # was a broadcast error
+    assert sliding_window_predict(model, img, 8, 4, n_class=3).shape == img.shape[1:]

@@ -294,3 +294,26 @@ def test_evaluator_copies_an_iterator_without_reset():
     for key, value in want.items():
         assert first[key] == pytest.approx(value, rel=1e-5)
         assert second[key] == pytest.approx(value, rel=1e-5)
+
+
+# --- absurd or NaN inputs (issue 16) --------------------------------------------------------------
+
+@pytest.mark.parametrize('bad', [numpy.nan, numpy.inf])
+def test_scores_refuses_nan_or_infinite_counts(bad):
+    conf = numpy.array([[3.0, 1.0], [bad, 2.0]])
+    with pytest.raises(ValueError, match='finite'):
+        scores(conf)
+
+
+def test_evaluate_refuses_nan_predictions():
+    pred = numpy.array([[0.0, numpy.nan]])
+    with pytest.raises(TypeError, match='integer array'):
+        evaluate(pred, numpy.array([[0, 1]]), 2)
+
+
+def test_an_absurd_n_class_is_refused_before_anything_is_allocated():
+    from seglearn.metrics import MAX_CLASSES
+    pred = numpy.zeros((2, 2), numpy.int32)
+    with pytest.raises(ValueError, match=r'n_class must be <= 4096'):
+        confusion_matrix(pred, pred, 10 ** 6)  # it tried to allocate 7 TiB
+    assert confusion_matrix(pred, pred, MAX_CLASSES).shape == (MAX_CLASSES, MAX_CLASSES)

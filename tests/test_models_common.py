@@ -429,3 +429,12 @@ def test_every_zoo_layer_is_a_seglearn_link_so_the_loading_budget_sees_it():
             if next(link.params(include_uninit=True), None) is not None and not list(
                     link.children()):
                 assert isinstance(link, ours), (name, path, type(link).__name__)
+
+
+@pytest.mark.parametrize('name', ['fcn32s', 'unet', 'fcdensenet56'])
+def test_float64_input_is_a_type_error_that_names_x(name):
+    spec = models.MODELS[name]
+    model = models.build(name, 2, **width_option(spec.cls, 1 / 32))
+    c = model.in_channels
+    with pytest.raises(TypeError, match=r'x must be float32 .*got dtype float64.*astype'):
+        model.forward(numpy.zeros((1, c, 32, 32)))  # was Chainer's InvalidType

@@ -46,3 +46,9 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / '.ci' / 'run').read_text()
     assert 'make test' in readme and re.search(r'^make test$', ci, re.M)
     assert re.search(r'^make test-modern$', ci, re.M)
+
+
+def test_python_3_11_4_is_required():
+    """The first Python 3.11 with tarfile's data filter, which archive extraction relies on."""
+    project = tomllib.loads((ROOT / 'pyproject.toml').read_text())['project']
+    assert project['requires-python'] == '>=3.11.4'

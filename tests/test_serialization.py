@@ -308,3 +308,111 @@ def test_every_zoo_model_round_trips_through_its_header(tmp_path):
         assert type(loaded) is spec.cls, name
         for (key, a), (_, b) in zip(sorted(model.namedparams()), sorted(loaded.namedparams())):
             numpy.testing.assert_array_equal(a.array, b.array, err_msg=key)
+
+
+# --- reading the arrays (issue 16): damaged files, decompression bombs, no unpickling ------------
+
+def _replace_member(path, key, data):
+    """Rewrite the npz at ``path`` with member ``key`` holding the raw bytes ``data``."""
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        members = [(info.filename, z.read(info.filename)) for info in z.infolist()]
+    with zipfile.ZipFile(path, 'w') as z:
+        for name, raw in members:
+            z.writestr(name, data if name == key + '.npy' else raw)
+
+
+def _npy_header(shape, descr='<f4'):
+    import io
+    buf = io.BytesIO()
+    numpy.lib.format.write_array_header_1_0(
+        buf, {'descr': descr, 'fortran_order': False, 'shape': shape})
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize('damage', ['empty', 'truncated', 'text', 'npy', 'cut array'])
+def test_empty_or_damaged_model_files_are_one_line_errors(tmp_path, damage):
+    from seglearn.models import UNet
+    path = str(tmp_path / 'm.npz')
+    save_model(UNet(n_class=2, depth=1, base=2), path)
+    data = open(path, 'rb').read()
+    if damage == 'empty':
+        data = b''
+    elif damage == 'truncated':
+        data = data[:len(data) // 2]
+    elif damage == 'text':
+        data = b'this is not a model\n'
+    if damage == 'npy':
+        numpy.save(open(path, 'wb'), numpy.zeros(3))
+    elif damage == 'cut array':  # a sound zip whose array stops short of its declared shape
+        _replace_member(path, 'final/W', _npy_header((2, 2, 1, 1)) + b'\0' * 5)
+    else:
+        open(path, 'wb').write(data)
+    with pytest.raises(ValueError) as info:
+        load_model(path)
+    message = str(info.value)
+    assert '\n' not in message and path in message
+    assert isinstance(info.value, serialization.UnreadableFileError)
+
+
+def test_a_declared_huge_array_is_refused_before_it_is_decompressed(tmp_path):
+    """A member whose header claims 32 GiB: refused from the header (it was a MemoryError)."""
+    from seglearn.models import UNet
+    path = str(tmp_path / 'bomb.npz')
+    save_model(UNet(n_class=2, depth=1, base=2), path)
+    _replace_member(path, 'final/W', _npy_header((2 ** 33,)))
+    with pytest.raises(ValueError, match=r'final/W has shape \(8589934592,\) in the checkpoint '
+                                         r'but \(2, 2, 1, 1\)'):
+        load_model(path)
+    # the header itself is read only when it is one short text
+    _replace_member(path, '_seglearn_header', _npy_header((2 ** 33,), '<U8'))
+    with pytest.raises(ValueError, match='header is not JSON text'):
+        load_model(path)
+
+
+class _Evil:
+    """Unpickling it runs ``touch <marker>``."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, ('touch {}'.format(self.marker),)
+
+
+def test_a_pickled_array_in_a_model_file_is_never_unpickled(tmp_path):
+    marker = tmp_path / 'pwned'
+    path = str(tmp_path / 'm.npz')
+    model = PixelNet()
+    model.add_persistent('note', None)  # Chainer saves None as an object array, and unpickles it
+    save_model(model, path, kwargs={})
+    with numpy.load(path, allow_pickle=True) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    arrays['note'] = numpy.array([_Evil(marker)], dtype=object)
+    numpy.savez(path, **arrays)
+    with pytest.raises(ValueError):
+        load_model(path, model=model)
+    assert not marker.exists()
+    chainer.serializers.load_npz(path, model)  # what Chainer alone does: the proof of danger
+    assert marker.exists()
+
+
+def test_save_model_refuses_nan_weights(tmp_path):
+    model = PixelNet()
+    model.c2.W.array[0, 0] = numpy.nan
+    with pytest.raises(ValueError, match='NaN or infinity in /c2/W'):
+        save_model(model, str(tmp_path / 'm.npz'))
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_atomic_save_gives_the_file_the_users_umask(tmp_path):
+    path = str(tmp_path / 'f.bin')
+    old = os.umask(0o022)
+    try:
+        atomic_save(path, lambda f: f.write(b'x'))
+        assert os.stat(path).st_mode & 0o777 == 0o644
+        os.umask(0o077)
+        save_model(PixelNet(), str(tmp_path / 'm.npz'), kwargs={})
+        assert os.stat(str(tmp_path / 'm.npz')).st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old)

@@ -306,3 +306,166 @@ def test_make_optimizer():
         make_optimizer('adamw')
     with pytest.raises(ValueError, match='lr'):
         make_optimizer('sgd', lr=0)
+
+
+# --- robustness (issue 16): stale files, divergence, a full disk, damaged or hostile snapshots ----
+
+_KILLED_CHILD = '''
+import os, signal, sys
+sys.path.insert(0, {tests!r})
+import seglearn, chainer
+from seglearn import _files, training
+from small import examples
+from test_training import Tiny
+
+def die(f, *args):
+    f.write(b'PK half a file')
+    f.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+training.seed_all(0)
+trainer = training.make_trainer(Tiny(), examples(12, seed=1), examples(4, seed=2), epochs=3,
+                                batch_size=4, device='@numpy', out={out!r}, progress=False)
+if {target!r} == 'snapshot.npz':  # in the second epoch's snapshot, after a good first one
+    writer = trainer.get_extension('_Snapshot').writer
+    save = writer._savefun
+    writer._savefun = lambda f, t: die(f) if trainer.updater.epoch == 2 else save(f, t)
+else:  # in the first best model
+    training.save_model = lambda model, path: _files.atomic_save(path, die)
+trainer.run()
+'''
+
+
+@pytest.mark.parametrize('target', ['snapshot.npz', 'best_model.npz'])
+def test_kill_9_while_writing_leaves_a_temporary_file_that_resume_removes(tmp_path, target,
+                                                                           capsys):
+    import signal
+    import subprocess
+    import sys
+    out = str(tmp_path / 'run')
+    script = _KILLED_CHILD.format(tests=os.path.dirname(os.path.abspath(__file__)), out=out,
+                                  target=target)
+    done = subprocess.run([sys.executable, '-c', script], capture_output=True, timeout=300)
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
+    leftovers = [name for name in os.listdir(out) if name.endswith('.tmp')]
+    assert len(leftovers) == 1 and leftovers[0].startswith('.' + target + '.'), leftovers
+    resumed, resumed_model = _train(out, epochs=3, resume_run=True)
+    assert not [name for name in os.listdir(out) if name.endswith('.tmp')]
+    full, full_model = _train(str(tmp_path / 'full'), epochs=3)
+    assert [e['epoch'] for e in resumed] == [1, 2, 3]
+    for a, b in zip(full, resumed):
+        assert a['main/loss'] == pytest.approx(b['main/loss'], rel=1e-6)
+    numpy.testing.assert_allclose(full_model.c1.W.array, resumed_model.c1.W.array, rtol=1e-6)
+
+
+def test_stale_temporary_files_are_removed_at_start_and_on_resume(tmp_path):
+    out = tmp_path / 'run'
+    out.mkdir()
+    stale = ['.snapshot.npz.ab12cd34.tmp', '.best_model.npz.x_y7z9q1.tmp',
+             '.model.npz.0123abcd.tmp']
+    kept = ['.snapshot.npz.tmp', 'notes.tmp', '.other.npz.ab12cd34.tmp', 'snapshot.npz.bak']
+    for name in stale + kept:
+        (out / name).write_bytes(b'x')
+    make_trainer(Tiny(), _data(4), None, epochs=1, device='@numpy', out=str(out), progress=False)
+    assert sorted(os.listdir(str(out))) == sorted(kept)
+    (out / stale[0]).write_bytes(b'x')
+    trainer = make_trainer(Tiny(), _data(4), None, epochs=1, device='@numpy',
+                           out=str(tmp_path / 'elsewhere'), progress=False)
+    assert resume(trainer, str(out), missing_ok=True) is False
+    assert sorted(os.listdir(str(out))) == sorted(kept)
+
+
+def test_a_nan_loss_stops_training_before_anything_is_saved(tmp_path, capsys):
+    from seglearn.training import TrainingDivergedError
+    numpy.random.seed(0)
+    out = str(tmp_path / 'r')
+    trainer = make_trainer(Tiny(), _data(12), _data(4, seed=2), epochs=3, batch_size=4,
+                           device='@numpy', out=out, progress=False,
+                           optimizer=chainer.optimizers.MomentumSGD(lr=1e30))
+    with pytest.raises(TrainingDivergedError, match='training loss is (nan|inf)'):
+        with numpy.errstate(all='ignore'):
+            trainer.run(show_loop_exception_msg=False)
+    assert trainer.updater.iteration == 1  # the second step saw the NaN and was not applied
+    assert not {'snapshot.npz', 'best_model.npz'} & set(os.listdir(out))
+
+
+def test_weights_that_diverge_at_the_end_of_an_epoch_are_not_saved(tmp_path, capsys):
+    from seglearn.training import TrainingDivergedError
+    numpy.random.seed(0)
+    out = str(tmp_path / 'r')
+    for val in (_data(4, seed=2), None):  # saving the best model, or the snapshot, comes first
+        trainer = make_trainer(Tiny(), _data(4), val, epochs=2, batch_size=4, device='@numpy',
+                               out=out, progress=False,
+                               optimizer=chainer.optimizers.SGD(lr=float('inf')))
+        with pytest.raises(TrainingDivergedError, match='NaN or infinity in .*was not written'):
+            with numpy.errstate(all='ignore'):
+                trainer.run(show_loop_exception_msg=False)
+        assert not {'snapshot.npz', 'best_model.npz'} & set(os.listdir(out))
+
+
+def test_a_full_disk_while_writing_a_snapshot_keeps_the_previous_one(tmp_path, capsys,
+                                                                    monkeypatch):
+    import errno
+    numpy.random.seed(0)
+    out = str(tmp_path / 'r')
+    trainer = make_trainer(Tiny(), _data(8), None, epochs=3, batch_size=4, device='@numpy',
+                           out=out, progress=False)
+    writer = trainer.get_extension('_Snapshot').writer
+    save = writer._savefun
+
+    def full_disk(f, target):
+        if trainer.updater.epoch == 2:
+            f.write(b'PK some bytes')
+            raise OSError(errno.ENOSPC, 'No space left on device')
+        save(f, target)
+
+    monkeypatch.setattr(writer, '_savefun', full_disk)
+    with pytest.raises(OSError, match='No space left'):
+        trainer.run(show_loop_exception_msg=False)
+    assert 'snapshot.npz' in os.listdir(out)
+    assert not [name for name in os.listdir(out) if name.startswith('.')]  # no temporary file
+    again = make_trainer(Tiny(), _data(8), None, epochs=3, batch_size=4, device='@numpy',
+                         out=out, progress=False)
+    assert resume(again) and again.updater.epoch == 1
+
+
+@pytest.mark.parametrize('damage', [b'', b'PK\x03\x04 truncated', b'not a zip at all'])
+def test_resuming_from_an_empty_or_damaged_snapshot_is_a_clear_error(tmp_path, damage):
+    trainer = make_trainer(Tiny(), _data(4), None, epochs=1, device='@numpy',
+                           out=str(tmp_path), progress=False)
+    (tmp_path / 'snapshot.npz').write_bytes(damage)
+    with pytest.raises(ValueError, match='snapshot.npz.*delete it') as info:
+        resume(trainer)
+    assert '\n' not in str(info.value)
+
+
+def test_a_pickled_array_in_a_snapshot_is_never_unpickled(tmp_path, capsys):
+    marker = tmp_path / 'pwned'
+
+    class Evil:
+        def __reduce__(self):
+            return os.system, ('touch {}'.format(marker),)
+
+    _train(str(tmp_path), epochs=1, val=False)
+    path = str(tmp_path / 'snapshot.npz')
+    with numpy.load(path) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    arrays['updater/iteration'] = numpy.array([Evil()], dtype=object)
+    numpy.savez(path, **arrays)
+    trainer = make_trainer(Tiny(), _data(12, seed=1), None, epochs=2, batch_size=4,
+                           device='@numpy', out=str(tmp_path), progress=False)
+    with pytest.raises(ValueError, match='updater/iteration'):
+        resume(trainer)
+    assert not marker.exists()
+
+
+def test_a_batch_larger_than_the_data_set_is_refused(tmp_path):
+    with pytest.raises(ValueError, match=r'batch_size \(5\) must not exceed the number of '
+                                         r'training examples \(4\)'):
+        make_trainer(Tiny(), _data(4), None, batch_size=5, device='@numpy', out=str(tmp_path))
+
+
+@pytest.mark.parametrize('lr', [float('inf'), float('nan'), -1.0])
+def test_make_optimizer_refuses_a_learning_rate_that_is_not_finite(lr):
+    with pytest.raises(ValueError, match='lr'):
+        make_optimizer('adam', lr=lr)

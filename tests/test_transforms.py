@@ -323,3 +323,20 @@ def test_cupy_crop_flip_pad_normalize():
                                      mirror_pad(img, (1, 2, 3, 4)))
     numpy.testing.assert_allclose(cupy.asnumpy(vgg_denormalize(vgg_normalize(gi))), img,
                                   atol=1e-4)
+
+
+# --- wrong results without an error (issue 16) ---------------------------------------------------
+
+@pytest.mark.parametrize('sigma', [float('nan'), float('inf'), -1.0])
+def test_elastic_deform_refuses_a_sigma_that_is_not_a_finite_number(sigma):
+    img, label = make_pair()
+    with pytest.raises(ValueError, match='sigma'):  # NaN gave an all-zero image
+        elastic_deform(img, label, sigma=sigma, rng=numpy.random.RandomState(0))
+
+
+@pytest.mark.parametrize('method', ['nearest', 'majority'])
+def test_resize_label_refuses_labels_below_the_ignore_label(method):
+    label = numpy.zeros((8, 8), numpy.int32)
+    label[3, 3] = -2
+    with pytest.raises(ValueError, match=r'labels must be >= -1 .*got -2'):
+        resize_label(label, 4, method=method)

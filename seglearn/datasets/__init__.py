@@ -19,9 +19,10 @@ Real data sets, read from their usual folder layouts (they never download on the
 * :class:`ISBI2012`: EM slices of neuronal membranes (U-Net);
 * :class:`OxfordPets`: pet / background from the Oxford-IIIT Pet trimaps.
 
-:func:`download` fetches them (verified, atomic, safe extraction; see
-:mod:`seglearn.datasets.fetch`). :data:`CATALOG` (:mod:`seglearn.datasets.catalog`) lists every
-data set with its loader, splits, download key and default size; the command line reads it.
+:func:`download` fetches them (verified, atomic, within a deadline, safe extraction; see
+:mod:`seglearn.datasets.fetch` and :mod:`seglearn.datasets.archives`). :data:`CATALOG`
+(:mod:`seglearn.datasets.catalog`) lists every data set with its loader, splits, download key and
+default size; the command line reads it.
 :func:`read_image` reads an image file the way the loaders do.
 """
 from seglearn.datasets._base import (SegmentationDataset, read_image, subset,  # noqa: F401

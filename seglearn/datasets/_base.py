@@ -9,7 +9,9 @@ returns ``(img, label)``:
 This module also holds the small helpers the generated and the real-layout datasets have in
 common, so that no dataset repeats them.
 """
+import contextlib
 import os
+import struct
 
 import chainer
 import numpy
@@ -121,8 +123,49 @@ def require(path, layout):
     return path
 
 
+def to_0_255(values, path):
+    """8-bit values as float32, 16-bit ones scaled to 0–255 (divided by 257, so 65535 → 255).
+
+    Args:
+        values (numpy.ndarray): pixel values, uint8 or uint16 (or int32 holding 16-bit values,
+            as Pillow gives for some 16-bit files).
+        path (str): the file they came from (for the error message).
+
+    Returns:
+        numpy.ndarray: float32, same shape, 0–255.
+
+    Raises:
+        ValueError: another kind of values (float, negative, beyond 16 bits).
+    """
+    if values.dtype == numpy.uint8:
+        return values.astype(numpy.float32)
+    if values.dtype.kind in 'iu' and (values.size == 0 or (values.min() >= 0
+                                                          and values.max() <= 65535)):
+        return values.astype(numpy.float32) / numpy.float32(257)
+    raise ValueError('{!r} holds {} pixel values; seglearn reads 8-bit and 16-bit images: '
+                     'convert it to one of them'.format(path, values.dtype))
+
+
+@contextlib.contextmanager
+def reading(path):
+    """Reports a file that Pillow cannot read (damaged, truncated, not an image) as a
+    ``ValueError`` naming it; a missing file stays a ``FileNotFoundError``."""
+    from PIL import Image
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except (OSError, SyntaxError, TypeError, ValueError, EOFError, struct.error,
+            Image.DecompressionBombError) as error:  # what Pillow's readers raise
+        raise ValueError('cannot read {!r} (damaged, truncated or not an image?): {}'.format(
+            path, ' '.join(str(error).split()) or type(error).__name__)) from None
+
+
 def read_image(path, mode='RGB'):
     """Reads an image file (PNG, JPEG, TIFF, …) as seglearn's images are: float32 CHW 0–255.
+
+    16-bit grey images are scaled to 0–255 (divided by 257: their full range maps onto 8 bits'
+    one, without clipping); images of 32-bit integers or floats are refused.
 
     Args:
         path (str): the file.
@@ -131,10 +174,18 @@ def read_image(path, mode='RGB'):
 
     Returns:
         numpy.ndarray: float32 ``(C, H, W)``.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: the file cannot be read, or holds 32-bit or floating-point pixels.
     """
     from PIL import Image
-    with Image.open(path) as f:
-        img = numpy.asarray(f.convert(mode), dtype=numpy.float32)
+    with reading(path), Image.open(path) as f:
+        deep = f.mode.startswith('I') or f.mode == 'F'  # 16-bit: I;16…, or I in older Pillow
+        img = numpy.asarray(f) if deep else numpy.asarray(f.convert(mode), dtype=numpy.float32)
+    if deep:
+        grey = to_0_255(img, path)[None]
+        return grey if mode == 'L' else numpy.repeat(grey, 3, axis=0)
     return img[None] if img.ndim == 2 else img.transpose(2, 0, 1)
 
 
@@ -145,14 +196,16 @@ def read_label(path):
         numpy.ndarray: int32 ``(H, W)``.
 
     Raises:
-        ValueError: The file stores colours (RGB) rather than class indices.
+        FileNotFoundError: no such file.
+        ValueError: The file cannot be read, or stores colours (RGB) rather than class indices.
     """
     from PIL import Image
-    with Image.open(path) as f:
-        if f.mode not in ('P', 'L', 'I', 'I;16'):
-            raise ValueError('{!r} is a {} image; a label image must store class indices '
-                             '(mode P or L), not colours'.format(path, f.mode))
-        return numpy.asarray(f, dtype=numpy.int32).copy()
+    with reading(path), Image.open(path) as f:
+        file_mode = f.mode
+        if file_mode in ('P', 'L', 'I', 'I;16'):
+            return numpy.asarray(f, dtype=numpy.int32).copy()
+    raise ValueError('{!r} is a {} image; a label image must store class indices (mode P or L), '
+                     'not colours'.format(path, file_mode))
 
 
 def map_values(raw, table, path):
@@ -205,3 +258,43 @@ def read_lines(path):
     """Non-empty, non-comment lines of a text file, stripped."""
     with open(path) as f:
         return [line.strip() for line in f if line.strip() and not line.startswith('#')]
+
+
+def read_ids(path, layout):
+    """The first word of each line of a split file, which must name at least one image.
+
+    Raises:
+        ValueError: the file names no image (the message shows ``layout``).
+    """
+    ids = [line.split()[0] for line in read_lines(path)]
+    if not ids:
+        raise ValueError('{!r} lists no image. Expected layout:\n{}'.format(path, layout))
+    return ids
+
+
+def check_examples(dataset, what='the data set'):
+    """Read every example once, so that a bad file is reported now rather than mid-training.
+
+    A label value outside the data set's table, an image and label of different sizes, a
+    missing, truncated or unreadable file: the loader's own error, with the example's index.
+
+    Args:
+        dataset: anything indexable giving ``(img, label, …)`` examples.
+        what (str): how the message names the data set.
+
+    Returns:
+        set of tuple: the ``(H, W)`` sizes of the labels.
+
+    Raises:
+        ValueError: ``dataset`` is empty, or an example cannot be read (the message names it).
+    """
+    if len(dataset) == 0:
+        raise ValueError('{} holds no example'.format(what))
+    sizes = set()
+    for i in range(len(dataset)):
+        try:
+            sizes.add(tuple(dataset[i][1].shape))
+        except (OSError, ValueError) as error:  # the loaders' errors (Pillow's made ValueError)
+            raise ValueError('example {} of {}: {}'.format(
+                i, what, ' '.join(str(error).split()))) from None
+    return sizes

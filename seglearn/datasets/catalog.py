@@ -13,6 +13,7 @@ Downloaded data sets live under :func:`default_root` unless you say otherwise::
     train, val = open_splits('pets', root)
 """
 import collections
+import json
 import os
 
 from seglearn.datasets import _base, camvid, cells, fetch, isbi, pets, shapes, voc
@@ -71,7 +72,8 @@ def open_splits(name, root):
         tuple: ``(train, val)`` datasets, both with ``class_names``.
 
     Raises:
-        ValueError: ``name`` is not a real data set of the catalogue.
+        ValueError: ``name`` is not a real data set of the catalogue, or a split is empty (a
+            split file that lists nothing, an ISBI stack with no more pages than it holds out).
         FileNotFoundError: ``root`` does not hold the data set's layout (the loader's message).
     """
     entry = CATALOG.get(name)
@@ -81,6 +83,10 @@ def open_splits(name, root):
     if entry.held_out is None:
         return entry.loader(root, entry.splits[0]), entry.loader(root, entry.splits[1])
     full = entry.loader(root, entry.splits[0])
+    if len(full) <= entry.held_out:
+        raise ValueError('the {} data in {} has {} examples: it needs more than {}, since the last '
+                         '{} validate'.format(name, root, len(full), entry.held_out,
+                                              entry.held_out))
     return (_base.subset(full, 0, len(full) - entry.held_out),
             _base.subset(full, len(full) - entry.held_out, len(full)))
 
@@ -96,11 +102,47 @@ def dataset_paths(name, root):
             os.path.normpath(os.path.join(root, DOWNLOADS[name].path)))
 
 
-def download(name, root, progress=True, keep_archives=False):
+def manifest_path(name, root):
+    """The file where :func:`download` records the size and SHA-256 of the files of data set
+    ``name`` that have no published checksum (``root/.seglearn-NAME-files.json``)."""
+    return os.path.join(root, '.seglearn-{}-files.json'.format(name))
+
+
+def _read_manifest(path):
+    try:
+        with open(path) as f:
+            manifest = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def _matches(path, entry):
+    """Whether ``path`` has the size and SHA-256 that ``entry`` records."""
+    return (isinstance(entry, dict) and os.path.getsize(path) == entry.get('size')
+            and fetch.file_digest(path) == entry.get('sha256'))
+
+
+def _check_opens(name, path):
+    """Open every data set of the catalogue that download key ``name`` provides (a truncated
+    ISBI stack fails here); raises the loader's error."""
+    for entry_name, entry in CATALOG.items():
+        if entry.download == name:
+            open_splits(entry_name, path)
+
+
+def download(name, root, progress=True, keep_archives=False, deadline=fetch.DEADLINE):
     """Downloads and unpacks data set ``name`` under ``root``; returns the path for its loader.
 
     Files already downloaded (and verified) are not fetched again; a data set already unpacked
     by an earlier call is left as it is.
+
+    A file without a published checksum (CamVid, ISBI 2012) cannot be told from one cut short
+    when the server sends no length, so it is checked by use: an archive that fails to unpack is
+    deleted, and the data set must open with its loader, else the unverified files are deleted.
+    Once it passed, the size and SHA-256 of each such file kept on disk is recorded
+    (:func:`manifest_path`), and a later call deletes and fetches again a copy that no longer
+    matches.
 
     Args:
         name (str): A key of :data:`DOWNLOADS` (the catalogue's download keys): ``'voc2012'``,
@@ -108,15 +150,19 @@ def download(name, root, progress=True, keep_archives=False):
         root (str): Folder to download into (created when missing).
         progress (bool): Show progress bars.
         keep_archives (bool): Keep the downloaded archives after extraction.
+        deadline (float or None): seconds each file's download may take
+            (:func:`~seglearn.datasets.fetch.download_url`).
 
     Returns:
         str: The folder to pass to the data set's loader.
 
     Raises:
         ValueError: ``name`` is unknown.
-        DownloadError, ChecksumError, UnsafeArchiveError: See
+        DownloadError: a transfer failed, or a file without a published checksum proved damaged
+            (it was deleted: call again).
+        ChecksumError, UnsafeArchiveError: See
             :func:`~seglearn.datasets.fetch.download_url` and
-            :func:`~seglearn.datasets.fetch.extract_archive`.
+            :func:`~seglearn.datasets.archives.extract_archive`.
     """
     if name not in DOWNLOADS:
         raise ValueError('name must be one of {}, got {!r}'.format(', '.join(sorted(DOWNLOADS)),
@@ -127,13 +173,46 @@ def download(name, root, progress=True, keep_archives=False):
     if os.path.exists(done):
         return path
     os.makedirs(root, exist_ok=True)
+    manifest = _read_manifest(manifest_path(name, root))
+    unverified = []  # files kept on disk with no published checksum
     for r in source.resources:
-        file = fetch.download_url(r.url, os.path.join(root, r.filename), sha256=r.sha256,
-                                  md5=r.md5, progress=progress)
+        file = os.path.join(root, r.filename)
+        published = bool(r.sha256 or r.md5)
+        if not published and os.path.isfile(file) and r.filename in manifest and \
+                not _matches(file, manifest[r.filename]):
+            os.remove(file)  # changed since it was recorded: fetch it again
+        fetch.download_url(r.url, file, sha256=r.sha256, md5=r.md5, progress=progress,
+                           deadline=deadline)
         if r.extract:
-            fetch.extract_archive(file, root)
+            try:
+                fetch.extract_archive(file, root)
+            except fetch.UnsafeArchiveError:
+                raise
+            except ValueError as error:  # damaged: most likely cut short in transfer
+                if published:
+                    raise
+                os.remove(file)
+                raise fetch.DownloadError('{} (a download cut short?); it was deleted: call '
+                                          'download again'.format(error)) from None
             if not keep_archives:
                 os.remove(file)
+                continue
+        if not published:
+            unverified.append(file)
+    try:
+        _check_opens(name, path)
+    except (OSError, ValueError) as error:
+        for file in unverified:
+            os.remove(file)
+        raise fetch.DownloadError('{} does not open after the download: {}{}'.format(
+            name, ' '.join(str(error).split()),
+            '; its unverified files were deleted: call download again' if unverified else ''
+        )) from None
+    records = {os.path.basename(f): {'size': os.path.getsize(f), 'sha256': fetch.file_digest(f)}
+               for f in unverified}
+    if records:
+        with open(manifest_path(name, root), 'w') as f:
+            json.dump(records, f, indent=1)
     with open(done, 'w') as f:
         f.write(source.note + '\n')
     return path

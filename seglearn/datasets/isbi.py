@@ -20,7 +20,9 @@ LAYOUT = """<root>/
   train-volume.tif   30 pages, 512×512, 8-bit grey
   train-labels.tif   30 pages, 255 = cell, 0 = membrane"""
 
-#: Where :func:`seglearn.datasets.download` gets it (no published checksum).
+#: Where :func:`seglearn.datasets.download` gets it (no published checksum; plain http, the only
+#: address of the files we found documented, so :func:`~seglearn.datasets.download` checks them by
+#: opening the stacks).
 SOURCE = DataSource(
     resources=[
         Resource('http://brainiac2.mit.edu/isbi_challenge/sites/default/files/' + f,
@@ -38,10 +40,11 @@ def read_tiff_stack(path):
         numpy.ndarray: ``(pages, H, W)`` in the file's own dtype.
 
     Raises:
-        ValueError: The pages are not all single-channel images of one size.
+        ValueError: The file cannot be read (damaged, truncated), or its pages are not all
+            single-channel images of one size.
     """
     from PIL import Image, ImageSequence
-    with Image.open(path) as f:
+    with _base.reading(path), Image.open(path) as f:
         pages = [numpy.asarray(page) for page in ImageSequence.Iterator(f)]
     if len({p.shape for p in pages}) != 1 or pages[0].ndim != 2:
         raise ValueError('{!r}: expected grey pages of one size, got shapes {}'
@@ -56,13 +59,15 @@ class ISBI2012(_base.SegmentationDataset):
         root (str): The folder holding ``train-volume.tif`` and ``train-labels.tif``.
         split (str): Only ``'train'`` (the test labels are not public).
 
-    Each example is ``(img, label)``: ``img`` float32 ``(1, H, W)`` 0–255, ``label`` int32
-    ``(H, W)``: 1 = cell (file value above 127), 0 = membrane. Both stacks are read into memory
-    on construction (about 8 MB each).
+    Each example is ``(img, label)``: ``img`` float32 ``(1, H, W)`` 0–255 (a 16-bit volume is
+    scaled, as :func:`~seglearn.datasets.read_image` does), ``label`` int32 ``(H, W)``: 1 = cell
+    (file value above 127), 0 = membrane. Both stacks are read into memory on construction
+    (about 8 MB each).
 
     Raises:
         FileNotFoundError: A file is missing (the message names it).
-        ValueError: ``split`` is unknown, or the two stacks differ in shape.
+        ValueError: ``split`` is unknown, the two stacks differ in shape, or the volume holds
+            neither 8-bit nor 16-bit values.
     """
 
     class_names = ['membrane', 'cell']
@@ -77,11 +82,13 @@ class ISBI2012(_base.SegmentationDataset):
         if self.volume.shape != self.labels.shape:
             raise ValueError('{!r} has shape {} but {!r} has shape {}'.format(
                 volume_path, self.volume.shape, labels_path, self.labels.shape))
+        _base.to_0_255(self.volume[:1, :1, :1], volume_path)  # refuse other kinds now
+        self._volume_path = volume_path
 
     def __len__(self):
         return len(self.volume)
 
     def _get(self, i):
-        img = self.volume[i].astype(numpy.float32)[None]
+        img = _base.to_0_255(self.volume[i], self._volume_path)[None]
         label = (self.labels[i] > 127).astype(numpy.int32)
         return img, label

@@ -46,7 +46,7 @@ class OxfordPets(_base.FilePairDataset):
 
     Raises:
         FileNotFoundError: A file of the layout is missing (the message names it).
-        ValueError: ``split`` is unknown.
+        ValueError: ``split`` is unknown, or the split file lists no image.
     """
 
     def __init__(self, root, split='trainval', keep_border=False):
@@ -57,7 +57,7 @@ class OxfordPets(_base.FilePairDataset):
         self.root, self.split, self.keep_border = root, split, keep_border
         self.class_names = ['background', 'pet'] + (['border'] if keep_border else [])
         self._table = {1: 1, 2: 0, 3: 2 if keep_border else -1}
-        self.names = [line.split()[0] for line in _base.read_lines(list_file)]
+        self.names = _base.read_ids(list_file, LAYOUT)
         self._pairs = [
             (_base.require(os.path.join(root, 'images', n + '.jpg'), LAYOUT),
              _base.require(os.path.join(root, 'annotations', 'trimaps', n + '.png'), LAYOUT))

@@ -31,10 +31,11 @@ LAYOUT = """VOCdevkit/VOC2012/                 (root is this folder, VOCdevkit/,
 
 SPLITS = ('train', 'val', 'trainval')
 
-#: Where :func:`seglearn.datasets.download` gets it (MD5 as torchvision records it).
+#: Where :func:`seglearn.datasets.download` gets it (MD5 as torchvision records it; the host serves
+#: it over https too, the URL keras-cv's VOC loader uses).
 SOURCE = DataSource(
     resources=[Resource(
-        'http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar',
+        'https://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar',
         'VOCtrainval_11-May-2012.tar', None, '6cd6e144f989b92b3379bac3b3de84fd', True)],
     path=os.path.join('VOCdevkit', 'VOC2012'), size='2.0 GB',
     note='PASCAL VOC 2012 train/val; load with VOCSegmentation(path, split)')
@@ -62,7 +63,7 @@ class VOCSegmentation(_base.FilePairDataset):
 
     Raises:
         FileNotFoundError: A file of the layout is missing (the message names it).
-        ValueError: ``split`` is unknown.
+        ValueError: ``split`` is unknown, or the split file lists no image.
     """
 
     class_names = VOC_CLASSES
@@ -74,7 +75,7 @@ class VOCSegmentation(_base.FilePairDataset):
         list_file = _base.require(
             os.path.join(base, 'ImageSets', 'Segmentation', split + '.txt'), LAYOUT)
         self.root, self.split = base, split
-        self.ids = [line.split()[0] for line in _base.read_lines(list_file)]
+        self.ids = _base.read_ids(list_file, LAYOUT)
         self._pairs = [
             (_base.require(os.path.join(base, 'JPEGImages', i + '.jpg'), LAYOUT),
              _base.require(os.path.join(base, 'SegmentationClass', i + '.png'), LAYOUT))

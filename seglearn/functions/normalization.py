@@ -169,7 +169,7 @@ def _best_time(fn, runs=2):
 
 
 def _applies(x, gamma, axis):
-    return (type(x) is numpy.ndarray and x.ndim == 4 and tuple(axis) == (0, 2, 3)
+    return (isinstance(x, numpy.ndarray) and x.ndim == 4 and tuple(axis) == (0, 2, 3)
             and x.dtype == gamma.dtype)
 
 

@@ -208,10 +208,11 @@ class SegmentationModel(chainer.Chain):
         return {} if in_channels is None else {'in_channels': in_channels}
 
     def check_input(self, x):
-        """Raise a clear error unless ``x`` is a float (B, in_channels, H, W) batch.
+        """Raise a clear error unless ``x`` is a float32 (B, in_channels, H, W) batch.
 
         Raises:
-            TypeError: ``x`` has no shape or is not floating point.
+            TypeError: ``x`` has no shape or is not float32 (Chainer would refuse float64 with
+                an ``InvalidType`` that does not name the argument).
             ValueError: wrong number of axes, channels or an empty batch/map.
         """
         shape = getattr(x, 'shape', None)
@@ -226,8 +227,10 @@ class SegmentationModel(chainer.Chain):
                 type(self).__name__, self.in_channels, tuple(shape)))
         if min(shape) < 1:
             raise ValueError('x must not be empty, got shape {}'.format(tuple(shape)))
-        if numpy.dtype(x.dtype).kind != 'f':
-            raise TypeError('x must be floating point (float32), got dtype {}'.format(x.dtype))
+        if numpy.dtype(x.dtype) != numpy.float32:
+            raise TypeError('x must be float32 (floating point, as the weights of {}), got dtype '
+                            '{}: convert it with x.astype(numpy.float32)'.format(
+                                type(self).__name__, x.dtype))
 
     def predict_logits(self, x):
         """Logits (B, n_class, H, W) at the input size, for prediction.
