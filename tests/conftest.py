@@ -1,5 +1,4 @@
-"""Shared pytest set-up: seglearn before chainer, GPU tests skipped cleanly, the --answers option,
-the ``spy`` fixture."""
+"""Shared pytest set-up: seglearn before chainer, GPU tests skipped cleanly, the ``spy`` fixture."""
 import pytest
 
 import seglearn  # noqa: F401  (applies seglearn._compat before any test imports chainer)
@@ -24,11 +23,6 @@ def spy(monkeypatch):
     return install
 
 
-def pytest_addoption(parser):
-    parser.addoption('--answers', metavar='DIR', default=None,
-                     help='grade the exercise cells of the notebooks in DIR (see make check)')
-
-
 def pytest_collection_modifyitems(config, items):
     """Every fast CPU test also runs in the modern-stack smoke run (``-m modern``; slow tests opt in
     with ``@pytest.mark.modern``); ``gpu`` tests skip cleanly without CuPy and a device."""
@@ -40,11 +34,3 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.modern)
         if is_gpu and not gpu:
             item.add_marker(skip)
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    results = getattr(config, '_seglearn_exercise_results', None)
-    if results:
-        from seglearn.course.grader import format_table
-        terminalreporter.section('exercises')
-        terminalreporter.write_line(format_table(results))
