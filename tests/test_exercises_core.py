@@ -530,3 +530,22 @@ def test_run_chapters_executes_and_reports(tmp_path, capsys):
     assert (tmp_path / 'out' / '00_ok.ipynb').exists()
     assert 'ZeroDivisionError' in out and '1 failed' in out
     assert run_chapters.main([str(src), str(tmp_path / 'out'), '--only', '00']) == 0
+
+
+@pytest.mark.slow
+def test_check_in_a_jupyter_kernel_survives_what_an_answer_does(tmp_path):
+    """In a real kernel (threads, IPython's own exit()), check() reports and the kernel lives."""
+    import nbclient
+    import nbformat
+    cells = ['import seglearn, os, sys, numpy as np\nfrom seglearn import check']
+    for body in ('exit()', 'sys.exit(1)', 'os._exit(0)', 'os.abort()',
+                 'while True:\n        try:\n            while True:\n                pass\n'
+                 '        except:\n            pass'):
+        cells.append('def to_chw(img):\n    {}\nprint(check(to_chw, verbose=False).status)'.format(
+            body))
+    cells.append('print("kernel alive")')
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nbclient.NotebookClient(nb, timeout=120, kernel_name='python3',
+                            resources={'metadata': {'path': str(tmp_path)}}).execute()
+    printed = [''.join(o.get('text', '') for o in c.outputs).strip() for c in nb.cells[1:]]
+    assert printed == ['failed', 'failed', 'crashed', 'crashed', 'timed out', 'kernel alive']
