@@ -467,3 +467,28 @@ def test_calling_the_package_is_not_an_answer(name):
 
 def test_every_forbidding_exercise_is_tried_with_the_package():
     assert {ex.name for ex in _exercises() if ex.forbidden} == set(PACKAGE_ANSWERS)
+
+
+def test_a_network_is_told_what_is_wrong_with_it():
+    class Float64Head(AltFCN32sHead):
+        def forward(self, h, size):
+            return F.cast(super().forward(h, size), numpy.float64)
+
+    class LazyHead(AltFCN32sHead):
+        def __init__(self, in_channels, n_class):
+            super().__init__(in_channels, n_class)
+            del self.score
+            with self.init_scope():
+                self.score = L.Convolution2D(None, n_class, 1, initialW=0, initial_bias=0)
+
+    class TrainedUpsampling(AltFCN32sHead):
+        def __init__(self, in_channels, n_class):
+            super().__init__(in_channels, n_class)
+            with self.init_scope():
+                self.upscore = L.Deconvolution2D(n_class, n_class, 64, 32, nobias=True)
+
+    ex = get_exercise('FCN32sHead')
+    assert 'forward returned dtype float64' in grade(ex, Float64Head).details
+    assert 'parameter /score/W has no value after __init__' in grade(ex, LazyHead).details
+    details = ' '.join(grade(ex, TrainedUpsampling).details.split())
+    assert 'unexpected /upscore/W (3, 3, 64, 64)' in details

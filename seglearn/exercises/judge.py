@@ -126,7 +126,7 @@ def _run_case(ex, answer, case, section, seen):
     if outcome.kind != 'returned':
         message = _raised_message(outcome.error) if outcome.kind == 'raised' else outcome.message
         return CaseResult(label, False, expected_text, None, message, case.hint,
-                          section=section), outcome
+                          section=section, any_answer=ex.compare_inputs), outcome
     actual = outcome.value
     try:
         with _quiet():

@@ -86,6 +86,8 @@ def network(cls, ctor_args, forward_args, fresh=False, device='@numpy'):
         if not isinstance(y, dev.xp.ndarray):
             return {'error': 'forward returned {}, not one array'.format(type_name(y))}
         y = chainer.Variable(y)
+    if y.dtype != numpy.float32:
+        return {'error': 'forward returned dtype {}, not float32'.format(y.dtype)}
     out = {'params': [[name, list(param.shape)] for name, param in params],
            'output': _to_numpy(y.array)}
     projection = numpy.random.RandomState(1).standard_normal(y.shape).astype(y.dtype)
