@@ -620,7 +620,8 @@ def report(ex, status, results, stopped=''):
         if section == 'random':
             lines.append('{} {}/{} random cases'.format('✘' if bad else '✔',
                                                        len(rows) - len(bad), len(rows)))
-            lines += ['  ' + line for r in bad[:_SHOWN_FAILURES] for line in r.lines()]
+            lines += ['  ' + row for r in bad[:_SHOWN_FAILURES] for line in r.lines()
+                      for row in line.split('\n')]
         else:
             shown = 0
             for r in rows:
