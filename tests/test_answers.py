@@ -107,7 +107,7 @@ def test_committed_notebook_starts_from_stubs(chapter):
         if 'exercise' in cell.get('metadata', {}).get('tags', []):
             name = re.search(r'^(?:def|class) (\w+)\b', cell.source, re.M).group(1)
             after = cells[i + 1].source if i + 1 < len(cells) else ''
-            assert 'check({})'.format(name) in after, 'no check({}) cell below the stub'.format(name)
+            assert 'check({})'.format(name) in after, 'no check({}) below the stub'.format(name)
         if cell.cell_type == 'code':
             assert not cell.get('outputs') and cell.get('execution_count') is None, path.name
 

@@ -493,7 +493,7 @@ def test_exercise_namespace_has_the_documented_names():
     assert {'chainer', 'F', 'L', 'math', 'numpy'} <= set(ns)
 
 
-# --------------------------------------------------------------------------- run_chapters (seglearn.course)
+# ------------------------------------------------------------- run_chapters (seglearn.course)
 
 def _notebook(tmp_path, name, cells):
     import nbformat

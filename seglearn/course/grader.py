@@ -50,8 +50,8 @@ def exercise_cells(notebook):
     """
     if not isinstance(notebook, nbformat.NotebookNode):
         notebook = nbformat.read(str(notebook), as_version=4)
-    return [cell.source for cell in notebook.cells
-            if cell.cell_type == 'code' and EXERCISE_TAG in cell.get('metadata', {}).get('tags', [])]
+    return [cell.source for cell in notebook.cells if cell.cell_type == 'code'
+            and EXERCISE_TAG in cell.get('metadata', {}).get('tags', [])]
 
 
 def without_magics(source):

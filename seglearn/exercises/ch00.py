@@ -46,7 +46,8 @@ register(Exercise(
     stub=TO_CHW_STUB,
     cases=[
         Case(numpy.arange(12, dtype=numpy.uint8).reshape(2, 2, 3), _label='to_chw(2×2×3 ramp)'),
-        Case(numpy.array([[[255, 0, 7]]], dtype=numpy.uint8), _label='to_chw(one pixel [255, 0, 7])'),
+        Case(numpy.array([[[255, 0, 7]]], dtype=numpy.uint8),
+             _label='to_chw(one pixel [255, 0, 7])'),
         Case(numpy.arange(30, dtype=numpy.uint8).reshape(2, 5, 3),
              _label='to_chw(2×5×3, height ≠ width)',
              _hint='Height and width must keep their order: (H, W, C) → (C, H, W).'),

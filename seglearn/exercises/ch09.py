@@ -474,10 +474,10 @@ def _loss_on_gpu(fn):
 
 def _loss_by_weight_sum(logits, labels, weight_map):
     valid = labels != -1
-    loss = -F.sum(F.select_item(F.reshape(F.transpose(F.log_softmax(logits), (0, 2, 3, 1)),
-                                          (-1, logits.shape[1])),
-                                numpy.where(valid, labels, 0).ravel()) * (weight_map * valid).ravel())
-    return loss / max(float((weight_map * valid).sum()), 1e-12)
+    log_p = F.reshape(F.transpose(F.log_softmax(logits), (0, 2, 3, 1)), (-1, logits.shape[1]))
+    weights = (weight_map * valid).ravel()
+    loss = -F.sum(F.select_item(log_p, numpy.where(valid, labels, 0).ravel()) * weights)
+    return loss / max(float(weights.sum()), 1e-12)
 
 
 def _loss_over_all_pixels(logits, labels, weight_map):

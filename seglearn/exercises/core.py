@@ -258,7 +258,8 @@ def register(*exercises):
 def chapter_modules():
     """Names of the ``chNN`` spec modules in this package, sorted."""
     import seglearn.exercises as pkg
-    return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if re.match(r'^ch\d\d$', m.name))
+    return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__)
+                  if re.match(r'^ch\d\d$', m.name))
 
 
 def load_all():
@@ -531,10 +532,6 @@ class CaseResult:
         self.expected_short = expected_short
         self.skipped = skipped
 
-    @property
-    def is_random(self):
-        return self.section == 'random'
-
     def lines(self):
         mark = '○' if self.skipped else ('✔' if self.ok else '✘')
         out = ['{} {}'.format(mark, self.label)]
@@ -590,7 +587,9 @@ class Result:
         for c in self.cases:
             if not c.ok:
                 return c.summary()
-        return '' if self.status == PASSED else self.details.splitlines()[-1] if self.details else ''
+        if self.status == PASSED or not self.details:
+            return ''
+        return self.details.splitlines()[-1]
 
     def __bool__(self):
         return self.passed
