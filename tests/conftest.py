@@ -1,5 +1,5 @@
-"""Shared pytest set-up: seglearn before chainer, GPU tests skipped cleanly, the --answers option,
-the ``spy`` and ``kernels`` fixtures."""
+"""Shared pytest set-up: seglearn before chainer, GPU tests skipped cleanly, the ``spy`` and
+``kernels`` fixtures."""
 import collections
 
 import numpy
@@ -55,11 +55,6 @@ def kernels(request, monkeypatch):
         yield _CPU_KERNELS[request.param]
 
 
-def pytest_addoption(parser):
-    parser.addoption('--answers', metavar='DIR', default=None,
-                     help='grade the exercise cells of the notebooks in DIR (see make check)')
-
-
 def pytest_collection_modifyitems(config, items):
     """Every fast CPU test also runs in the modern-stack smoke run (``-m modern``; slow tests opt in
     with ``@pytest.mark.modern``); ``gpu`` tests skip cleanly without CuPy and a device."""
@@ -71,11 +66,3 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.modern)
         if is_gpu and not gpu:
             item.add_marker(skip)
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    results = getattr(config, '_seglearn_exercise_results', None)
-    if results:
-        from seglearn.course.grader import format_table
-        terminalreporter.section('exercises')
-        terminalreporter.write_line(format_table(results))

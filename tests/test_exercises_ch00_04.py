@@ -97,21 +97,43 @@ def alt_count_params(link):
 
 # --------------------------------------------------------------------------- ch03
 
-def alt_conv_output_size(size, ksize, stride=1, pad=0):
-    count, start = 0, 0
-    while start + ksize <= size + 2 * pad:
-        count += 1
-        start += stride
-    return count
+def alt_round_trip_sizes(ksize, stride, pad, max_size):
+    """Both sizes by counting windows and stamps, then compare."""
+    out = []
+    for n in range(1, max_size + 1):
+        windows, start = 0, 0
+        while start + ksize <= n + 2 * pad:
+            windows += 1
+            start += stride
+        if windows and (windows - 1) * stride + ksize - 2 * pad == n:
+            out.append(n)
+    return out
 
 
-def alt_deconv_output_size(size, ksize, stride=1, pad=0):
-    # zero insertion: n + (n-1)(s-1) values, full conv adds k-1, the conv's pad removes 2p
-    return size + (size - 1) * (stride - 1) + (ksize - 1) - 2 * pad
+def alt_round_trip_sizes_progression(ksize, stride, pad, max_size):
+    """The smallest size that fits the kernel, then every stride-th one."""
+    first = max(1, ksize - 2 * pad)
+    first += (ksize - 2 * pad - first) % stride
+    return list(range(first, max_size + 1, stride))
 
 
 def alt_deconv_params_for_scale(scale):
-    return (3 * scale, scale, scale)   # a wider kernel that is also exactly x scale
+    if scale % 2:
+        return [2 * scale - 1, scale, (scale - 1) // 2]       # a list is fine
+    return 2 * scale, scale, scale // 2
+
+
+def alt_deconv_params_for_scale_search(scale):
+    """Search k <= 2·scale for a triangle whose phases have equal sums (no chapter formula)."""
+    for k in range(2 * scale, 0, -1):
+        if (k - scale) % 2 or k < scale:
+            continue
+        f = (k + 1) // 2
+        c = (k - 1) / 2
+        w = [1 - abs(i - c) / f for i in range(k)]
+        sums = [sum(w[r::scale]) for r in range(scale)]
+        if max(sums) - min(sums) < 1e-9 and (k > scale or scale == 1):
+            return (k, scale, (k - scale) // 2)
 
 
 def alt_transposed_conv(x, W, stride, pad):
@@ -134,7 +156,8 @@ def alt_transposed_conv(x, W, stride, pad):
 
 def alt_bilinear_weights_1d(ksize):
     f = math.ceil(ksize / 2)
-    return numpy.array([max(0.0, 1 - abs(i - (ksize - 1) / 2) / f) for i in range(ksize)])
+    return numpy.array([max(0.0, 1 - abs(i - (ksize - 1) / 2) / f) for i in range(ksize)],
+                       dtype=numpy.float32)
 
 
 def alt_bilinear_kernel(in_channels, out_channels, ksize):
@@ -166,9 +189,8 @@ ALTERNATIVES = {
     'softmax': [alt_softmax],
     'one_hot': [alt_one_hot],
     'count_params': [alt_count_params],
-    'conv_output_size': [alt_conv_output_size],
-    'deconv_output_size': [alt_deconv_output_size],
-    'deconv_params_for_scale': [alt_deconv_params_for_scale],
+    'round_trip_sizes': [alt_round_trip_sizes, alt_round_trip_sizes_progression],
+    'deconv_params_for_scale': [alt_deconv_params_for_scale, alt_deconv_params_for_scale_search],
     'transposed_conv': [alt_transposed_conv],
     'bilinear_weights_1d': [alt_bilinear_weights_1d],
     'bilinear_kernel': [alt_bilinear_kernel],
@@ -272,14 +294,18 @@ WRONG = {
     'softmax': [_softmax_no_shift, _softmax_float64, _softmax_axis_last],
     'one_hot': [_one_hot_clip, _one_hot_int],
     'count_params': [_count_only_children, _count_w_only],
-    'conv_output_size': [lambda n, k, s=1, p=0: (n + 2 * p - k + 1) // s,
-                         lambda n, k, s=1, p=0: math.ceil((n + 2 * p - k) / s) + 1,
-                         lambda n, k, s=1, p=0: (n - k) // s + 1 + 2 * p],
-    'deconv_output_size': [lambda n, k, s=1, p=0: (n - 1) * s + k - 2 * p - 1,   # off by one
-                           lambda n, k, s=1, p=0: n * s - 2 * p,
-                           lambda n, k, s=1, p=0: (n - 1) * s + k + 2 * p],
+    'round_trip_sizes': [
+        lambda k, s, p, m: list(range(k, m + 1, s)),                   # the padding forgotten
+        lambda k, s, p, m: [n for n in range(1, m + 1) if (n + p - k) % s == 0 and n + p >= k],
+        lambda k, s, p, m: [n for n in range(1, m + 1)                 # ceil mode: all of them
+                            if n + 2 * p >= k and -(-(n + 2 * p - k) // s) * s + k - 2 * p >= n],
+        lambda k, s, p, m: tuple(alt_round_trip_sizes(k, s, p, m)[1:]),  # the first one lost
+    ],
     'deconv_params_for_scale': [lambda s: (2 * s, s, s // 2 - 1), lambda s: (s + 2, s, 1),
-                                lambda s: [2 * s, s, s / 2]],
+                                lambda s: [2 * s, s, s / 2],
+                                lambda s: (3 * s, s, s),          # wider than the triangle
+                                lambda s: (2 * s, s, s // 2)],    # odd s: k - 2p != s
+
     'transposed_conv': [
         lambda x, W, s, p: F.convolution_2d(x[None], W.transpose(1, 0, 2, 3), stride=1,
                                             pad=W.shape[2] - 1).array[0],
@@ -315,6 +341,8 @@ def test_every_chapter_00_04_exercise_is_covered():
     names = {ex.name for ex in all_exercises() if ex.chapter <= 'ch04'}
     assert names == set(ALTERNATIVES) == set(WRONG)
     assert all(len(WRONG[n]) >= 2 for n in names)
+    for name in NEW:      # the exercises of issue 12: two right answers, three mistakes
+        assert len(ALTERNATIVES[name]) >= 2 and len(WRONG[name]) >= 3, name
 
 
 def test_resize_tie_breaks_are_both_accepted():
@@ -327,3 +355,39 @@ def test_resize_tie_breaks_are_both_accepted():
     assert 'nearest to its centre' in _check_nearest(None, numpy.array([[0, 1]]), label, (1, 2))
     assert 'not in the input' in _check_nearest(None, numpy.array([[0, 7]]), label, (1, 2))
     assert 'integer array' in _check_nearest(None, numpy.array([[0., 2.]]), label, (1, 2))
+
+
+NEW = ('round_trip_sizes', 'deconv_params_for_scale')
+
+# Answers that call the package's (or Chainer's) finished answer: right values, one failed check.
+PACKAGE_ANSWERS = {
+    'resize_label_nearest': lambda label, size: seglearn.transforms.resize_label(label, size),
+    'confusion_matrix': lambda pred, gt, n: seglearn.metrics.confusion_matrix(pred, gt, n),
+    'mean_iou': lambda pred, gt, n: seglearn.metrics.evaluate(pred, gt, n)['miou'],
+    'softmax': lambda x, axis=1: F.softmax(x, axis=axis).array,
+    'count_params': lambda link: seglearn.models.count_params(link),
+    'round_trip_sizes': lambda k, s, p, m: [
+        n for n in range(1, m + 1) if n + 2 * p >= k and seglearn.arithmetic.deconv_output_size(
+            seglearn.arithmetic.conv_output_size(n, k, s, p), k, s, p) == n],
+    'deconv_params_for_scale': lambda s: seglearn.arithmetic.deconv_params_for_scale(s),
+    'transposed_conv': lambda x, W, s, p: F.deconvolution_2d(x[None], W, stride=s,
+                                                             pad=p).array[0],
+    'bilinear_weights_1d': lambda k: seglearn.upsampling.bilinear_weights_1d(k),
+    'bilinear_kernel': lambda ci, co, k: seglearn.upsampling.bilinear_kernel(ci, co, k),
+    'bilinear_upsample': lambda x, s: seglearn.upsampling.upsample_bilinear(
+        x[None, None], s).array[0, 0],
+}
+
+
+@pytest.mark.parametrize('name', sorted(PACKAGE_ANSWERS))
+def test_calling_the_package_is_not_an_answer(name):
+    result = _grade(name, PACKAGE_ANSWERS[name])
+    assert result.status == FAILED
+    assert [c.label for c in result.cases if not c.ok] == [
+        "written without the package's finished answer"], result.details
+
+
+def test_every_forbidding_exercise_is_tried_with_the_package():
+    from seglearn.exercises import all_exercises
+    assert {ex.name for ex in all_exercises() if ex.chapter <= 'ch04' and ex.forbidden} == set(
+        PACKAGE_ANSWERS)

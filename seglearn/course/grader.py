@@ -1,23 +1,39 @@
-"""Grade the exercise cells of chapter notebooks.
+"""Grade the exercise cells of chapter notebooks: ``make check``, i.e.
+``python -m seglearn.course.grader chapters``.
 
-The grader runs only the cells tagged ``exercise`` of a notebook, in order, in one fresh namespace
-(:func:`seglearn.exercises.core.exercise_namespace`), then runs :func:`~seglearn.exercises.check`
-silently on every function that the chapter's exercises name.
+Each chapter is graded in a fresh child process (``multiprocessing``'s ``forkserver`` on POSIX,
+``spawn`` on Windows, never a fork of this process): the child runs the chapter's cells tagged
+``exercise``, in order, in one fresh namespace
+(:func:`seglearn.exercises.core.exercise_namespace`), and then runs the calls the judge asks for
+(:mod:`seglearn.exercises.sandbox`). This process never runs a learner's code: it reads the
+notebooks as JSON, computes the references' answers and judges what the child sends back, so a
+cell that patches NumPy or the checker changes nothing outside its own chapter's child.
+
+A cell or a call that runs past its limit, calls ``os._exit()``, aborts, crashes or raises
+``KeyboardInterrupt`` ends at most that child: the exercise is "timed out" or "crashed" (a cell
+that does it is skipped), a new child runs the chapter's other cells again for the exercises
+left, and the other chapters are graded as usual. The table and the exit status (1 when an
+exercise failed, timed out or crashed) come from the results, never from a child's exit code.
 """
-import contextlib
-import io
+import argparse
+import multiprocessing
 import re
+import sys
 from pathlib import Path
 
 import nbformat
 
+from seglearn.exercises import sandbox
 from seglearn.exercises.core import (
-    MISSING, Result, Timeout, all_exercises, call_with_timeout,
-    describe_error, exercise_namespace, grade,
+    CRASHED, FAILED, MISSING, NOT_ATTEMPTED, PASSED, TIMED_OUT, CaseResult, Result,
+    all_exercises, chapter_modules,
 )
+from seglearn.exercises.judge import judge
 
 EXERCISE_TAG = 'exercise'
 _CELL_TIMEOUT = 30.0
+_REPLY_TIMEOUT = 30.0     # for the child's own bookkeeping (which names are defined)
+_FIRST_FAILURE_WIDTH = 70
 
 
 def chapter_of(path):
@@ -34,11 +50,11 @@ def exercise_cells(notebook):
     """
     if not isinstance(notebook, nbformat.NotebookNode):
         notebook = nbformat.read(str(notebook), as_version=4)
-    return [cell.source for cell in notebook.cells
-            if cell.cell_type == 'code' and EXERCISE_TAG in cell.get('metadata', {}).get('tags', [])]
+    return [cell.source for cell in notebook.cells if cell.cell_type == 'code'
+            and EXERCISE_TAG in cell.get('metadata', {}).get('tags', [])]
 
 
-def _without_magics(source):
+def without_magics(source):
     """IPython-only lines (``%timeit …``, ``!ls``) become ``pass``: the grader runs plain Python."""
     lines = []
     for line in source.splitlines():
@@ -49,26 +65,102 @@ def _without_magics(source):
     return '\n'.join(lines)
 
 
-def run_cells(sources, timeout=_CELL_TIMEOUT):
-    """Execute cell sources in one fresh namespace (output swallowed).
+def _context():
+    """Children that start from a pristine process: a fork server that has imported the
+    exercise specs (fast) where there is one, else a fresh interpreter."""
+    if 'forkserver' in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context('forkserver')
+        context.set_forkserver_preload(['seglearn.exercises.sandbox'] + [
+            'seglearn.exercises.' + name for name in chapter_modules()])
+        return context
+    return multiprocessing.get_context('spawn')
 
-    Returns:
-        (dict, list[str]): the namespace and one error line per cell that raised.
+
+class _Chapter:
+    """The exercise cells of one chapter, run in a child process (started again when needed).
+
+    Attributes:
+        errors (dict): cell index → the error it raised (a syntax error with its line number).
+        skipped (set): cells that timed out or crashed their child; later children skip them.
     """
-    namespace = exercise_namespace()
-    errors = []
-    for i, source in enumerate(sources):
-        try:
-            code = compile(_without_magics(source), '<exercise cell {}>'.format(i + 1), 'exec')
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                call_with_timeout(exec, (code, namespace), {}, timeout)
-        except (Exception, Timeout) as e:
-            errors.append('exercise cell {} raised {}'.format(i + 1, describe_error(e)))
-    return namespace, errors
+
+    def __init__(self, chapter, sources):
+        self.chapter = chapter
+        self.sources = [without_magics(s) for s in sources]
+        self.exercises = all_exercises(chapter)
+        self.errors, self.skipped = {}, set()
+        self.child, self.defined = None, set()
+
+    def start(self):
+        """A new child that has run every cell (but the skipped ones)."""
+        while True:
+            self.close()
+            self.child = sandbox.Child(_context(), sandbox.serve_chapter, (self.chapter,))
+            for i, source in enumerate(self.sources):
+                if i in self.skipped:
+                    continue
+                reply = self.child.request({'op': 'exec', 'cell': i + 1, 'source': source},
+                                           _CELL_TIMEOUT)
+                if reply['kind'] == 'error':
+                    error = reply['error']
+                    self.errors[i] = error['text'] + (' (line {})'.format(error['line'])
+                                                      if error.get('line') else '')
+                elif reply['kind'] != 'done':
+                    self.errors[i] = reply.get('message', reply['kind'])
+                    self.skipped.add(i)
+                    break
+            else:
+                reply = self.child.request({'op': 'defined',
+                                            'names': [ex.name for ex in self.exercises]},
+                                           _REPLY_TIMEOUT)
+                self.defined = set(reply.get('names', ()))
+                return
+
+    def cell_error(self, ex):
+        """The error of the cell that defines ``ex`` (found by its ``def``/``class`` line, else
+        by position when there is one cell per exercise), or None."""
+        for i, source in enumerate(self.sources):
+            if i in self.errors and re.search(r'^(def|class)\s+{}\b'.format(ex.name), source,
+                                             re.M):
+                return 'its cell {}: {}'.format(i + 1, self.errors[i])
+        names = [e.name for e in self.exercises]
+        i = names.index(ex.name)
+        if len(self.sources) == len(names) and i in self.errors and not re.search(
+                r'^(def|class)\s+\w+', self.sources[i], re.M):
+            return 'its cell {}: {}'.format(i + 1, self.errors[i])
+        return None
+
+    def grade(self, seed):
+        results = []
+        for ex in self.exercises:
+            error = self.cell_error(ex)
+            if ex.name not in self.defined:
+                results.append(_undefined(ex, error))
+                continue
+            answer = sandbox.Answer(ex, ex.name, child=self.child, gpu_in_child=True)
+            result = judge(ex, answer, seed)
+            if error:
+                result.details += '\nNote: ' + error
+            results.append(result)
+            if result.status in (TIMED_OUT, CRASHED):
+                self.start()
+        return results
+
+    def close(self):
+        if self.child is not None:
+            self.child.close()
+            self.child = None
+
+
+def _undefined(ex, error):
+    if error is None:
+        return Result(ex.qualname, MISSING, [], 'no exercise cell defines {}()'.format(ex.name))
+    case = CaseResult('{}\'s exercise cell'.format(ex.name), False, message=error)
+    return Result(ex.qualname, FAILED, [case], '{}: {}'.format(ex.qualname, error))
 
 
 def grade_notebook(path, chapter=None, seed=0):
-    """Grade every exercise of the notebook's chapter.
+    """Grade every exercise of the notebook's chapter, in a child process of its own.
 
     Args:
         path: the notebook (``NN_name.ipynb``); a missing file grades every exercise "missing".
@@ -86,22 +178,16 @@ def grade_notebook(path, chapter=None, seed=0):
     path = Path(path)
     if not path.exists():
         return [Result(ex.qualname, MISSING, [], 'no notebook {}'.format(path)) for ex in exercises]
-    namespace, errors = run_cells(exercise_cells(path))
-    results = []
-    for ex in exercises:
-        fn = namespace.get(ex.name)
-        if not callable(fn):
-            why = 'no exercise cell defines {}()'.format(ex.name)
-            if errors:
-                why += ' ({})'.format('; '.join(errors))
-            results.append(Result(ex.qualname, MISSING, [], why))
-            continue
-        with contextlib.redirect_stdout(io.StringIO()):
-            result = grade(ex, fn, seed=seed)
-        if errors and not result.passed:
-            result.details += '\n' + '; '.join(errors)
-        results.append(result)
-    return results
+    run = _Chapter(chapter, exercise_cells(path))
+    try:
+        run.start()
+        return run.grade(seed)
+    except Exception as e:   # the grader itself failed for this chapter: say so, go on
+        message = 'grading {} failed: {}: {}'.format(path.name, type(e).__name__, e)
+        return [Result(ex.qualname, CRASHED, [CaseResult('grading', False, message=message)],
+                       message) for ex in exercises]
+    finally:
+        run.close()
 
 
 def grade_directory(directory, seed=0):
@@ -121,17 +207,52 @@ def grade_directory(directory, seed=0):
     return results
 
 
+def _first_failure(result):
+    if result.status in (PASSED, NOT_ATTEMPTED):
+        return ''
+    text = ' '.join(result.first_failure().split())
+    limit = _FIRST_FAILURE_WIDTH
+    return text if len(text) <= limit else text[:limit - 1] + '…'
+
+
 def format_table(results):
-    """A text table: chapter | exercise | status, and a count per status."""
-    rows = [(r.name.partition('.')[0], r.name.partition('.')[2], r.status) for r in results]
-    head = ('chapter', 'exercise', 'status')
+    """The table ``make check`` prints: chapter | exercise | status | first failing case."""
+    rows = [(r.name.partition('.')[0], r.name.partition('.')[2], r.status, _first_failure(r))
+            for r in results]
+    head = ('chapter', 'exercise', 'status', 'first failing case')
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
     line = '  '.join('{:<%d}' % w for w in widths)
-    out = [line.format(*head), line.format(*('-' * w for w in widths))]
-    out += [line.format(*row) for row in rows]
-    counts = {}
-    for r in results:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    out.append(', '.join('{} {}'.format(n, s) for s, n in sorted(counts.items())))
+    out = [line.format(*head).rstrip(), line.format(*('-' * w for w in widths))]
+    out += [line.format(*row).rstrip() for row in rows]
     return '\n'.join(out)
 
+
+def summary_line(results):
+    """``'37 exercises: 2 passed, 1 failed, 34 not attempted'``."""
+    order = (PASSED, FAILED, TIMED_OUT, CRASHED, NOT_ATTEMPTED, MISSING)
+    counts = [(status, sum(r.status == status for r in results)) for status in order]
+    return '{} exercises: {}'.format(len(results), ', '.join(
+        '{} {}'.format(n, status) for status, n in counts if n))
+
+
+def exit_status(results):
+    """1 when an exercise failed, timed out or crashed; else 0 (not attempted is fine)."""
+    return int(any(r.status in (FAILED, TIMED_OUT, CRASHED) for r in results))
+
+
+def main(argv=None):
+    """``make check``: grade ``directory`` (default ``chapters``), print the table and one line,
+    return the exit status."""
+    parser = argparse.ArgumentParser(prog='python -m seglearn.course.grader',
+                                     description='Grade the exercise cells of the chapters.')
+    parser.add_argument('directory', nargs='?', default='chapters')
+    parser.add_argument('--seed', type=int, default=0, help='seed of the random cases')
+    args = parser.parse_args(argv)
+    results = grade_directory(args.directory, seed=args.seed)
+    print(format_table(results))
+    print(summary_line(results))
+    return exit_status(results)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

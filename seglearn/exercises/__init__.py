@@ -5,14 +5,20 @@ For learners
 In a chapter, write the function in the cell tagged ``exercise`` and run ``check(fn)`` below it::
 
     from seglearn import check
-    check(deconv_output_size)
+    check(round_trip_sizes)
 
-It prints ✔/✘ per case (the call, the expected and the actual value), a hint on failure, and
-returns a :class:`Result` (``.passed``, ``.status``). Your exceptions, endless loops (a time limit
-per call) and wrong types or shapes are reported as ✘, never raised. A stub that still raises
-``NotImplementedError`` is "not attempted". ``make check`` grades every exercise cell of the
-notebooks in ``chapters/`` and prints a table (chapter | exercise | status); the grader is course
-tooling, :mod:`seglearn.course.grader`.
+It prints ✔/✘ per case (the call, the expected and the actual value) in three sections — fixed
+cases, random cases, properties — with the failures counted per section and a hint, and returns a
+:class:`Result` (``.passed``, ``.status``). Your exceptions, ``sys.exit()``, endless loops (a time
+limit per call) and wrong types or shapes are reported as ✘, never raised. A stub that still
+raises ``NotImplementedError`` is "not attempted". ``make check`` grades every exercise cell of the
+notebooks in ``chapters/`` and prints a table (chapter | exercise | status | first failing case);
+the grader is course tooling, :mod:`seglearn.course.grader`. Where each answer runs, and what that
+guarantees, is in :mod:`seglearn.exercises.sandbox` (and the README).
+
+One type policy holds for every exercise (chapter 00 states it): an integer is an ``int`` or a
+NumPy integer (not ``4.0``, not ``True``); float arrays are float32, integer arrays any integer
+dtype; tuples and lists are interchangeable (:func:`seglearn.exercises.core.allclose`).
 
 For chapter authors
 -------------------
@@ -34,25 +40,33 @@ Each chapter has a module ``seglearn/exercises/chNN.py`` that registers its exer
         name='deconv_output_size',        # the function name; unique over the course
         chapter='ch03',
         title='output size of a transposed convolution',
-        reference=arithmetic.deconv_output_size,
+        reference=lambda n, k, s=1, p=0: arithmetic.deconv_output_size(n, k, s, p),
         stub=STUB,                        # the committed exercise cell, character for character
         cases=[(7, 64, 32, 16), Case(1, 4, stride=2, pad=1)],
         random_cases=_random,
         properties=[Property('conv undoes it', lambda fn: None if ... else 'message')],
         hint='Zero insertion turns n inputs into s(n-1)+1 values; what does the conv add?',
         mistakes=[(lambda n, k, s=1, p=0: s * n + k - 2 * p, 'n inputs have n-1 gaps')],
+        forbidden=[arithmetic.deconv_output_size],   # calling it would be the whole answer
     ))
 
 - ``cases``: :class:`Case` objects (``Case(*args, _label=..., _hint=..., **kwargs)``), tuples of
-  positional arguments, or dicts of keyword arguments. Arguments are deep-copied per call.
-- The expected value is always ``reference(*args)``; ``compare(expected, actual)`` returns None
-  when the answer is right, else a message. The default :func:`auto_compare` treats ints exactly
-  (an int is required), floats and arrays with tolerances, arrays needing the same shape and dtype
-  kind; use ``allclose(rtol, atol, dtype)`` or your own function for anything else. When several
-  answers are right (tie-breaks, a choice of parameters), pass ``compare_inputs=True``: the
-  comparison is then called as ``compare(expected, actual, *args, **kwargs)`` and can judge the
-  answer against the input (the expected value is shown as "one answer").
-- ``properties``: :class:`Property` (description, ``test(fn) -> None | message``, hint).
+  positional arguments, or dicts of keyword arguments. Arguments are deep-copied per call and
+  must be picklable (they are sent to the process that runs the answer).
+- The expected value is always ``reference(*args)``, computed in the checker's process;
+  ``compare(expected, actual)`` returns None when the answer is right, else a message. The
+  default :func:`auto_compare` is the type policy with tolerances; use ``allclose(rtol, atol)``
+  for other tolerances, or your own function built on :func:`~seglearn.exercises.core.expect_int`,
+  :func:`~seglearn.exercises.core.expect_array` and
+  :func:`~seglearn.exercises.core.expect_sequence` (so that the policy stays the same). When
+  several answers are right (tie-breaks, a choice of parameters), pass ``compare_inputs=True``:
+  the comparison is then called as ``compare(expected, actual, *args, **kwargs)`` and can judge
+  the answer against the input (the expected value is shown as "one answer").
+- ``properties``: :class:`Property` (description, ``test(fn) -> None | message``, hint). The
+  test runs in the checker's process; each call of ``fn`` runs the answer where it can be
+  stopped. An error raised by the test's own code is reported as a checker error.
+- ``probe``: for answers that are classes or losses (see :mod:`seglearn.exercises.probes`).
+- ``forbidden``: package functions/classes the answer must not call (the reference may).
 - ``mistakes``: (wrong_function, hint) pairs; a failing answer that matches one gets its hint.
   Tests also assert that each of them fails.
 - ``timeout``: seconds per call (default 5); after a time-out the remaining cases are skipped.
@@ -63,10 +77,13 @@ Each chapter has a module ``seglearn/exercises/chNN.py`` that registers its exer
   below runs ``check(<name>)``. ``tests/test_answers.py`` checks all of this for every chapter.
 """
 from seglearn.exercises.core import (  # noqa: F401
-    FAILED, MISSING, NOT_ATTEMPTED, PASSED, Case, Exercise, Property, Result, all_exercises,
-    allclose, auto_compare, call_with_timeout, check, equal, get_exercise, grade, register,
+    CRASHED, FAILED, MISSING, NOT_ATTEMPTED, PASSED, TIMED_OUT, Case, Exercise, Property, Result,
+    Skip, all_exercises, allclose, auto_compare, equal, get_exercise, register,
 )
+from seglearn.exercises.judge import check, grade  # noqa: F401
+from seglearn.exercises.sandbox import call_with_timeout  # noqa: F401
 
-__all__ = ['check', 'Case', 'Exercise', 'Property', 'Result', 'register', 'all_exercises',
-           'get_exercise', 'grade', 'allclose', 'equal', 'auto_compare', 'call_with_timeout',
-           'PASSED', 'FAILED', 'NOT_ATTEMPTED', 'MISSING']
+__all__ = ['check', 'Case', 'Exercise', 'Property', 'Result', 'Skip', 'register',
+           'all_exercises', 'get_exercise', 'grade', 'allclose', 'equal', 'auto_compare',
+           'call_with_timeout', 'PASSED', 'FAILED', 'NOT_ATTEMPTED', 'MISSING', 'TIMED_OUT',
+           'CRASHED']

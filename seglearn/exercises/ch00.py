@@ -46,13 +46,14 @@ register(Exercise(
     stub=TO_CHW_STUB,
     cases=[
         Case(numpy.arange(12, dtype=numpy.uint8).reshape(2, 2, 3), _label='to_chw(2×2×3 ramp)'),
-        Case(numpy.array([[[255, 0, 7]]], dtype=numpy.uint8), _label='to_chw(one pixel [255, 0, 7])'),
+        Case(numpy.array([[[255, 0, 7]]], dtype=numpy.uint8),
+             _label='to_chw(one pixel [255, 0, 7])'),
         Case(numpy.arange(30, dtype=numpy.uint8).reshape(2, 5, 3),
              _label='to_chw(2×5×3, height ≠ width)',
              _hint='Height and width must keep their order: (H, W, C) → (C, H, W).'),
     ],
     random_cases=_random_images,
-    compare=allclose(rtol=0, atol=0, dtype=numpy.float32),
+    compare=allclose(rtol=0, atol=0),
     properties=[Property('leaves its input unchanged', _keeps_input)],
     hint='Move the channel axis to the front with a transpose, then change the dtype; '
          'the values stay in 0–255.',
@@ -110,7 +111,7 @@ register(Exercise(
              _hint='-1 marks pixels to ignore: they belong to no class.'),
     ],
     random_cases=_random_labels,
-    compare=allclose(rtol=0, atol=0, dtype='iu'),
+    compare=allclose(rtol=0, atol=0),
     hint='numpy.bincount counts non-negative integers; drop the -1 pixels first and ask for '
          'n_class bins.',
     mistakes=[

@@ -1,30 +1,19 @@
 """Chapter 02 (Chainer and CuPy in practice): xp-agnostic array code and counting a Chain's
 parameters."""
 import chainer
+import chainer.functions as F
 import chainer.links as L
 import numpy
 
-from seglearn import backend
+from seglearn import models
+from seglearn.exercises import probes
 from seglearn.exercises.core import Case, Exercise, Property, allclose, register
-
-
-def _on_gpu_too(fn, reference, args):
-    """None when ``fn`` gives the reference's answer on CuPy arrays too, or when no GPU is here."""
-    if not backend.cupy_available():
-        return None
-    import cupy
-    out = fn(*[cupy.asarray(a) if isinstance(a, numpy.ndarray) else a for a in args])
-    if not isinstance(out, cupy.ndarray):
-        return 'given CuPy arrays it returned {}, not a CuPy array'.format(type(out).__name__)
-    if not numpy.allclose(cupy.asnumpy(out), reference(*args), atol=1e-6):
-        return 'on CuPy arrays the values differ from NumPy\'s'
-    return None
 
 
 # --------------------------------------------------------------------------- softmax
 
 def _softmax_reference(x, axis=1):
-    return chainer.functions.softmax(x, axis=axis).array
+    return F.softmax(x, axis=axis).array
 
 
 SOFTMAX_STUB = '''
@@ -61,6 +50,11 @@ def _sums_to_one_on_huge_logits(fn):
     return None
 
 
+def _softmax_on_cupy(fn):
+    return probes.same_on_cupy(fn, _softmax_reference,
+                               numpy.arange(6, dtype=numpy.float32).reshape(2, 3))
+
+
 def _softmax_unstable(x, axis=1):
     e = numpy.exp(x)
     return (e / e.sum(axis=axis, keepdims=True)).astype(numpy.float32)
@@ -86,13 +80,12 @@ register(Exercise(
         Case(numpy.zeros((1, 3, 2, 2), numpy.float32), axis=1),
     ],
     random_cases=_random_logits,
-    compare=allclose(rtol=1e-4, atol=1e-6, dtype=numpy.float32),
+    compare=allclose(rtol=1e-4, atol=1e-6),
     properties=[
         Property('finite on logits of ±1000', _sums_to_one_on_huge_logits),
-        Property('CuPy in → CuPy out (checked only when a GPU is present)',
-                 lambda fn: _on_gpu_too(fn, _softmax_reference,
-                                        (numpy.arange(6, dtype=numpy.float32).reshape(2, 3),))),
+        Property('CuPy in → CuPy out', _softmax_on_cupy, gpu=True),
     ],
+    forbidden=[F.softmax, F.log_softmax],
     hint='xp = chainer.backend.get_array_module(x) gives numpy or cupy; use xp.exp, subtract '
          'x.max(axis=axis, keepdims=True) first, and divide by the sum along the same axis.',
     mistakes=[
@@ -135,6 +128,11 @@ def _random_one_hot(rng):
     return cases
 
 
+def _one_hot_on_cupy(fn):
+    return probes.same_on_cupy(fn, _one_hot_reference,
+                               numpy.array([[0, -1], [1, 1]], numpy.int32), 2)
+
+
 def _one_hot_eye(label, n_class):
     return numpy.eye(n_class, dtype=numpy.float32)[label].transpose(2, 0, 1)
 
@@ -156,10 +154,8 @@ register(Exercise(
         Case(numpy.array([[0, 2, 1]], numpy.int32), 3, _hint='The class axis comes first.'),
     ],
     random_cases=_random_one_hot,
-    compare=allclose(rtol=0, atol=0, dtype=numpy.float32),
-    properties=[Property('CuPy in → CuPy out (checked only when a GPU is present)',
-                         lambda fn: _on_gpu_too(fn, _one_hot_reference,
-                                                (numpy.array([[0, -1], [1, 1]], numpy.int32), 2)))],
+    compare=allclose(rtol=0, atol=0),
+    properties=[Property('CuPy in → CuPy out', _one_hot_on_cupy, gpu=True)],
     hint='Compare the label with every class at once: label[None] == xp.arange(n_class) shaped '
          '(n_class, 1, 1) broadcasts to (n_class, H, W); -1 equals no class.',
     mistakes=[
@@ -215,6 +211,7 @@ register(Exercise(
     title='parameters of a Chain',
     reference=_count_reference,
     stub=COUNT_STUB,
+    forbidden=[models.count_params],
     cases=[
         Case(L.Linear(3, 2), _label='count_params(L.Linear(3, 2))'),
         Case(L.Convolution2D(3, 16, 3), _label='count_params(L.Convolution2D(3, 16, 3))'),

@@ -1,133 +1,92 @@
-"""Chapter 03 (Transposed convolution): output sizes, (k, s, p) for a ×s upsampling, and a
-transposed convolution written by hand."""
+"""Chapter 03 (Transposed convolution): which sizes survive a convolution and its transpose,
+(k, s, p) for a ×s bilinear upsampling, and a transposed convolution written by hand."""
 import chainer.functions as F
 import numpy
 
-from seglearn import arithmetic
-from seglearn.exercises.core import Case, Exercise, Property, allclose, is_int, register
+from seglearn import arithmetic, functions, upsampling
+from seglearn.exercises.core import (Case, Exercise, Property, allclose, expect_int,
+                                     expect_sequence, register)
 
+# --------------------------------------------------------------------------- round trip
 
-# --------------------------------------------------------------------------- conv_output_size
+ROUND_TRIP_STUB = '''
+def round_trip_sizes(ksize, stride, pad, max_size):
+    """The input sizes that a convolution followed by the transposed convolution with the same
+    (ksize, stride, pad) gives back exactly.
 
-CONV_STUB = '''
-def conv_output_size(size, ksize, stride=1, pad=0):
-    """Output size of a convolution along one axis (windows that do not fit are dropped).
+    The convolution runs in floor mode (F.convolution_2d) and must produce at least one pixel;
+    the transposed convolution (F.deconvolution_2d, without outsize=) then returns the size it
+    returns.
 
     Args:
-        size: input size n.
-        ksize: kernel size k.
-        stride: stride s.
-        pad: zeros added on each side, p.
+        ksize, stride, pad: k >= 1, s >= 1, p >= 0, the same for both layers.
+        max_size: the largest input size to consider.
 
     Returns:
-        int
+        list of int: every n in 1..max_size that comes back as n, in increasing order.
     """
     raise NotImplementedError  # your code here
 '''
 
 
-def _conv_reference(size, ksize, stride=1, pad=0):
-    return arithmetic.conv_output_size(size, ksize, stride, pad)
+def _round_trip_reference(ksize, stride, pad, max_size):
+    return [n for n in range(1, max_size + 1)
+            if n + 2 * pad >= ksize and (n + 2 * pad - ksize) % stride == 0]
 
 
-def _random_conv(rng):
+def _random_round_trips(rng):
     cases = []
-    while len(cases) < 20:
-        n, k, s, p = (int(rng.randint(1, 40)), int(rng.randint(1, 8)), int(rng.randint(1, 5)),
-                      int(rng.randint(0, 4)))
-        if n + 2 * p >= k:
-            cases.append((n, k, s, p))
+    for _ in range(20):
+        k, s = int(rng.randint(1, 9)), int(rng.randint(1, 6))
+        cases.append((k, s, int(rng.randint(0, (k + 1) // 2)), int(rng.randint(1, 60))))
     return cases
 
 
-register(Exercise(
-    name='conv_output_size',
-    chapter='ch03',
-    title='output size of a convolution',
-    reference=_conv_reference,
-    stub=CONV_STUB,
-    cases=[
-        (5, 3), (5, 3, 1, 1),
-        Case(224, 3, stride=2, pad=1, _hint='Only windows that fit completely count: round down.'),
-        Case(7, 2, 2, _hint='Only windows that fit completely count: round down.'),
-        (500, 3, 1, 100),
-    ],
-    random_cases=_random_conv,
-    hint='Pad first (n + 2p pixels); the first window starts at 0, the last start must be at '
-         'most n + 2p − k, and starts are s apart.',
-    mistakes=[
-        (lambda n, k, s=1, p=0: (n + 2 * p - k) // s, 'Count the first window too (+1).'),
-        (lambda n, k, s=1, p=0: -(-(n + 2 * p - k) // s) + 1,
-         'That is ceil mode (cover_all): a partial last window is kept.'),
-        (lambda n, k, s=1, p=0: (n + p - k) // s + 1, 'The padding is added on both sides.'),
-    ],
-))
-
-
-# --------------------------------------------------------------------------- deconv_output_size
-
-DECONV_STUB = '''
-def deconv_output_size(size, ksize, stride=1, pad=0):
-    """Output size of a transposed convolution (Chainer's deconvolution_2d) along one axis.
-
-    Args:
-        size: input size n.
-        ksize: kernel size k.
-        stride: stride s.
-        pad: p, the padding of the convolution this one transposes.
-
-    Returns:
-        int
-    """
-    raise NotImplementedError  # your code here
-'''
-
-
-def _random_deconv(rng):
-    cases = []
-    while len(cases) < 20:
-        n, k, s = int(rng.randint(1, 30)), int(rng.randint(1, 9)), int(rng.randint(1, 6))
-        p = int(rng.randint(0, 4))
-        if s * (n - 1) + k - 2 * p >= 1:
-            cases.append((n, k, s, p))
-    return cases
-
-
-def _round_trip(fn):
-    """conv_output_size(deconv_output_size(n)) == n for the same k, s, p."""
-    for n, k, s, p in [(7, 64, 32, 16), (5, 4, 2, 1), (3, 3, 2, 0), (10, 16, 8, 4), (4, 5, 3, 2)]:
-        out = fn(n, k, s, p)
-        if not is_int(out):
-            return 'expected an int, got {!r}'.format(out)
-        if out < k - 2 * p or arithmetic.conv_output_size(out, k, s, p) != n:
-            return ('a convolution with the same (k, s, p) = {} does not map your output size {} '
-                    'back to n = {}'.format((k, s, p), out, n))
+def _chainer_agrees(fn):
+    """Every size the answer returns survives F.convolution_2d then F.deconvolution_2d."""
+    for k, s, p in [(3, 2, 1), (4, 2, 1), (7, 3, 0)]:
+        w = numpy.ones((1, 1, 1, k), numpy.float32)
+        for n in fn(k, s, p, 24):
+            x = numpy.zeros((1, 1, 1, n), numpy.float32)
+            y = F.convolution_2d(x, w, stride=(1, s), pad=(0, p))
+            back = F.deconvolution_2d(y, w, stride=(1, s), pad=(0, p)).shape[3]
+            if back != n:
+                return ('k={}, s={}, p={}: Chainer maps {} to {} and back to {}, not {}'.format(
+                    k, s, p, n, y.shape[3], back, n))
     return None
 
 
 register(Exercise(
-    name='deconv_output_size',
+    name='round_trip_sizes',
     chapter='ch03',
-    title='output size of a transposed convolution',
-    reference=arithmetic.deconv_output_size,
-    stub=DECONV_STUB,
+    title='input sizes a convolution and its transpose give back',
+    reference=_round_trip_reference,
+    stub=ROUND_TRIP_STUB,
     cases=[
-        (3, 3), (2, 4, 2, 1),
-        Case(7, 64, 32, 16, _hint='FCN-32s-style: 7 coarse pixels, k=64, s=32, p=16.'),
-        Case(11, 64, 32, 0, _hint='n inputs leave n − 1 gaps of s pixels between stamps.'),
-        (1, 5, 3, 2),
+        Case(3, 1, 1, 8, _hint='Stride 1 loses nothing: every size comes back.'),
+        Case(4, 2, 1, 12, _hint='The floor in the convolution\'s size drops a remainder of '
+                                '(n + 2p − k) mod s pixels, and the transpose cannot know it.'),
+        (3, 2, 1, 12),
+        Case(64, 32, 16, 200, _label='round_trip_sizes(64, 32, 16, 200)  (FCN-32s\'s '
+                                     'upsampling, read as a convolution)'),
+        Case(7, 1, 0, 10, _hint='The convolution needs at least k − 2p pixels to produce one.'),
+        Case(3, 2, 0, 2, _hint='No size up to 2 gives the 3×3 kernel room: the answer is [].'),
     ],
-    random_cases=_random_deconv,
-    properties=[Property('a convolution with the same (k, s, p) maps the size back to n',
-                         _round_trip)],
-    hint='Stamp a k-wide kernel at each of the n inputs, stamps s apart, then cut p from each '
-         'end. How far apart are the first and last stamps?',
+    random_cases=_random_round_trips,
+    properties=[Property('Chainer agrees: F.convolution_2d then F.deconvolution_2d give each '
+                         'size back', _chainer_agrees)],
+    hint='Section 4: a convolution maps s different sizes to the same o, and the transposed '
+         'convolution returns the smallest of them, s(o − 1) + k − 2p. Which n is that?',
     mistakes=[
-        (lambda n, k, s=1, p=0: s * n + k - 2 * p, 'n stamps leave n − 1 gaps, not n.'),
-        (lambda n, k, s=1, p=0: s * (n - 1) + k - p, 'p is cut from both ends.'),
-        (lambda n, k, s=1, p=0: s * (n - 1) + k + 2 * p,
-         'In a transposed convolution p removes pixels (it undoes the conv\'s padding).'),
+        (lambda k, s, p, m: [n for n in range(1, m + 1) if n + 2 * p >= k],
+         'The floor drops a remainder: only sizes with (n + 2p − k) divisible by s come back.'),
+        (lambda k, s, p, m: [n for n in range(1, m + 1) if n % s == 0],
+         'The condition is on n + 2p − k, not on n: the padding and the kernel shift it.'),
+        (lambda k, s, p, m: [n for n in range(1, m + 1) if (n + 2 * p - k) % s == 0],
+         'The convolution needs at least k − 2p input pixels to produce one output pixel.'),
     ],
+    forbidden=[arithmetic.conv_output_size, arithmetic.deconv_output_size,
+               arithmetic.solve_deconv, arithmetic.stack_output_size],
 ))
 
 
@@ -135,9 +94,13 @@ register(Exercise(
 
 PARAMS_STUB = '''
 def deconv_params_for_scale(scale):
-    """(ksize, stride, pad) of a transposed convolution that maps EVERY input size n to
-    exactly scale * n, with a kernel at least 2 * scale - 1 wide (so neighbouring stamps
-    overlap, as interpolation needs).
+    """(ksize, stride, pad) of a transposed convolution with FCN's bilinear kernel (chapter 04)
+    that upsamples the way section 6 asks:
+
+    1. every input size n becomes exactly scale * n;
+    2. constant in, constant out: the kernel's phases (its taps s apart) have equal sums;
+    3. interpolation: for scale > 1 the stamps of neighbouring inputs overlap (k > s), and the
+       kernel is no wider than the triangle of linear interpolation, 2 * scale taps.
 
     Args:
         scale: the upsampling factor (int >= 1).
@@ -150,40 +113,55 @@ def deconv_params_for_scale(scale):
 
 
 def _check_params(expected, actual, scale):
-    if not isinstance(actual, (tuple, list)) or len(actual) != 3:
-        return 'expected a tuple (ksize, stride, pad), got {!r}'.format(actual)
-    if not all(is_int(v) for v in actual):
-        return 'expected three ints, got {!r}'.format(tuple(actual))
+    msg = expect_sequence(actual, 3)
+    if msg:
+        return msg + ' (ksize, stride, pad)'
+    for name, value in zip(('ksize', 'stride', 'pad'), actual):
+        msg = expect_int(value)
+        if msg:
+            return '{}: {}'.format(name, msg)
     k, s, p = (int(v) for v in actual)
     if k < 1 or s < 1 or p < 0:
         return 'ksize and stride must be >= 1 and pad >= 0; got {}'.format((k, s, p))
     for n in range(1, 40):
         out = s * (n - 1) + k - 2 * p
         if out != scale * n:
-            return 'n = {} gives s(n−1)+k−2p = {}, not {}·{} = {}'.format(n, out, scale, n,
-                                                                         scale * n)
-    if k < 2 * scale - 1:
-        return 'ksize {} < 2·scale − 1 = {}: neighbouring stamps do not overlap'.format(
-            k, 2 * scale - 1)
+            return '1. n = {} gives s(n−1)+k−2p = {}, not {}·{} = {}'.format(n, out, scale, n,
+                                                                            scale * n)
+    weights = upsampling.bilinear_weights_1d(k).astype(numpy.float64)
+    phases = [float(weights[r::s].sum()) for r in range(s)]
+    if max(phases) - min(phases) > 1e-6:
+        return ('2. the bilinear kernel of {} taps has phase sums {} at stride {}: a constant '
+                'input comes out striped'.format(k, [round(v, 3) for v in phases], s))
+    if scale > 1 and k <= s:
+        return ('3. ksize {} <= stride {}: the stamps do not overlap (nearest-neighbour blocks, '
+                'no interpolation)'.format(k, s))
+    if k > 2 * scale:
+        return ('3. ksize {} > 2·scale = {}: wider than the triangle of linear interpolation '
+                '(the output is blurred)'.format(k, 2 * scale))
     return None
 
 
 register(Exercise(
     name='deconv_params_for_scale',
     chapter='ch03',
-    title='(k, s, p) that upsample exactly ×scale',
-    reference=arithmetic.deconv_params_for_scale,
+    title='(k, s, p) of a bilinear ×scale upsampling',
+    reference=lambda scale: arithmetic.deconv_params_for_scale(scale),
     stub=PARAMS_STUB,
     cases=[
         Case(2, _hint='Solve s(n−1) + k − 2p = scale·n for every n: what must s be, and then '
                       'k − 2p?'),
-        (32,), (8,), (3,), (1,),
+        (32,), (8,),
+        Case(3, _hint='An odd scale: the triangle\'s two end taps are zero, so the kernel '
+                      'holds 2s − 1 of them.'),
+        (1,),
     ],
     random_cases=lambda rng: [(int(v),) for v in rng.randint(1, 65, size=10)],
     compare=_check_params,
     compare_inputs=True,
-    hint='The output must grow by exactly `scale` per extra input pixel, and what is left, '
-         'k − 2p, must equal the scale too. FCN picks k = 2s, p = s/2 for even s.',
+    hint='The output must grow by exactly `scale` per extra input pixel (the stride), what is '
+         'left, k − 2p, must equal the scale too, and the kernel is the interpolation triangle '
+         'over two input spacings. Check the phase sums of your kernel.',
     mistakes=[
         (lambda scale: (scale, scale, 0), 'k = s, p = 0 has the right size, but the stamps do '
                                           'not overlap: no interpolation between inputs.'),
@@ -191,6 +169,7 @@ register(Exercise(
         (lambda scale: (2 * scale, scale, scale // 2 + 1), 'Check k − 2p = s: the pad is off '
                                                            'by one.'),
     ],
+    forbidden=[arithmetic.deconv_params_for_scale, arithmetic.solve_deconv],
 ))
 
 
@@ -289,8 +268,9 @@ register(Exercise(
     stub=NAIVE_STUB,
     cases=_fixed_deconv_cases(),
     random_cases=_random_deconv_inputs,
-    compare=allclose(rtol=1e-4, atol=1e-4, dtype='f'),
+    compare=allclose(rtol=1e-4, atol=1e-4),
     timeout=10.0,
+    forbidden=[F.deconvolution_2d, functions.deconvolution_2d],
     hint='Start from zeros of size s(n−1)+k per axis; input pixel (i, j) adds x[:, i, j]·W '
          '(summed over input channels) into the window at (i·s, j·s); finally crop p per side.',
     mistakes=[

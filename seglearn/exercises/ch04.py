@@ -18,7 +18,7 @@ def bilinear_weights_1d(ksize):
             centred in the middle of the k taps.
 
     Returns:
-        float array (k,): w[i] = 1 - |i - c| / f, c the centre.
+        float32 array (k,): w[i] = 1 - |i - c| / f, c the centre.
     """
     raise NotImplementedError  # your code here
 '''
@@ -54,13 +54,14 @@ register(Exercise(
     name='bilinear_weights_1d',
     chapter='ch04',
     title='1-D bilinear (triangle) weights',
-    reference=upsampling.bilinear_weights_1d,
+    reference=lambda ksize: upsampling.bilinear_weights_1d(ksize),
     stub=WEIGHTS_STUB,
+    forbidden=[upsampling.bilinear_weights_1d, upsampling.bilinear_kernel],
     cases=[Case(4, _hint='For k = 4 the weights are symmetric around the gap between taps 1 '
                          'and 2.'),
            (2,), (3,), (1,), (16,), (64,)],
     random_cases=lambda rng: [(int(k),) for k in rng.randint(1, 40, size=10)],
-    compare=allclose(rtol=1e-5, atol=1e-6, dtype='f'),
+    compare=allclose(rtol=1e-5, atol=1e-6),
     properties=[Property('symmetric', _symmetric),
                 Property('k = 2s and k = 2s − 1 both sum to s', _sums_to_scale)],
     hint='Taps are 0..k−1, so the middle is at (k − 1)/2 whether k is odd or even; the weight '
@@ -123,13 +124,15 @@ register(Exercise(
     name='bilinear_kernel',
     chapter='ch04',
     title="FCN's bilinear kernel on the channel diagonal",
-    reference=upsampling.bilinear_kernel,
+    reference=lambda in_channels, out_channels, ksize: upsampling.bilinear_kernel(
+        in_channels, out_channels, ksize),
     stub=KERNEL_STUB,
+    forbidden=[upsampling.bilinear_kernel],
     cases=[(1, 1, 4), Case(3, 3, 4, _hint='Channels must not mix: only W[c, c] is non-zero.'),
            (2, 2, 3), (1, 1, 64), (21, 21, 4)],
     random_cases=lambda rng: [(int(c), int(c), int(k)) for c, k in
                               zip(rng.randint(1, 5, size=6), rng.randint(1, 17, size=6))],
-    compare=allclose(rtol=1e-5, atol=1e-6, dtype=numpy.float32),
+    compare=allclose(rtol=1e-5, atol=1e-6),
     properties=[Property('W[c, c] sums to s² for k = 2s', _kernel_sums)],
     hint='Build the 1-D triangle, take its outer product with itself, and write it into '
          'W[c, c] for every channel c of a zero array.',
@@ -206,6 +209,7 @@ register(Exercise(
     title='bilinear upsampling by a transposed convolution',
     reference=_upsample_reference,
     stub=UPSAMPLE_STUB,
+    forbidden=[upsampling.upsample_bilinear, F.resize_images],
     cases=[
         Case(numpy.arange(16, dtype=numpy.float32).reshape(4, 4), 2,
              _label='bilinear_upsample(4×4 ramp 0..15, 2)'),
@@ -217,7 +221,7 @@ register(Exercise(
              _label='bilinear_upsample(2×2, 1)'),
     ],
     random_cases=_random_images,
-    compare=allclose(rtol=1e-4, atol=1e-3, dtype=numpy.float32),
+    compare=allclose(rtol=1e-4, atol=1e-3),
     properties=[Property('a ramp stays a ramp away from the border', _ramp_interior)],
     hint='Take (k, s, p) that scale exactly ×s (chapter 3) and the kernel from the previous '
          'exercise with one channel; the image needs a batch and a channel axis.',

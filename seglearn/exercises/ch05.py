@@ -5,7 +5,8 @@ import numpy
 
 from seglearn import arithmetic
 from seglearn.arithmetic import Conv, Crop, Deconv, Pool
-from seglearn.exercises.core import Case, Exercise, Property, allclose, register
+from seglearn.exercises.core import (Case, Exercise, Property, allclose, expect_sequence,
+                                     format_value, is_real, register)
 from seglearn.models import fcn
 
 
@@ -13,15 +14,14 @@ from seglearn.models import fcn
 
 def _compare_map(expected, actual):
     """(a, b) pairs: any two real numbers (Fraction, float, int) within 1e-9 of the expected."""
-    if not isinstance(actual, (tuple, list)) or len(actual) != 2:
-        return 'expected a pair (a, b), got {!r}'.format(actual)
+    msg = expect_sequence(actual, 2)
+    if msg:
+        return msg + ' (a, b)'
     for name, e, a in zip('ab', expected, actual):
-        try:
-            a = float(a)
-        except (TypeError, ValueError):
-            return '{} must be a number, got {!r}'.format(name, a)
-        if abs(a - float(e)) > 1e-9:
-            return '{} = {} is wrong'.format(name, a)
+        if not is_real(a):
+            return '{} must be a number, got {}'.format(name, format_value(a, short=True))
+        if abs(float(a) - float(e)) > 1e-9:
+            return '{} = {} is wrong'.format(name, format_value(a, short=True))
     return None
 
 
@@ -108,8 +108,9 @@ register(Exercise(
     name='compose_coord_map',
     chapter='ch05',
     title='coordinate map x_in = a·x_out + b of a layer stack',
-    reference=arithmetic.coordinate_map,
+    reference=lambda layers: arithmetic.coordinate_map(layers),
     stub=COMPOSE_COORD_MAP_STUB,
+    forbidden=[arithmetic.coordinate_map, arithmetic.crop_offset, arithmetic.jump],
     cases=[
         Case([], _label='compose_coord_map([])  (no layer: the identity)'),
         ([Conv(3, 1, 1)],),
@@ -184,8 +185,9 @@ register(Exercise(
     name='stack_receptive_field',
     chapter='ch05',
     title='receptive field of a conv/pool stack',
-    reference=arithmetic.receptive_field,
+    reference=lambda layers: arithmetic.receptive_field(layers),
     stub=STACK_RECEPTIVE_FIELD_STUB,
+    forbidden=[arithmetic.receptive_field],
     cases=[
         Case([], _label='stack_receptive_field([])  (no layer: 1 pixel)'),
         ([Conv(3, 1, 1)] * 3,),
@@ -277,7 +279,7 @@ register(Exercise(
              _label='fc_to_conv(arange(18).reshape(2, 9), in_channels=1, ksize=3)'),
     ],
     random_cases=_random_fc,
-    compare=allclose(rtol=0, atol=1e-6, dtype='f'),
+    compare=allclose(rtol=0, atol=1e-6),
     properties=[Property('the convolution reproduces the linear layer on every 4×4 window',
                          _fc_equivalent)],
     hint='Chainer flattens (C, H, W) in C order: input index j = c·k·k + u·k + v. Which reshape '

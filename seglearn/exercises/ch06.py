@@ -1,180 +1,254 @@
-"""Chapter 06 (FCN-32s): the size of the upsampled scores, padding an image for a stride-32 net."""
+"""Chapter 06 (FCN-32s): the smallest first padding that keeps FCN-32s aligned without pad=100,
+and FCN-32s's head (score layer, fixed bilinear ×32 upsampling, crop) built as a Chain."""
+import chainer
+import chainer.links as L
 import numpy
 
 from seglearn import arithmetic
+from seglearn.arithmetic import Conv, Deconv
+from seglearn.exercises import probes
 from seglearn.exercises.core import Case, Exercise, Property, register
 from seglearn.models import fcn
+from seglearn.models.common import BilinearUpsampling2D, crop
+from seglearn.upsampling import bilinear_kernel
 
 
-# --------------------------------------------------------------------------- upscore size
+# --------------------------------------------------------------------------- first padding
 
-def _upscore_size_reference(size):
-    layers = (list(fcn.FCN_VGG16_LAYERS['score_fr'])
-              + list(fcn.FCN_UPSAMPLING['fcn32s']))
-    return arithmetic.stack_output_size(layers, size, cover_all=True)
-
-
-def _random_sizes(rng):
-    return [(int(s),) for s in rng.randint(1, 1200, size=25)]
+def _trunk(first_pad, fc6_ksize, up_ksize):
+    """FCN-32s's layers with conv1_1 padded by ``first_pad`` and the given fc6 and upscore."""
+    layers = list(fcn.FCN_VGG16_LAYERS['pool5'])
+    layers[0] = Conv(3, 1, first_pad)
+    return layers + [Conv(fc6_ksize), Conv(1), Conv(1), Deconv(up_ksize, 32)]
 
 
-def _crop_fits(fn):
-    """The crop of 19 pixels plus the image always fits into the upsampled scores."""
-    for size in list(range(1, 200, 7)) + [224, 333, 500, 511, 512, 513]:
-        n = fn(size)
-        if n < size + 19:
-            return ('for an input of {} px you return {} px of upsampled scores, fewer than the '
-                    '19 + {} the crop needs'.format(size, n, size))
-    return None
+def _fits_every_size(stack, crop_offset, min_size):
+    # sizes repeat their pattern every 32 pixels (five ceil-mode pools): two periods suffice
+    for size in range(min_size, min_size + 64):
+        try:
+            n = arithmetic.stack_output_size(stack, size, cover_all=True)
+        except ValueError:
+            return False
+        if n < crop_offset + size:
+            return False
+    return True
 
 
-FCN32S_UPSCORE_SIZE_STUB = '''
-def fcn32s_upscore_size(size):
-    """Size of FCN-32s' upsampled scores (before the crop) for an input of `size` pixels.
+def _smallest_first_pad_reference(min_size, fc6_ksize=7, up_ksize=64):
+    # conv1_1's padding P moves the whole map: x_in = x + b(0) − P (a = 1 from input to output)
+    _, b0 = arithmetic.coordinate_map(_trunk(0, fc6_ksize, up_ksize))
+    if b0.denominator != 1:
+        raise ValueError('no conv1_1 padding aligns FCN-32s with upscore k={}: the map is off '
+                         'by half a pixel'.format(up_ksize))
+    pad = max(0, int(b0))                      # the smallest P with a crop c = P − b(0) >= 0
+    while not _fits_every_size(_trunk(pad, fc6_ksize, up_ksize), pad - int(b0), min_size):
+        pad += 1
+    return pad
 
-    The layers: conv1_1 3x3 pad 100, twelve more 3x3 convs pad 1, five 2x2 max-poolings stride 2
-    (ceil mode, like Chainer's cover_all=True), fc6 7x7 pad 0, fc7 and score_fr 1x1,
-    upscore: transposed conv k=64, s=32, p=0.
+
+SMALLEST_FIRST_PAD_STUB = '''
+def smallest_first_pad(min_size, fc6_ksize=7, up_ksize=64):
+    """The smallest padding of conv1_1 with which FCN-32s, without pad=100, can still be cropped
+    to sit exactly on its input, for every input size >= min_size.
+
+    The network of chapter 05 with conv1_1 3x3 padded by P (the other 3x3 convs pad 1), five
+    2x2 max-poolings stride 2 in ceil mode, fc6 fc6_ksize x fc6_ksize without padding, fc7 and
+    score 1x1, upscore a transposed conv with kernel up_ksize, stride 32, no padding; then a
+    crop of c >= 0 pixels (an int). For every input size >= min_size the network must produce
+    scores, and the upsampled scores must hold the c + size pixels the crop takes.
 
     Returns:
-        int
+        int: the smallest such P.
+
+    Raises:
+        ValueError: when no padding gives an integer crop.
     """
     raise NotImplementedError  # your code here
 '''
 
 
-def _upscore_floor(size):
-    n = size + 198
-    for _ in range(5):
-        n //= 2
-    return 32 * (n - 6 - 1) + 64
+def _rejects_odd_kernels(fn):
+    for up_ksize in (63, 33):
+        try:
+            got = fn(1, 7, up_ksize)
+        except ValueError:
+            continue
+        return ('with up_ksize={} the upsampled scores sit half a pixel off the input for every '
+                'padding, but you returned {!r} instead of raising ValueError'.format(up_ksize,
+                                                                                    got))
+    return None
 
 
-def _upscore_no_fc6(size):
-    n = size + 198
-    for _ in range(5):
-        n = -(-n // 2)
-    return 32 * (n - 1) + 64
+def _align_only(min_size, fc6_ksize=7, up_ksize=64):
+    return 16 * fc6_ksize + 1 - up_ksize // 2
 
 
-def _upscore_no_pad(size):
-    n = size
-    for _ in range(5):
-        n = -(-n // 2)
-    return 32 * (n - 6 - 1) + 64
+def _scores_exist_only(min_size, fc6_ksize=7, up_ksize=64):
+    return max(0, (32 * (fc6_ksize - 1) + 2 - min_size) // 2 + 1)
+
+
+def _reference_padding(min_size, fc6_ksize=7, up_ksize=64):
+    return 100
+
+
+def _random_first_pads(rng):
+    return [(int(rng.randint(1, 400)), int(rng.choice([1, 3, 5, 7, 9])),
+             int(rng.choice([32, 48, 64, 96, 128]))) for _ in range(15)]
 
 
 register(Exercise(
-    name='fcn32s_upscore_size',
+    name='smallest_first_pad',
     chapter='ch06',
-    title='size of the FCN-32s upsampled scores before the crop',
-    reference=_upscore_size_reference,
-    stub=FCN32S_UPSCORE_SIZE_STUB,
+    title='the smallest conv1_1 padding that keeps FCN-32s aligned',
+    reference=_smallest_first_pad_reference,
+    stub=SMALLEST_FIRST_PAD_STUB,
     cases=[
-        Case(224, _hint='224 + 198 = 422 after conv1_1; halve with rounding up five times.'),
-        (500,),
-        Case(1, _hint='pad=100 makes even a 1-pixel image produce scores.'),
-        Case(333, _hint='Ceil mode: an odd map of 2k+1 pixels pools to k+1, not k.'),
-        (64,),
+        Case(224, _hint='Push the map x_in = a·x + b through the stack as chapter 05 does, with '
+                        'conv1_1\'s pad left as P: which P makes b a whole number <= 0?'),
+        Case(1, _hint='An input of 1 pixel must still leave fc6 a 7×7 window of pool5.'),
+        (33,), (500,), (1, 5), (1, 3, 64),
+        Case(1, 7, 96, _hint='A wider upsampling kernel moves the map by half of it.'),
+        (300, 9, 32),
     ],
-    random_cases=_random_sizes,
-    properties=[Property('the crop (19 px) and the image always fit into the scores', _crop_fits)],
-    hint='conv1_1 with pad 100 gives size + 198; each pool halves, rounding up; fc6 (7×7, no pad) '
-         'removes 6; a transposed conv makes s·(n − 1) + k.',
+    random_cases=_random_first_pads,
+    properties=[Property('an odd upsampling kernel raises ValueError (half a pixel off)',
+                         _rejects_odd_kernels)],
+    hint='Two conditions: the crop c = −b of the map x_in = x + b must be a whole number >= 0 '
+         '(alignment), and the smallest input must give fc6 at least fc6_ksize pixels of pool5 '
+         '(scores exist). The answer is the smallest P that meets both.',
     mistakes=[
-        (_upscore_floor, 'Chainer (and Caffe) round the pooled size up (cover_all=True).'),
-        (_upscore_no_fc6, "fc6 is a 7×7 convolution without padding: it removes 6 pixels."),
-        (_upscore_no_pad, 'conv1_1 pads by 100 pixels: after it the map is size + 198.'),
+        (_align_only, 'That P aligns the scores, but small inputs then leave fc6 no room: the '
+                      'scores must exist for min_size too.'),
+        (_scores_exist_only, 'Scores exist, but the crop c must be >= 0: the upsampled scores '
+                             'still start to the right of the input.'),
+        (_reference_padding, '100 works but is not the smallest (that is the point of the '
+                             'exercise: pad=100 costs memory, chapter 06 §2).'),
     ],
 ))
 
 
-# --------------------------------------------------------------------------- pad to a multiple
+# --------------------------------------------------------------------------- the head as a Chain
 
-def _pad_to_multiple_reference(img, multiple):
-    img = numpy.asarray(img)
-    h, w = img.shape[-2:]
-    ph, pw = -h % multiple, -w % multiple
-    return numpy.pad(img, [(0, 0)] * (img.ndim - 2) + [(0, ph), (0, pw)])
+class _Head(chainer.Chain):
+    """FCN-32s after fc7, as the reference builds it."""
 
+    def __init__(self, in_channels, n_class):
+        super().__init__()
+        zero = chainer.initializers.Zero()
+        with self.init_scope():
+            self.score = L.Convolution2D(in_channels, n_class, 1, initialW=zero,
+                                         initial_bias=zero)
+            self.upscore = BilinearUpsampling2D(n_class, 64, 32)
 
-def _random_images(rng):
-    cases = []
-    for _ in range(12):
-        c = int(rng.choice([1, 3]))
-        h, w = (int(v) for v in rng.randint(1, 70, size=2))
-        cases.append((rng.randint(0, 256, size=(c, h, w)).astype(numpy.float32),
-                      int(rng.choice([2, 8, 16, 32]))))
-    return cases
+    def forward(self, h, size):
+        return crop(self.upscore(self.score(h)), fcn.fcn_crop_offsets('fcn32s')[0], size)
 
 
-def _crop_back(fn):
-    rng = numpy.random.RandomState(1)
-    img = rng.rand(3, 45, 70).astype(numpy.float32) * 255
-    out = numpy.asarray(fn(img.copy(), 32))
-    if out.shape[-2] % 32 or out.shape[-1] % 32:
-        return 'the padded size {} is not a multiple of 32'.format(out.shape[-2:])
-    if not numpy.array_equal(out[:, :45, :70], img):
-        return 'cropping [:, :H, :W] out of the padded image does not give the image back'
-    return None
-
-
-PAD_TO_MULTIPLE_STUB = '''
-def pad_to_multiple(img, multiple):
-    """Zero-pad an image at the bottom and the right so that H and W become multiples of `multiple`.
+FCN32S_HEAD_STUB = '''
+class FCN32sHead(chainer.Chain):
+    """FCN-32s after fc7: class scores, the fixed bilinear x32 upsampling, the crop.
 
     Args:
-        img: float32 array (C, H, W).
-        multiple: int, e.g. 32 for a network with five 2x2 poolings.
+        in_channels: channels of fc7's output (4096 in the paper).
+        n_class: number of classes.
 
-    Returns:
-        float32 array (C, H', W'): H' and W' the smallest multiples of `multiple` that are >= H, W;
-        img[:, :H, :W] unchanged in the top-left corner, zeros elsewhere.
+    Children (with these names: the check gives both networks the same weights by name):
+        score: 1x1 convolution in_channels -> n_class with a bias, weights and bias zero.
+        upscore: transposed convolution n_class -> n_class, kernel 64, stride 32, no padding,
+            no bias, FCN's bilinear kernel, and NOT trained: it holds no parameter
+            (seglearn.models.BilinearUpsampling2D, or a kernel kept with add_persistent).
+
+    forward(h, size):
+        h: float32 (B, in_channels, h', w'), fc7's output for an image of size (H, W).
+        size: (H, W).
+        Returns float32 (B, n_class, H, W): the upsampled scores cropped at offset 19.
     """
-    raise NotImplementedError  # your code here
+
+    def __init__(self, in_channels, n_class):
+        super().__init__()
+        raise NotImplementedError  # your code here
+
+    def forward(self, h, size):
+        raise NotImplementedError  # your code here
 '''
 
 
-def _pad_always(img, m):
-    img = numpy.asarray(img)
-    h, w = img.shape[-2:]
-    return numpy.pad(img, [(0, 0), (0, m - h % m), (0, m - w % m)])
+def _coarse(size):
+    return -(-(size + 198) // 32) - 6
 
 
-def _pad_centred(img, m):
-    img = numpy.asarray(img)
-    h, w = img.shape[-2:]
-    ph, pw = -h % m, -w % m
-    return numpy.pad(img, [(0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2)])
+def _head_case(in_channels, n_class, batch, size, seed):
+    h = numpy.random.RandomState(seed).standard_normal(
+        (batch, in_channels, _coarse(size[0]), _coarse(size[1]))).astype(numpy.float32)
+    return Case((in_channels, n_class), (h, size),
+                _label='FCN32sHead({}, {}) on fc7 features {} for a {}×{} image'.format(
+                    in_channels, n_class, h.shape, *size))
 
 
-def _pad_floor(img, m):
-    img = numpy.asarray(img)
-    h, w = img.shape[-2:]
-    return img[:, :max(m, h // m * m), :max(m, w // m * m)]
+def _starts_at_zero(fn):
+    obs = fn.probe(probes.network, *_head_case(6, 3, 1, (40, 56), 5).args, fresh=True)
+    if 'error' in obs:
+        return obs['error']
+    if numpy.abs(obs['output']).max() != 0:
+        return 'a freshly built head gives scores up to {:.3g}: score starts at zero'.format(
+            float(numpy.abs(obs['output']).max()))
+    return None
+
+
+def _on_gpu(fn):
+    return probes.same_network_on_gpu(fn, *_head_case(6, 3, 1, (64, 48), 6).args)
+
+
+class _HeadNoCrop(_Head):
+    def forward(self, h, size):
+        return crop(self.upscore(self.score(h)), 0, size)
+
+
+class _HeadLearnedUpsampling(_Head):
+    def __init__(self, in_channels, n_class):
+        super().__init__(in_channels, n_class)
+        del self.upscore
+        with self.init_scope():
+            self.upscore = L.Deconvolution2D(n_class, n_class, 64, 32, nobias=True,
+                                             initialW=bilinear_kernel(n_class, n_class, 64))
+
+
+class _HeadNearest(_Head):
+    def __init__(self, in_channels, n_class):
+        super().__init__(in_channels, n_class)
+        del self.upscore
+
+    def forward(self, h, size):
+        scores = self.score(h)
+        up = chainer.functions.unpooling_2d(scores, 32, 32, cover_all=False)
+        return crop(up, 0, size)
 
 
 register(Exercise(
-    name='pad_to_multiple',
+    name='FCN32sHead',
     chapter='ch06',
-    title='zero-pad an image to multiples of the network stride',
-    reference=_pad_to_multiple_reference,
-    stub=PAD_TO_MULTIPLE_STUB,
-    cases=[
-        Case(numpy.ones((1, 5, 7), numpy.float32), 4, _label='pad_to_multiple(ones(1, 5, 7), 4)'),
-        Case(numpy.ones((3, 64, 96), numpy.float32), 32,
-             _label='pad_to_multiple(ones(3, 64, 96), 32)',
-             _hint='A size that is already a multiple needs no padding.'),
-        Case(numpy.arange(2 * 3 * 3, dtype=numpy.float32).reshape(2, 3, 3), 2,
-             _label='pad_to_multiple(arange(18).reshape(2, 3, 3), 2)'),
-    ],
-    random_cases=_random_images,
-    properties=[Property('padded[:, :H, :W] gives the image back', _crop_back)],
-    hint='The padding is (−H) mod m rows at the bottom and (−W) mod m columns on the right; '
-         'numpy.pad takes one (before, after) pair per axis.',
+    title="FCN-32s's head: score layer, fixed ×32 bilinear upsampling, crop 19",
+    reference=_Head,
+    stub=FCN32S_HEAD_STUB,
+    cases=[_head_case(8, 3, 1, (64, 64), 0), _head_case(8, 3, 2, (100, 120), 1),
+           _head_case(5, 2, 1, (1, 1), 2), _head_case(4, 4, 1, (224, 160), 3)],
+    probe=probes.network,
+    compare=probes.compare_networks,
+    properties=[Property('a new head scores every pixel 0 (score starts at zero)',
+                         _starts_at_zero),
+                Property('same output on CuPy', _on_gpu, gpu=True)],
+    hint='score: L.Convolution2D(in_channels, n_class, 1) with Zero initialisers; upscore: '
+         'seglearn.models.BilinearUpsampling2D(n_class, 64, 32); forward: score, upscore, then '
+         'keep [19, 19 + H) × [19, 19 + W).',
     mistakes=[
-        (_pad_always, 'm − H % m pads a whole extra block when H is already a multiple of m.'),
-        (_pad_centred, 'Pad at the bottom and right only, so that the image stays at [:H, :W].'),
-        (_pad_floor, 'Cropping to a smaller multiple loses pixels; pad up instead.'),
+        (_HeadNoCrop, 'The upsampled scores start 19 pixels before the image: crop from 19, not '
+                      'from 0.'),
+        (_HeadLearnedUpsampling, 'A Deconvolution2D registers its kernel as a parameter, which '
+                                 'the optimizer would change; FCN keeps the bilinear kernel '
+                                 'fixed.'),
+        (_HeadNearest, 'Repeating each score over a 32×32 block is nearest-neighbour '
+                       'upsampling, not bilinear.'),
     ],
+    timeout=20.0,
+    forbidden=[fcn.FCN32s, fcn._FCN],
 ))

@@ -1,7 +1,9 @@
-"""Chapter 10 (Reading FC-DenseNet): channels of a dense block and of the whole network,
-parameters of a dense block."""
+"""Chapter 10 (Reading FC-DenseNet): the channels of a whole FC-DenseNet whose transitions
+down may compress (DenseNet-BC), and the parameters of a dense block."""
+import math
+
 from seglearn.exercises.core import Case, Exercise, Property, register
-from seglearn.models import DenseBlock, FCDenseNet, count_params
+from seglearn.models import DenseBlock, DenseLayer, FCDenseNet, count_params
 
 # the paper's three configurations: (layers per block, growth rate)
 CONFIGS = {
@@ -11,61 +13,24 @@ CONFIGS = {
 }
 
 
-# --------------------------------------------------------------------------- one dense block
-
-def _block_out_reference(in_channels, n_layers, growth_rate):
-    return DenseBlock(in_channels, n_layers, growth_rate, 0.0).out_channels
-
-
-def _random_blocks(rng):
-    return [(int(rng.randint(1, 300)), int(rng.randint(1, 16)), int(rng.randint(1, 33)))
-            for _ in range(20)]
-
-
-DENSE_BLOCK_OUT_STUB = '''
-def dense_block_out(in_channels, n_layers, growth_rate):
-    """Channels of a dense block's output (its input concatenated with all new feature maps).
-
-    Each of the n_layers layers reads the concatenation of everything before it and produces
-    growth_rate new maps.
-
-    Returns:
-        int
-    """
-    raise NotImplementedError  # your code here
-'''
-
-register(Exercise(
-    name='dense_block_out',
-    chapter='ch10',
-    title="channels at a dense block's output",
-    reference=_block_out_reference,
-    stub=DENSE_BLOCK_OUT_STUB,
-    cases=[
-        Case(48, 4, 12, _hint='FC-DenseNet56, first block: 48 channels in, 4 layers of 12.'),
-        (48, 4, 16),
-        (656, 15, 16),
-        Case(10, 1, 5, _hint='One layer adds growth_rate maps to the input.'),
-    ],
-    random_cases=_random_blocks,
-    hint='Layer i sees c + i·k channels and adds k: what is there after the last one?',
-    mistakes=[
-        (lambda c, n, k: n * k, 'The block output keeps its input: DenseNet concatenates, it '
-                                'does not replace.'),
-        (lambda c, n, k: c + (n - 1) * k, 'All n layers add k maps, the last one included.'),
-        (lambda c, n, k: c * 2 ** n, 'Each layer adds a fixed k maps, it does not double the '
-                                     'channels.'),
-    ],
-))
-
-
 # --------------------------------------------------------------------------- whole network
 
-def _network_channels_reference(n_layers_per_block, growth_rate, first_channels=48):
-    model = FCDenseNet(2, 3, n_layers_per_block=tuple(n_layers_per_block),
-                       growth_rate=growth_rate, first_channels=first_channels)
-    return ([b.out_channels for b in model.down] + [model.bottleneck.out_channels]
-            + [b.out_channels for b in model.up])
+def _network_channels_reference(n_layers_per_block, growth_rate, first_channels=48,
+                                compression=1.0):
+    blocks, k = list(n_layers_per_block), growth_rate
+    p = len(blocks) // 2
+    channels, skips, out = first_channels, [], []
+    for n in blocks[:p]:
+        channels += n * k
+        out.append(channels)
+        skips.append(channels)
+        channels = math.floor(compression * channels)     # TD
+    out.append(channels + blocks[p] * k)
+    new = blocks[p] * k
+    for n, skip in zip(blocks[p + 1:], reversed(skips)):
+        out.append(new + skip + n * k)
+        new = n * k
+    return out
 
 
 def _random_networks(rng):
@@ -73,32 +38,67 @@ def _random_networks(rng):
     for _ in range(10):
         n = 2 * int(rng.randint(1, 4)) + 1
         cases.append(([int(v) for v in rng.randint(1, 6, size=n)], int(rng.randint(1, 9)),
-                      int(rng.randint(4, 33))))
+                      int(rng.randint(4, 33)), float(rng.choice([1.0, 0.5, 0.75, 0.375]))))
     return cases
 
 
 FCDENSENET_CHANNELS_STUB = '''
-def fcdensenet_channels(n_layers_per_block, growth_rate, first_channels=48):
-    """Channels at the output of every dense block of an FC-DenseNet.
+def fcdensenet_channels(n_layers_per_block, growth_rate, first_channels=48, compression=1.0):
+    """Channels at the output of every dense block of an FC-DenseNet whose transitions down may
+    compress, as DenseNet-BC's do.
 
     Args:
         n_layers_per_block: list of 2P + 1 ints: P down-path blocks, the bottleneck, P up-path
             blocks (11 entries for the paper's 5 poolings).
         growth_rate: int, k.
         first_channels: channels of the first 3x3 convolution.
+        compression: a float in (0, 1]: each transition down (TD) turns the c channels it
+            receives into floor(compression * c) (1.0: FC-DenseNet's TD keeps them all).
 
-    Down path: block -> (its output is the skip) -> TD (keeps the channels). Up path: TU
-    upsamples only the NEW maps of the previous block (keeping their number), the result is
-    concatenated with the skip of the same resolution, then the dense block.
+    Down path: dense block -> its output is the skip of that resolution -> TD -> next block.
+    Up path: TU upsamples only the NEW maps of the previous block (keeping their number), the
+    result is concatenated with the skip of the same resolution, then the dense block.
 
     Returns:
-        list of 2P + 1 ints: each block's output channels (input + new maps), in order.
+        list of 2P + 1 ints: each block's output channels (its input + its new maps), in order.
     """
     raise NotImplementedError  # your code here
 '''
 
 
-def _channels_upsample_all(blocks, k, first=48):
+def _channels_compressed_skips(blocks, k, first=48, compression=1.0):
+    p = len(blocks) // 2
+    c, skips, out = first, [], []
+    for n in blocks[:p]:
+        c += n * k
+        out.append(c)
+        c = math.floor(compression * c)
+        skips.append(c)
+    out.append(c + blocks[p] * k)
+    new = blocks[p] * k
+    for n, skip in zip(blocks[p + 1:], reversed(skips)):
+        out.append(new + skip + n * k)
+        new = n * k
+    return out
+
+
+def _channels_rounded(blocks, k, first=48, compression=1.0):
+    p = len(blocks) // 2
+    c, skips, out = first, [], []
+    for n in blocks[:p]:
+        c += n * k
+        out.append(c)
+        skips.append(c)
+        c = int(round(compression * c))
+    out.append(c + blocks[p] * k)
+    new = blocks[p] * k
+    for n, skip in zip(blocks[p + 1:], reversed(skips)):
+        out.append(new + skip + n * k)
+        new = n * k
+    return out
+
+
+def _channels_upsample_all(blocks, k, first=48, compression=1.0):
     p = len(blocks) // 2
     c, skips, out = first, [], []
     for n in blocks[:p]:
@@ -113,7 +113,7 @@ def _channels_upsample_all(blocks, k, first=48):
     return out
 
 
-def _channels_no_skip(blocks, k, first=48):
+def _channels_no_skip(blocks, k, first=48, compression=1.0):
     p = len(blocks) // 2
     c, out = first, []
     for n in blocks[:p + 1]:
@@ -126,7 +126,7 @@ def _channels_no_skip(blocks, k, first=48):
     return out
 
 
-def _channels_new_only_down(blocks, k, first=48):
+def _channels_new_only_down(blocks, k, first=48, compression=1.0):
     p = len(blocks) // 2
     c, skips, out = first, [], []
     for n in blocks[:p]:
@@ -154,20 +154,31 @@ def _final_channels_103(fn):
 register(Exercise(
     name='fcdensenet_channels',
     chapter='ch10',
-    title='channels through the down and up paths of an FC-DenseNet',
+    title='channels through an FC-DenseNet whose transitions down compress',
     reference=_network_channels_reference,
     stub=FCDENSENET_CHANNELS_STUB,
     cases=[
         Case(list(CONFIGS['FC-DenseNet56'][0]), 12, _label='fcdensenet_channels(FC-DenseNet56)'),
-        Case(list(CONFIGS['FC-DenseNet67'][0]), 16, _label='fcdensenet_channels(FC-DenseNet67)'),
         Case(list(CONFIGS['FC-DenseNet103'][0]), 16, _label='fcdensenet_channels(FC-DenseNet103)'),
         Case([2, 3, 2], 4, 8, _label='fcdensenet_channels([2, 3, 2], 4, first_channels=8)'),
+        Case(list(CONFIGS['FC-DenseNet56'][0]), 12, 48, 0.5,
+             _label='fcdensenet_channels(FC-DenseNet56, compression=0.5)',
+             _hint='The skip is taken before the TD: it keeps every channel of the block.'),
+        Case([3, 4, 3], 5, 9, 0.5, _label='fcdensenet_channels([3, 4, 3], 5, 9, compression=0.5)',
+             _hint='9 + 3·5 = 24 channels enter the TD; 12 leave it.'),
+        Case([2, 2, 2, 2, 2], 3, 7, 0.75,
+             _label='fcdensenet_channels([2, 2, 2, 2, 2], 3, 7, compression=0.75)',
+             _hint='floor(0.75 · 13) = 9: round down.'),
     ],
     random_cases=_random_networks,
     properties=[Property('the bottleneck of FC-DenseNet103 has 896 channels', _final_channels_103)],
-    hint='Keep two numbers on the way up: the new maps of the last block (what TU upsamples) '
-         'and the skip of the current resolution.',
+    hint='Keep three numbers: the channels entering the next block (after the TD), the skips '
+         '(block outputs before the TD) and, on the way up, the new maps of the last block '
+         '(what TU upsamples).',
     mistakes=[
+        (_channels_compressed_skips, 'The skip is the dense block\'s output, taken before the '
+                                     'TD: compression shrinks only what goes down.'),
+        (_channels_rounded, 'floor(compression · c): round down, as DenseNet-BC does.'),
         (_channels_upsample_all, 'TU upsamples only the new maps of the previous block, not its '
                                  'whole output: that is what keeps the up path small.'),
         (_channels_no_skip, 'After TU the features are concatenated with the skip of the same '
@@ -233,6 +244,7 @@ register(Exercise(
     title='trainable parameters of a dense block',
     reference=_block_params_reference,
     stub=DENSE_BLOCK_PARAMS_STUB,
+    forbidden=[DenseBlock, DenseLayer, FCDenseNet],
     cases=[
         Case(48, 1, 12, _hint='One layer: BN on 48 channels, a 3×3 conv 48 → 12 with bias.'),
         (48, 4, 12),

@@ -1,10 +1,13 @@
 """Chapter 11 (FC-DenseNet): the parameter count of a whole FC-DenseNet, the shape after a
-transition down."""
+transition down, and a dense block of the up path (new maps only) built as a ChainList."""
 import chainer
+import chainer.functions as F
+import chainer.links as L
 import numpy
 
+from seglearn.exercises import probes
 from seglearn.exercises.core import Case, Exercise, Property, register
-from seglearn.models import FCDenseNet, TransitionDown, count_params
+from seglearn.models import DenseBlock, DenseLayer, FCDenseNet, TransitionDown, count_params
 
 _103 = [4, 5, 7, 10, 12, 15, 12, 10, 7, 5, 4]
 
@@ -99,6 +102,7 @@ register(Exercise(
     title='trainable parameters of an FC-DenseNet from its configuration',
     reference=_params_reference,
     stub=FCDENSENET_PARAMS_STUB,
+    forbidden=[FCDenseNet, DenseBlock, DenseLayer, TransitionDown],
     cases=[
         Case([4] * 11, 12, 11, _label='fcdensenet_params(FC-DenseNet56, 11 classes)'),
         Case([5] * 11, 16, 11, _label='fcdensenet_params(FC-DenseNet67, 11 classes)'),
@@ -176,6 +180,7 @@ register(Exercise(
     title='shape after a transition down (max-pool or stride-2 conv)',
     reference=_td_reference,
     stub=TD_SHAPE_STUB,
+    forbidden=[TransitionDown],
     cases=[
         ((3, 112, 224, 224),),
         ((3, 112, 224, 224), 'conv'),
@@ -195,4 +200,126 @@ register(Exercise(
         (_td_conv_floor, 'A 1×1 kernel needs no room: the strided conv gives floor((n − 1)/2) '
                          '+ 1 pixels.'),
     ],
+))
+
+
+# --------------------------------------------------------------------------- a dense block
+
+class _NewMaps(DenseBlock):
+    """The package's dense block (dropout 0), handing on its new maps only."""
+
+    def __init__(self, in_channels, n_layers, growth_rate):
+        super().__init__(in_channels, n_layers, growth_rate, 0.0)
+
+    def forward(self, x):
+        return super().forward(x)[1]
+
+
+UP_DENSE_BLOCK_STUB = '''
+class UpDenseBlock(chainer.ChainList):
+    """A dense block of FC-DenseNet's up path: its output is its NEW maps only.
+
+    Args:
+        in_channels: channels of the block's input.
+        n_layers: number of layers.
+        growth_rate: k, the maps each layer adds.
+
+    Children, in order (self[0], self[1], ...; the check gives both networks the same weights
+    by name): layer i is a chainer.Chain with two children,
+        bn: L.BatchNormalization(c_i), c_i = in_channels + i * growth_rate,
+        conv: 3x3 convolution c_i -> growth_rate, pad 1, with a bias;
+    layer i computes conv(relu(bn(h))) (no dropout here) on h, the block's input concatenated
+    with the new maps of layers 0 .. i-1.
+
+    forward(x): float32 (B, in_channels, H, W) -> float32 (B, n_layers * growth_rate, H, W), the
+    new maps of all layers concatenated in order (not the input).
+    """
+
+    def __init__(self, in_channels, n_layers, growth_rate):
+        super().__init__()
+        raise NotImplementedError  # your code here
+
+    def forward(self, x):
+        raise NotImplementedError  # your code here
+'''
+
+
+def _block_case(in_channels, n_layers, growth_rate, batch, size, seed):
+    x = numpy.random.RandomState(seed).standard_normal(
+        (batch, in_channels) + size).astype(numpy.float32)
+    return Case((in_channels, n_layers, growth_rate), (x,),
+                _label='UpDenseBlock({}, {}, {}) on x {}'.format(in_channels, n_layers,
+                                                                 growth_rate, x.shape))
+
+
+def _block_on_gpu(fn):
+    return probes.same_network_on_gpu(fn, *_block_case(5, 2, 3, 2, (4, 4), 6).args)
+
+
+class _Layer(chainer.Chain):
+    def __init__(self, c, k):
+        super().__init__()
+        with self.init_scope():
+            self.bn = L.BatchNormalization(c)
+            self.conv = L.Convolution2D(c, k, 3, pad=1)
+
+    def forward(self, h):
+        return self.conv(F.relu(self.bn(h)))
+
+
+class _WholeOutput(chainer.ChainList):
+    def __init__(self, c, n, k):
+        super().__init__(*[_Layer(c + i * k, k) for i in range(n)])
+
+    def forward(self, x):
+        for layer in self:
+            x = F.concat((x, layer(x)), axis=1)
+        return x
+
+
+class _NoConcat(_WholeOutput):
+    def __init__(self, c, n, k):
+        chainer.ChainList.__init__(self, *[_Layer(c if i == 0 else k, k) for i in range(n)])
+
+    def forward(self, x):
+        new = []
+        for layer in self:
+            x = layer(x)
+            new.append(x)
+        return F.concat(new, axis=1)
+
+
+class _LastLayerOnly(_WholeOutput):
+    def forward(self, x):
+        for layer in self:
+            y = layer(x)
+            x = F.concat((x, y), axis=1)
+        return y
+
+
+register(Exercise(
+    name='UpDenseBlock',
+    chapter='ch11',
+    title='a dense block that hands on its new maps only (the up path)',
+    reference=_NewMaps,
+    stub=UP_DENSE_BLOCK_STUB,
+    cases=[_block_case(6, 3, 4, 1, (5, 5), 0), _block_case(8, 1, 5, 2, (3, 4), 1),
+           _block_case(3, 4, 2, 1, (6, 3), 2), _block_case(16, 2, 8, 2, (2, 2), 3)],
+    probe=probes.network,
+    compare=probes.compare_networks,
+    properties=[Property('same output on CuPy', _block_on_gpu, gpu=True)],
+    hint='In __init__ build the n layers (each a Chain with bn and conv) and pass them to '
+         'super().__init__(*layers); in forward keep h = x and a list of new maps: each layer '
+         'reads h, its output joins the list and is concatenated to h; return the list '
+         'concatenated.',
+    mistakes=[
+        (_WholeOutput, 'That is the down path\'s block output (input + new maps); the up path '
+                       'hands on the new maps only.'),
+        (_NoConcat, 'Each layer reads the block input AND every earlier layer\'s maps, '
+                    'concatenated: that is what makes the block dense.'),
+        (_LastLayerOnly, 'Return the new maps of every layer, concatenated, not only the last '
+                         'layer\'s.'),
+    ],
+    timeout=10.0,
+    forbidden=[DenseBlock, DenseLayer, FCDenseNet],
 ))

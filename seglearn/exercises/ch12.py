@@ -114,14 +114,21 @@ def _no_flush_window(score_fn, img, window, stride):
     return out / numpy.maximum(count, 1)
 
 
+class PixelwiseScores:
+    """A score function that ignores where a pixel sits in the window: one score, the sum of
+    the pixel's channels."""
+
+    def __repr__(self):
+        return 'pixelwise_scores'
+
+    def __call__(self, window):
+        return numpy.stack([numpy.asarray(window, numpy.float32).sum(axis=0)])
+
+
 def _matches_constant(fn):
     """A score function that ignores the position gives back exactly its per-pixel scores."""
     img = _image(23, 17, 7)
-
-    def pixelwise(window):
-        return numpy.stack([numpy.asarray(window, numpy.float32).sum(axis=0)])
-
-    got = numpy.asarray(fn(pixelwise, img.copy(), 8, 3))
+    got = numpy.asarray(fn(PixelwiseScores(), img.copy(), 8, 3))
     want = img.sum(axis=0)[None]
     if got.shape != want.shape:
         return 'expected shape {}, got {}'.format(want.shape, got.shape)
@@ -138,6 +145,7 @@ register(Exercise(
     title='sliding-window scores averaged over overlapping windows',
     reference=_sliding_reference,
     stub=SLIDING_STUB,
+    forbidden=[inference.sliding_window_predict, inference.window_origins, inference.coverage],
     cases=[
         Case(ScoreFn(), _image(8, 8), 8, 8, _label='sliding_window_average(score_fn, img 8x8, '
                                                    'window=8, stride=8)  (one window)'),
@@ -150,7 +158,7 @@ register(Exercise(
              _hint='11 = 0..4, 4..8, then one window flush with the edge: 6..10.'),
     ],
     random_cases=_random_windows,
-    compare=allclose(rtol=1e-4, atol=1e-3, dtype='f'),
+    compare=allclose(rtol=1e-4, atol=1e-3),
     properties=[Property('position-independent scores come back unchanged', _matches_constant)],
     hint='Keep two arrays: the sum of the scores and the number of windows covering each pixel; '
          'divide at the end. Do not forget the window flush with the bottom/right edge.',

@@ -1,19 +1,18 @@
-"""The exercise machinery: specs, the registry, time-limited calls, comparisons and :func:`check`.
+"""The exercise specs, the registry, the course's one type policy, and how results read.
 
 Chapter modules (``ch00.py`` …) only build :class:`Exercise` objects and :func:`register` them; the
-package docstring (``seglearn.exercises``) is the guide for chapter authors.
+package docstring (``seglearn.exercises``) is the guide for chapter authors. Nothing here runs a
+learner's code: :mod:`seglearn.exercises.sandbox` does that, in a process it can stop, and
+:mod:`seglearn.exercises.judge` judges what comes back.
 """
-import contextlib
 import copy
 import difflib
+import fractions
 import importlib
+import numbers
 import pkgutil
 import re
-import signal
-import sys
-import threading
-import time
-import warnings
+import textwrap
 
 import numpy
 
@@ -23,9 +22,12 @@ PASSED = 'passed'
 FAILED = 'failed'
 NOT_ATTEMPTED = 'not attempted'
 MISSING = 'missing'
+TIMED_OUT = 'timed out'
+CRASHED = 'crashed'
 
 DEFAULT_TIMEOUT = 5.0
-_SHOWN_FAILURES = 3
+WIDTH = 90               # check()'s report is wrapped to this many columns
+_SHOWN_FAILURES = 3      # failing cases shown in full per section
 
 
 # --------------------------------------------------------------------------- specs
@@ -69,36 +71,48 @@ class Case:
         return '{}({})'.format(fname, ', '.join(parts))
 
 
+class Skip(Exception):
+    """Raised by a property that cannot run here (e.g. its GPU path without a GPU): shown as ○."""
+
+
 class Property:
     """A check of what any correct answer must satisfy, beyond agreeing with the reference.
 
     Args:
         description (str): shown next to ✔/✘, e.g. ``'the kernel sums to s² (here s = 4)'``.
-        test (callable): ``test(fn)`` calls the learner's ``fn`` and returns None (holds) or a
-            message (str) saying what went wrong; an ``AssertionError``'s message counts the same.
+        test (callable): ``test(fn)`` returns None (holds) or a message (str) saying what went
+            wrong; an ``AssertionError``'s message counts the same, :class:`Skip` marks it as not
+            run. ``fn`` stands for the learner's function: calling it runs the answer where the
+            checker can stop it (the test itself runs in the checker's process), and
+            ``fn.probe(probe, *args)`` runs ``probe(answer, *args)`` there instead and returns
+            what the probe returns (plain values and arrays). ``probe`` must be a module-level
+            function.
         hint (str): shown when it fails, in place of the exercise's hint.
+        gpu (bool): the test runs the answer on CuPy arrays; it then runs where CUDA can be used
+            (inside a forked process it cannot: :mod:`seglearn.exercises.sandbox`).
     """
 
-    def __init__(self, description, test, hint=None):
+    def __init__(self, description, test, hint=None, gpu=False):
         self.description = description
         self.test = test
         self.hint = hint
+        self.gpu = gpu
 
 
 class Exercise:
-    """What :func:`check` needs to grade one exercise.
+    """What :func:`~seglearn.exercises.check` needs to grade one exercise.
 
     Args:
-        name (str): the function name the learner defines (unique over the course).
-        chapter (str): ``'ch03'`` …; the qualified name is ``'ch03.deconv_output_size'``.
-        reference (callable): a correct implementation, usually the seglearn function.
+        name (str): the function (or class) name the learner defines, unique over the course.
+        chapter (str): ``'ch03'`` …; the qualified name is ``'ch03.round_trip_sizes'``.
+        reference (callable): a correct implementation.
         stub (str): the source of the exercise cell as committed (defines ``name`` and raises
             ``NotImplementedError``).
         cases (list): fixed cases (:class:`Case`, tuple of args, dict of kwargs), shown one by one.
         random_cases (callable): ``random_cases(rng) -> list`` of cases, ``rng`` a
             ``numpy.random.RandomState``; reported as a group, failures shown.
         compare (callable): ``compare(expected, actual) -> None | str`` (a message when they
-            differ); default :func:`auto_compare`.
+            differ); default :func:`auto_compare`, the course's type policy.
         compare_inputs (bool): call ``compare(expected, actual, *args, **kwargs)`` with the
             case's arguments too (for answers that may legitimately differ from the reference,
             e.g. tie-breaks, and are judged against the input).
@@ -108,18 +122,26 @@ class Exercise:
             the learner's answer matches one on a failing case, that hint is shown.
         timeout (float): seconds allowed per call.
         title (str): one line saying what the function does (shown in tables).
+        probe (callable): for answers that are not plain functions (a ``chainer.Chain`` class, a
+            loss): a module-level ``probe(answer, *args, **kwargs)`` that exercises the answer
+            and returns what it observed (plain values and arrays). Each case then compares
+            ``probe(learner's answer, …)``, run where the answer runs, with
+            ``probe(reference, …)``.
+        forbidden (tuple): functions and classes of the package (or of Chainer) whose use would
+            be the whole answer; an answer that calls any of them fails one extra check. The
+            reference itself is exempt.
     """
 
     def __init__(self, name, chapter, reference, stub, cases=(), random_cases=None,
                  compare=None, properties=(), hint='', mistakes=(), timeout=DEFAULT_TIMEOUT,
-                 title='', compare_inputs=False):
+                 title='', compare_inputs=False, probe=None, forbidden=()):
         if not re.match(r'^ch\d\d$', chapter):
             raise ValueError("chapter must look like 'ch03'; got {!r}".format(chapter))
         if not name.isidentifier():
             raise ValueError('name must be a Python identifier; got {!r}'.format(name))
         if not callable(reference):
             raise TypeError('reference must be callable; got {!r}'.format(reference))
-        if 'def {}('.format(name) not in stub:
+        if not re.search(r'^(def|class) {}\b'.format(name), stub, re.M):
             raise ValueError('stub of {} must define {}()'.format(name, name))
         self.name = name
         self.chapter = chapter
@@ -134,13 +156,15 @@ class Exercise:
         self.mistakes = list(mistakes)
         self.timeout = timeout
         self.title = title
+        self.probe = probe
+        self.forbidden = tuple(forbidden)
 
     @property
     def qualname(self):
         return '{}.{}'.format(self.chapter, self.name)
 
     def stub_function(self):
-        """The function the committed stub cell defines."""
+        """The function (or class) the committed stub cell defines."""
         namespace = exercise_namespace()
         exec(compile(self.stub, '<stub {}>'.format(self.qualname), 'exec'), namespace)
         return namespace[self.name]
@@ -153,6 +177,13 @@ class Exercise:
             out += [(Case.coerce(c), True) for c in self.random_cases(rng)]
         return out
 
+    def expected(self, case):
+        """The reference's answer to ``case`` (through the probe when there is one)."""
+        args, kwargs = case.copy_args()
+        if self.probe is not None:
+            return self.probe(self.reference, *args, **kwargs)
+        return self.reference(*args, **kwargs)
+
     def judge(self, expected, actual, case):
         """None when ``actual`` is a right answer to ``case``, else a message."""
         if self.compare_inputs:
@@ -160,8 +191,32 @@ class Exercise:
             return self.compare(expected, actual, *args, **kwargs)
         return self.compare(expected, actual)
 
+    def forbidden_codes(self):
+        """The code objects (and builtins) of :attr:`forbidden`, for the sandbox's watch."""
+        return {code for obj in self.forbidden for code in code_objects(obj)}
+
     def __repr__(self):
         return '<Exercise {}>'.format(self.qualname)
+
+
+def code_objects(obj):
+    """What the sandbox watches for a forbidden function or class: the code objects it runs (a
+    class: those of the functions it defines itself), or a builtin itself."""
+    members = vars(obj).values() if isinstance(obj, type) else [obj]
+    out = set()
+    for member in members:
+        member = getattr(member, '__func__', member)     # staticmethod, classmethod
+        code = getattr(member, '__code__', None)
+        if code is not None:
+            out.add(code)
+        elif not isinstance(obj, type) and callable(member):
+            out.add(member)
+    return out
+
+
+def forbidden_name(obj):
+    """``'seglearn.arithmetic.conv_output_size'`` for a function or class."""
+    return '{}.{}'.format(getattr(obj, '__module__', '?'), getattr(obj, '__qualname__', obj))
 
 
 def exercise_namespace():
@@ -203,7 +258,8 @@ def register(*exercises):
 def chapter_modules():
     """Names of the ``chNN`` spec modules in this package, sorted."""
     import seglearn.exercises as pkg
-    return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if re.match(r'^ch\d\d$', m.name))
+    return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__)
+                  if re.match(r'^ch\d\d$', m.name))
 
 
 def load_all():
@@ -227,7 +283,7 @@ def all_exercises(chapter=None):
 
 
 def get_exercise(name):
-    """The exercise for ``'deconv_output_size'`` or ``'ch03.deconv_output_size'``.
+    """The exercise for ``'round_trip_sizes'`` or ``'ch03.round_trip_sizes'``.
 
     Raises:
         LookupError: no such exercise (the message lists close names).
@@ -243,72 +299,14 @@ def get_exercise(name):
     return ex
 
 
-# --------------------------------------------------------------------------- time limit
-
-class Timeout(Exception):
-    """A call ran past its time limit."""
-
-
-class _Alarm(BaseException):
-    # BaseException so that a learner's ``except Exception`` cannot swallow the time limit.
-    pass
-
-
-def call_with_timeout(fn, args=(), kwargs=None, timeout=DEFAULT_TIMEOUT):
-    """Call ``fn(*args, **kwargs)``; raise :class:`Timeout` after ``timeout`` seconds.
-
-    On the main thread of a POSIX process (scripts, pytest, a Jupyter kernel) SIGALRM interrupts
-    Python code and any timer set before is restored afterwards. Elsewhere the call runs in a
-    daemon thread that is abandoned if it overruns (it cannot be killed; it ends with the process).
-    Exceptions raised by ``fn`` propagate unchanged.
-    """
-    kwargs = kwargs or {}
-    if timeout is None:
-        return fn(*args, **kwargs)
-    if hasattr(signal, 'setitimer') and threading.current_thread() is threading.main_thread():
-        return _call_with_alarm(fn, args, kwargs, timeout)
-    return _call_in_thread(fn, args, kwargs, timeout)
-
-
-def _call_with_alarm(fn, args, kwargs, timeout):
-    def handler(signum, frame):
-        raise _Alarm()
-
-    old_handler = signal.signal(signal.SIGALRM, handler)
-    old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, timeout)
-    start = time.monotonic()
-    try:
-        return fn(*args, **kwargs)
-    except _Alarm:
-        raise Timeout('no answer within {:g} s (an endless loop?)'.format(timeout)) from None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old_handler)
-        if old_delay > 0:
-            left = old_delay - (time.monotonic() - start)
-            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3), old_interval)
-
-
-def _call_in_thread(fn, args, kwargs, timeout):
-    box = {}
-
-    def target():
-        try:
-            box['value'] = fn(*args, **kwargs)
-        except BaseException as e:  # handed to the caller below
-            box['error'] = e
-
-    worker = threading.Thread(target=target, daemon=True, name='seglearn-exercise')
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        raise Timeout('no answer within {:g} s (an endless loop?)'.format(timeout))
-    if 'error' in box:
-        raise box['error']
-    return box['value']
-
-
-# --------------------------------------------------------------------------- formatting
+# --------------------------------------------------------------------------- the type policy
+# One policy for every exercise, stated in chapter 00 (section 5):
+# * an integer is a Python int or a NumPy integer; 4.0 is not, and neither is True;
+# * a float may be any real number (int, float, NumPy number, Fraction), never a bool;
+# * an array is a NumPy array, or a CuPy array or chainer.Variable holding one; float arrays
+#   must be float32 (the course's dtype: Chainer's layers reject float64), integer arrays may
+#   have any integer dtype (NumPy's default integer differs between Linux and Windows);
+# * tuples and lists are interchangeable, an array is neither.
 
 def to_numpy(x):
     """The NumPy array of a chainer Variable or a CuPy array; any other value unchanged (lists,
@@ -320,14 +318,161 @@ def to_numpy(x):
     return x
 
 
-def format_value(value, short=False):
-    """A readable, bounded-length text for a value (arrays are summarised when large)."""
+def type_name(value):
+    """The name of a value's type as a learner would write it (``'float'``, ``'ndarray'``)."""
+    return getattr(value, 'type_name', None) or type(value).__name__
+
+
+def is_real(x):
+    """A real number that is not a bool (int, float, NumPy number, Fraction)."""
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, numpy.bool_))
+
+
+def expect_int(value):
+    """None when ``value`` is an integer under the policy, else the message."""
+    if is_int(value):
+        return None
+    return 'expected an int, got {} {}'.format(type_name(value), format_value(value, short=True))
+
+
+def expect_sequence(value, length=None):
+    """None when ``value`` is a tuple or list (of ``length`` items), else the message."""
+    if not isinstance(value, (tuple, list)):
+        return 'expected a tuple or list, got {} {}'.format(type_name(value),
+                                                           format_value(value, short=True))
+    if length is not None and len(value) != length:
+        return 'expected {} values, got {}: {}'.format(length, len(value),
+                                                      format_value(value, short=True))
+    return None
+
+
+def expect_array(value, shape=None, expected_dtype=None):
+    """None when ``value`` is an array (see :func:`to_numpy`) of ``shape`` whose dtype obeys the
+    policy for ``expected_dtype`` (float32 exactly; any integer dtype for an integer), else the
+    message."""
     value = to_numpy(value)
+    if not isinstance(value, numpy.ndarray):
+        return 'expected an array, got {}'.format(type_name(value))
+    if shape is not None and value.shape != tuple(shape):
+        return 'expected shape {}, got shape {}'.format(tuple(shape), value.shape)
+    if expected_dtype is None:
+        return None if value.dtype.kind in 'iuf' else 'expected numbers, got dtype {}'.format(
+            value.dtype)
+    expected_dtype = numpy.dtype(expected_dtype)
+    if expected_dtype.kind in 'iu':
+        if value.dtype.kind not in 'iu':
+            return 'expected an integer array, got dtype {}'.format(value.dtype)
+    elif expected_dtype.kind == 'b':
+        if value.dtype.kind != 'b':
+            return 'expected a boolean array, got dtype {}'.format(value.dtype)
+    elif value.dtype != expected_dtype:
+        return 'expected dtype {}, got {}'.format(expected_dtype, value.dtype)
+    return None
+
+
+def allclose(rtol=1e-5, atol=1e-6, equal_nan=True):
+    """The policy's comparison with these tolerances: arrays (same shape, dtype by the policy)
+    and floats within ``atol + rtol·|expected|``, ints exactly, tuples/lists and dicts item by
+    item.
+
+    Args:
+        equal_nan (bool): NaN where expected is NaN counts as equal.
+    """
+    def compare(expected, actual):
+        return _compare(expected, actual, rtol, atol, equal_nan)
+    return compare
+
+
+def _compare(expected, actual, rtol, atol, equal_nan):
+    expected = to_numpy(expected)
+    if isinstance(expected, numpy.ndarray):
+        msg = expect_array(actual, expected.shape, expected.dtype)
+        if msg:
+            return msg
+        return _compare_arrays(expected, to_numpy(actual), rtol, atol, equal_nan)
+    if isinstance(expected, (bool, numpy.bool_)):
+        if not isinstance(actual, (bool, numpy.bool_)):
+            return 'expected True or False, got {}'.format(format_value(actual, short=True))
+        return None if bool(actual) == bool(expected) else 'values differ'
+    if is_int(expected):
+        return expect_int(actual) or (None if int(actual) == int(expected) else 'values differ')
+    if is_real(expected):
+        actual = to_numpy(actual)
+        if isinstance(actual, numpy.ndarray) and actual.ndim == 0 and actual.dtype.kind in 'iuf':
+            actual = actual[()]
+        if not is_real(actual):
+            return 'expected a number, got {} {}'.format(type_name(actual),
+                                                         format_value(actual, short=True))
+        e, a = float(expected), float(actual)
+        if numpy.isnan(e) and numpy.isnan(a) and equal_nan:
+            return None
+        return None if abs(a - e) <= atol + rtol * abs(e) else 'values differ'
+    if isinstance(expected, (tuple, list)):
+        msg = expect_sequence(actual, len(expected))
+        if msg:
+            return msg
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            msg = _compare(e, a, rtol, atol, equal_nan)
+            if msg:
+                return 'item {}: {}'.format(i, msg)
+        return None
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return 'expected a dict, got {}'.format(type_name(actual))
+        missing = [k for k in expected if k not in actual]
+        if missing:
+            return 'missing keys {}'.format(missing)
+        for k in expected:
+            msg = _compare(expected[k], actual[k], rtol, atol, equal_nan)
+            if msg:
+                return '[{!r}]: {}'.format(k, msg)
+        return None
+    if type(actual) is not type(expected):
+        return 'expected a {}, got {}'.format(type(expected).__name__, type_name(actual))
+    return None if actual == expected else 'values differ'
+
+
+def _compare_arrays(expected, actual, rtol, atol, equal_nan):
+    e = expected.astype(numpy.float64)
+    a = actual.astype(numpy.float64)
+    with numpy.errstate(invalid='ignore'):
+        ok = numpy.abs(a - e) <= atol + rtol * numpy.abs(e)
+    if equal_nan:
+        ok |= numpy.isnan(e) & numpy.isnan(a)
+    if ok.all():
+        return None
+    bad = numpy.argwhere(~ok)
+    first = tuple(int(i) for i in bad[0])
+    return '{} of {} values differ; first at index {}: expected {:.6g}, got {:.6g}'.format(
+        len(bad), ok.size, first, e[first], a[first])
+
+
+#: The default comparison: the policy with tolerances 1e-5 (relative) and 1e-6 (absolute).
+auto_compare = allclose()
+
+#: Exact equality under the policy (no tolerance).
+equal = allclose(rtol=0, atol=0)
+
+
+# --------------------------------------------------------------------------- formatting
+
+def format_value(value, short=False):
+    """A readable, bounded-length text for a value (arrays are summarised when large); never
+    raises, whatever the value's ``repr`` does."""
+    try:
+        text = _format(to_numpy(value), short)
+    except Exception as e:  # a learner's object whose repr (or shape) raises
+        text = '<{} whose repr raised {}>'.format(type_name(value), describe_error(e))
+    limit = 80 if short else 300
+    return text if len(text) <= limit else text[:limit - 1] + '…'
+
+
+def _format(value, short):
     if isinstance(value, numpy.ndarray):
         limit = 16 if short else 64
         if value.size <= limit and (value.ndim <= 2 or (value.size <= 12 and not short)):
             body = numpy.array2string(value, separator=', ', precision=4, suppress_small=True,
-                                      max_line_width=100)
+                                      max_line_width=WIDTH - 24)
             if short:
                 body = re.sub(r'\n\s*', ' ', body)
             else:  # continuation lines under the first bracket of '    expected: array('
@@ -337,156 +482,62 @@ def format_value(value, short=False):
         if value.size and value.dtype.kind in 'biuf':
             text += ', min={:.4g}, max={:.4g}'.format(float(value.min()), float(value.max()))
         return text + ')'
-    if isinstance(value, (list, tuple)) and any(isinstance(to_numpy(v), numpy.ndarray)
-                                                for v in value):
+    if isinstance(value, (list, tuple)) and any(
+            isinstance(to_numpy(v), numpy.ndarray) for v in value):
         inner = ', '.join(format_value(v, short=True) for v in value[:4])
         more = ', …' if len(value) > 4 else ''
         return ('[{}{}]' if isinstance(value, list) else '({}{})').format(inner, more)
     if isinstance(value, dict):
-        inner = ', '.join('{!r}: {}'.format(k, format_value(v, short=True)) for k, v in value.items())
-        text = '{' + inner + '}'
-    elif isinstance(value, (float, numpy.floating)):
-        text = '{:.6g}'.format(float(value))
-    else:
-        text = repr(value)
-    limit = 80 if short else 300
-    return text if len(text) <= limit else text[:limit - 1] + '…'
+        inner = ', '.join('{!r}: {}'.format(k, format_value(v, short=True))
+                          for k, v in value.items())
+        return '{' + inner + '}'
+    if isinstance(value, fractions.Fraction):
+        return str(value)
+    if isinstance(value, (float, numpy.floating)):
+        return '{:.6g}'.format(float(value))
+    return repr(value)
 
 
 def describe_error(error):
-    """``'ZeroDivisionError: division by zero'``, one line."""
-    text = '{}: {}'.format(type(error).__name__, error) if str(error) else type(error).__name__
+    """``'ZeroDivisionError: division by zero'``, one line; never raises."""
+    try:
+        message = str(error)
+    except Exception:
+        message = ''
+    text = '{}: {}'.format(type(error).__name__, message) if message else type(error).__name__
     text = text.splitlines()[0] if text else text
     return text if len(text) <= 200 else text[:199] + '…'
-
-
-# --------------------------------------------------------------------------- comparisons
-
-def _is_real(x):
-    return isinstance(x, (int, float, numpy.integer, numpy.floating)) and not isinstance(
-        x, (bool, numpy.bool_))
-
-
-def equal(expected, actual):
-    """Exact equality; ints must come back as ints (1 == 1.0 is not accepted as an integer size)."""
-    if is_int(expected):
-        if not is_int(actual):
-            return 'expected an int, got {} {}'.format(type(actual).__name__, format_value(actual))
-        return None if int(actual) == int(expected) else 'values differ'
-    if isinstance(expected, tuple) and isinstance(actual, (tuple, list)):
-        if len(actual) != len(expected):
-            return 'expected {} values, got {}'.format(len(expected), len(actual))
-        for i, (e, a) in enumerate(zip(expected, actual)):
-            msg = equal(e, a)
-            if msg:
-                return 'item {}: {}'.format(i, msg)
-        return None
-    return None if actual == expected else 'values differ'
-
-
-def allclose(rtol=1e-5, atol=1e-6, dtype=None, equal_nan=True):
-    """A comparison for arrays (or numbers): same shape, values within ``atol + rtol·|expected|``.
-
-    Args:
-        dtype: None (any), a kind string such as ``'f'`` (any float) or ``'iu'`` (any
-            integer), or a dtype that must match exactly.
-        equal_nan (bool): NaN where expected is NaN counts as equal.
-
-    Accepts NumPy arrays, CuPy arrays and Chainer Variables from the learner; lists are refused
-    (the exercise asks for an array).
-    """
-    def compare(expected, actual):
-        actual = to_numpy(actual)
-        expected = to_numpy(expected)
-        if not isinstance(expected, numpy.ndarray):
-            if not _is_real(actual) and not (isinstance(actual, numpy.ndarray) and actual.ndim == 0):
-                return 'expected a number, got {}'.format(type(actual).__name__)
-            e, a = float(expected), float(actual)
-            if numpy.isnan(e) and numpy.isnan(a) and equal_nan:
-                return None
-            return None if abs(a - e) <= atol + rtol * abs(e) else 'values differ'
-        if not isinstance(actual, numpy.ndarray):
-            return 'expected an array, got {}'.format(type(actual).__name__)
-        if actual.shape != expected.shape:
-            return 'expected shape {}, got shape {}'.format(expected.shape, actual.shape)
-        if dtype is not None:
-            if isinstance(dtype, str) and all(c in 'biufc' for c in dtype):
-                if actual.dtype.kind not in dtype:
-                    return 'expected a dtype of kind {!r}, got {}'.format(dtype, actual.dtype)
-            elif actual.dtype != numpy.dtype(dtype):
-                return 'expected dtype {}, got {}'.format(numpy.dtype(dtype), actual.dtype)
-        if actual.dtype.kind not in 'biuf':
-            return 'expected numbers, got dtype {}'.format(actual.dtype)
-        e = expected.astype(numpy.float64)
-        a = actual.astype(numpy.float64)
-        ok = numpy.abs(a - e) <= atol + rtol * numpy.abs(e)
-        if equal_nan:
-            ok |= numpy.isnan(e) & numpy.isnan(a)
-        if ok.all():
-            return None
-        bad = numpy.argwhere(~ok)
-        first = tuple(int(i) for i in bad[0])
-        return '{} of {} values differ; first at index {}: expected {:.6g}, got {:.6g}'.format(
-            len(bad), ok.size, first, e[first], a[first])
-    return compare
-
-
-def auto_compare(expected, actual):
-    """The default comparison: arrays and floats with :func:`allclose` (same dtype kind for
-    arrays), ints/tuples/others with :func:`equal`, dicts key by key."""
-    expected = to_numpy(expected)
-    if isinstance(expected, numpy.ndarray):
-        kind = 'iu' if expected.dtype.kind in 'iu' else ('f' if expected.dtype.kind == 'f' else None)
-        return allclose(dtype=kind)(expected, actual)
-    if isinstance(expected, (float, numpy.floating)):
-        return allclose()(expected, actual)
-    if isinstance(expected, dict):
-        if not isinstance(actual, dict):
-            return 'expected a dict, got {}'.format(type(actual).__name__)
-        missing = [k for k in expected if k not in actual]
-        if missing:
-            return 'missing keys {}'.format(missing)
-        for k in expected:
-            msg = auto_compare(expected[k], actual[k])
-            if msg:
-                return '[{!r}]: {}'.format(k, msg)
-        return None
-    if isinstance(expected, (list, tuple)) and any(
-            isinstance(to_numpy(v), numpy.ndarray) or isinstance(v, float) for v in expected):
-        if not isinstance(actual, (list, tuple)) or len(actual) != len(expected):
-            return 'expected a {} of {} items, got {}'.format(
-                type(expected).__name__, len(expected), format_value(actual, short=True))
-        for i, (e, a) in enumerate(zip(expected, actual)):
-            msg = auto_compare(e, a)
-            if msg:
-                return 'item {}: {}'.format(i, msg)
-        return None
-    return equal(expected, actual)
 
 
 # --------------------------------------------------------------------------- results
 
 class CaseResult:
-    """The outcome of one case or property: ``ok``, and what to show."""
+    """The outcome of one case or property: ``ok``, and what to show.
+
+    Attributes:
+        section (str): ``'fixed'``, ``'random'`` or ``'property'``.
+        skipped (bool): a property that could not run here (shown as ○, not a failure).
+    """
 
     def __init__(self, label, ok, expected=None, actual=None, message='', hint=None,
-                 is_random=False, is_property=False):
+                 section='fixed', any_answer=False, expected_short=None, skipped=False):
         self.label = label
         self.ok = ok
         self.expected = expected
         self.actual = actual
         self.message = message
         self.hint = hint
-        self.is_random = is_random
-        self.is_property = is_property
-        self.timed_out = False
-        self.any_answer = False
-        self.expected_short = None
+        self.section = section
+        self.any_answer = any_answer
+        self.expected_short = expected_short
+        self.skipped = skipped
 
     def lines(self):
-        mark = '✔' if self.ok else '✘'
+        mark = '○' if self.skipped else ('✔' if self.ok else '✘')
         out = ['{} {}'.format(mark, self.label)]
-        if not self.ok:
+        if self.skipped:
+            out[0] += '  (not run: {})'.format(self.message)
+        elif not self.ok:
             if self.expected is not None:
                 out.append('    {} {}'.format('one answer:' if self.any_answer else 'expected:',
                                               self.expected))
@@ -494,18 +545,24 @@ class CaseResult:
                 out.append('    got:      {}'.format(self.actual))
             if self.message:
                 out.append('    {}'.format(self.message))
-        elif self.expected_short is not None and not self.is_random and not self.is_property:
+        elif self.expected_short is not None and self.section == 'fixed':
             out[0] += '  →  {}'.format(self.expected_short)
         return out
 
+    def summary(self):
+        """``label: message`` in one line (the grader's table)."""
+        return '{}: {}'.format(self.label, self.message) if self.message else self.label
+
 
 class Result:
-    """What :func:`check` found.
+    """What :func:`~seglearn.exercises.check` found.
 
     Attributes:
-        name (str): qualified exercise name (``'ch03.deconv_output_size'``).
+        name (str): qualified exercise name (``'ch03.round_trip_sizes'``).
         status (str): ``'passed'``, ``'failed'``, ``'not attempted'`` (a stub: the function
-            raised NotImplementedError) or ``'missing'`` (the grader found no such function).
+            raised NotImplementedError), ``'missing'`` (the grader found no such function),
+            ``'timed out'`` (a call ran past its limit and was stopped) or ``'crashed'`` (the
+            answer ended the process that ran it).
         passed (bool): status is ``'passed'``.
         cases (list[CaseResult]): one per case and property that ran.
         details (str): the report as printed.
@@ -525,6 +582,15 @@ class Result:
     def n_ok(self):
         return sum(c.ok for c in self.cases)
 
+    def first_failure(self):
+        """The first failing check as one line, or the details when no check ran."""
+        for c in self.cases:
+            if not c.ok:
+                return c.summary()
+        if self.status == PASSED or not self.details:
+            return ''
+        return self.details.splitlines()[-1]
+
     def __bool__(self):
         return self.passed
 
@@ -537,162 +603,65 @@ class Result:
         pass
 
 
-# --------------------------------------------------------------------------- check
-
-@contextlib.contextmanager
-def _quiet():
-    """Silence NumPy/Python warnings of code the learner did not write (reference, mistakes)."""
-    with warnings.catch_warnings(), numpy.errstate(all='ignore'):
-        warnings.simplefilter('ignore')
-        yield
+_SECTIONS = (('fixed', 'fixed cases'), ('random', 'random cases'), ('property', 'properties'))
 
 
-def _run_case(ex, fn, case, is_random):
-    label = case.describe(ex.name)
-    args, kwargs = case.copy_args()
-    with _quiet():
-        expected = ex.reference(*args, **kwargs)
-    args, kwargs = case.copy_args()
-    try:
-        actual = call_with_timeout(fn, args, kwargs, ex.timeout)
-    except NotImplementedError:
-        raise
-    except Timeout as e:
-        result = CaseResult(label, False, format_value(expected), None, str(e), None, is_random)
-        result.timed_out = True
-        return result
-    except Exception as e:
-        return CaseResult(label, False, format_value(expected), None,
-                          'your function raised ' + describe_error(e), None, is_random)
-    try:
-        msg = ex.judge(expected, actual, case)
-    except Exception as e:  # a return value the comparison cannot even read
-        msg = 'cannot compare the answer: ' + describe_error(e)
-    hint = case.hint
-    if msg:
-        hint = _mistake_hint(ex, case, actual) or hint
-    result = CaseResult(label, not msg, format_value(expected), format_value(actual), msg or '',
-                        hint, is_random)
-    result.any_answer = ex.compare_inputs
-    result.expected_short = format_value(expected, short=True)
-    return result
-
-
-def _mistake_hint(ex, case, actual):
-    for wrong, hint in ex.mistakes:
-        args, kwargs = case.copy_args()
-        try:
-            same = auto_compare if ex.compare_inputs else ex.compare
-            with _quiet():
-                if same(wrong(*args, **kwargs), actual) is None:
-                    return hint
-        except Exception:
-            continue
-    return None
-
-
-def _run_property(ex, fn, prop):
-    label = 'property: ' + prop.description
-    try:
-        msg = call_with_timeout(prop.test, (fn,), {}, ex.timeout * 4)
-    except NotImplementedError:
-        raise
-    except AssertionError as e:
-        msg = str(e) or 'does not hold'
-    except Timeout as e:
-        msg = str(e)
-    except Exception as e:
-        msg = 'your function raised ' + describe_error(e)
-    return CaseResult(label, not msg, message=msg or '', hint=prop.hint if msg else None,
-                      is_property=True)
-
-
-def grade(ex, fn, seed=0):
-    """Run every case and property of ``ex`` on ``fn``; a :class:`Result` (nothing printed)."""
-    results = []
-    try:
-        for case, is_random in ex.all_cases(seed):
-            results.append(_run_case(ex, fn, case, is_random))
-            if results[-1].timed_out:
-                break
-        else:
-            for prop in ex.properties:
-                results.append(_run_property(ex, fn, prop))
-    except NotImplementedError:
-        if not results:
-            return Result(ex.qualname, NOT_ATTEMPTED, [],
-                          '○ {}: not attempted yet (the stub raises NotImplementedError). Write '
-                          'your answer in the cell and run check() again.'.format(ex.qualname))
-        results.append(CaseResult('(a later case)', False,
-                                  message='your function raised NotImplementedError'))
-    status = PASSED if all(r.ok for r in results) else FAILED
-    report = _report(ex, status, results)
-    if results[-1].timed_out:
-        report += '\nThe remaining checks were not run after the time limit.'
-    return Result(ex.qualname, status, results, report)
-
-
-def _report(ex, status, results):
+def report(ex, status, results, stopped=''):
+    """The text :func:`~seglearn.exercises.check` prints: one section per kind of check
+    (fixed cases, random cases, properties), failures counted per section, lines wrapped at
+    :data:`WIDTH` columns."""
     lines = ['{}{}'.format(ex.qualname, ': ' + ex.title if ex.title else '')]
-    fixed = [r for r in results if not r.is_random]
-    randoms = [r for r in results if r.is_random]
-    n_bad = sum(not r.ok for r in results)
-    shown = 0
-    for r in fixed:
-        if r.ok:
-            lines += r.lines()
-        elif shown < _SHOWN_FAILURES:
-            lines += r.lines()
-            shown += 1
-    if randoms:
-        bad = [r for r in randoms if not r.ok]
-        lines.append('{} {}/{} random cases'.format('✔' if not bad else '✘',
-                                                   len(randoms) - len(bad), len(randoms)))
-        for r in bad[:max(1, _SHOWN_FAILURES - shown)]:
-            lines += ['  ' + line for line in r.lines()]
-            shown += 1
-    if shown < n_bad:
-        lines.append('  … and {} more failing'.format(n_bad - shown))
-    n_ok = sum(r.ok for r in results)
+    for section, noun in _SECTIONS:
+        rows = [r for r in results if r.section == section]
+        if not rows:
+            continue
+        bad = [r for r in rows if not r.ok]
+        if section == 'random':
+            lines.append('{} {}/{} random cases'.format('✘' if bad else '✔',
+                                                       len(rows) - len(bad), len(rows)))
+            lines += ['  ' + row for r in bad[:_SHOWN_FAILURES] for line in r.lines()
+                      for row in line.split('\n')]
+        else:
+            shown = 0
+            for r in rows:
+                if r.ok or shown < _SHOWN_FAILURES:
+                    lines += r.lines()
+                    shown += not r.ok
+        if len(bad) > _SHOWN_FAILURES:
+            lines.append('  … and {} more failing {}'.format(len(bad) - _SHOWN_FAILURES, noun))
+    if stopped:
+        lines.append(stopped)
+    counted = [r for r in results if not r.skipped]
     if status == PASSED:
-        lines.append('All {} checks passed. ✔'.format(len(results)))
-    else:
-        lines.append('{} of {} checks failed.'.format(len(results) - n_ok, len(results)))
+        lines.append('All {} checks passed. ✔'.format(len(counted)))
+    elif results:
+        parts = []
+        for section, noun in _SECTIONS:
+            rows = [r for r in counted if r.section == section]
+            if rows:
+                parts.append('{} of {} {}'.format(sum(not r.ok for r in rows), len(rows), noun))
+        lines.append('Failed: {}.'.format(', '.join(parts)))
         hints = []
         for r in results:
             if not r.ok and r.hint and r.hint not in hints:
                 hints.append(r.hint)
         if ex.hint and ex.hint not in hints:
             hints.append(ex.hint)
-        for h in hints[:2]:
-            lines.append('Hint: ' + h)
-    return '\n'.join(lines)
+        lines += ['Hint: ' + h for h in hints[:2]]
+    return wrap('\n'.join(lines))
 
 
-def check(fn, name=None, seed=0, verbose=True):
-    """Check a learner's function against its exercise and print ✔/✘ per case.
+def wrap(text, width=WIDTH):
+    """``text`` with every line longer than ``width`` columns wrapped, continuation lines
+    indented under its text (an array's rows, already short, are left as they are)."""
+    return '\n'.join(_wrap_line(line, width) for line in text.split('\n'))
 
-    Args:
-        fn (callable): the learner's function; its ``__name__`` finds the exercise.
-        name (str): the exercise name when the function is named differently
-            (``'deconv_output_size'`` or ``'ch03.deconv_output_size'``).
-        seed (int): seed of the random cases.
-        verbose (bool): print the report (the grader passes False).
 
-    Returns:
-        Result: ``.passed``, ``.status``, ``.cases``, ``.details``. It never raises because of
-        the learner's function (exceptions, endless loops and wrong types become ✘).
-
-    Raises:
-        LookupError: no exercise of that name.
-        TypeError: ``fn`` is not callable.
-    """
-    if not callable(fn):
-        raise TypeError('check() needs the function itself, e.g. check(my_function); got {!r}'
-                        .format(fn))
-    ex = get_exercise(name or getattr(fn, '__name__', ''))
-    result = grade(ex, fn, seed=seed)
-    if verbose:
-        print(result.details)
-        sys.stdout.flush()
-    return result
+def _wrap_line(line, width):
+    if len(line) <= width:
+        return line
+    indent = len(line) - len(line.lstrip(' '))
+    marker = re.match(r'^ *(?:[✔✘○] |Hint: |  … )', line)
+    hang = ' ' * (len(marker.group(0)) if marker else indent) + '  '
+    return '\n'.join(textwrap.wrap(line, width, subsequent_indent=hang,
+                                   break_on_hyphens=False, drop_whitespace=True))
