@@ -89,7 +89,7 @@ endif
 
 # The README's two CuPy pairings, checked without a GPU: each in its own venv with pyproject's
 # extra (`gpu` on Python 3.11 + NumPy < 2, `gpu-modern` on 3.12 + NumPy 2), then
-# tests/test_cupy_surface.py there (Chainer's GPU backend imports, every audited CuPy name
+# tests/test_cupy_surface.py there with seglearn's other dependencies (Chainer's GPU backend imports, every audited CuPy name
 # resolves). The 3.12 pairing is skipped, saying so, where no python3.12 exists.
 CUPY13 ?= .venv-cupy13
 CUPY14 ?= .venv-cupy14
@@ -106,7 +106,7 @@ define COMPAT_VENV
 	$(1)/bin/python -m pip --disable-pip-version-check install -q "setuptools>=64,<74" wheel "$(3)" pytest
 	$(1)/bin/python -m pip --disable-pip-version-check install -q --no-build-isolation "chainer==7.8.1"
 	$(1)/bin/python -m pip --disable-pip-version-check install -q --no-build-isolation --no-deps -e .
-	$(1)/bin/python -m pip --disable-pip-version-check install -q $$($(call EXTRA,$(1),$(4)))
+	$(1)/bin/python -m pip --disable-pip-version-check install -q "$(3)" $$($(1)/bin/python tools/modern_requirements.py) $$($(call EXTRA,$(1),$(4)))
 	@touch $(1)/.installed
 endef
 

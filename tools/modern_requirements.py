@@ -1,6 +1,6 @@
-"""Print the requirements of the modern stack (Python 3.12+, NumPy 2): pyproject.toml's runtime and
-dev dependencies with the NumPy < 2 pin replaced by numpy>=2 and Chainer left out (Chainer is built
-separately without build isolation). Used by ``make test-modern``."""
+"""Print pyproject.toml's runtime and dev dependencies without NumPy and Chainer, for the venvs
+that pin NumPy themselves and build Chainer separately without build isolation: the modern stack
+(``make test-modern``, numpy>=2) and the CuPy pairings (``make gpu-compat``)."""
 import pathlib
 import re
 import tomllib
