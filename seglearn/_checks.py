@@ -69,6 +69,20 @@ def check_positive(name, value):
     return check_number(name, value, 0, exclusive=True)
 
 
+def check_ratio(name, value):
+    """Return ``value`` as a float in [0, 1) (a dropout ratio), or raise naming the argument.
+
+    Raises:
+        TypeError: ``value`` is not a real number.
+        ValueError: ``value`` is NaN or outside [0, 1).
+    """
+    if isinstance(value, (bool, numpy.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError('{} must be a number, got {!r}'.format(name, value))
+    if not 0 <= value < 1:  # False for NaN too
+        raise ValueError('{} must be in [0, 1), got {}'.format(name, value))
+    return float(value)
+
+
 def check_choice(name, value, choices):
     """Return ``value`` if it is one of ``choices``, else raise ``ValueError`` listing them."""
     if value not in choices:

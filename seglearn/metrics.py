@@ -222,6 +222,40 @@ def evaluate(preds, gts, n_class):
     return scores(confusion_matrix(preds, gts, n_class))
 
 
+def position_prior(labels, n_class):
+    """The fixed mask that knows only where classes tend to be: the per-pixel majority class.
+
+    A model that predicts this one mask for every image scores what position alone is worth; a
+    segmentation model has learned to look at its input only when it beats it (and the
+    all-background answer). Ties go to the lower class id; ignored pixels (``-1``) do not vote.
+
+    Args:
+        labels: int arrays of one shape (H, W) (or one (N, H, W) array), e.g. the training
+            labels.
+        n_class (int): number of classes.
+
+    Returns:
+        numpy.ndarray: int32 (H, W), the most frequent class at each pixel.
+
+    Raises:
+        ValueError: no labels, labels of different shapes, or class ids outside
+            ``[-1, n_class)``.
+    """
+    n_class = _check_n_class(n_class)
+    stack = [_as_int_array(backend.to_numpy(label), 'labels', numpy) for label in labels]
+    if not stack:
+        raise ValueError('position_prior needs at least one label map')
+    if len({label.shape for label in stack}) != 1:
+        raise ValueError('label maps must all have one shape; got {}'.format(
+            sorted({label.shape for label in stack})))
+    labels = numpy.stack(stack)
+    if labels.min() < -1 or labels.max() >= n_class:
+        raise ValueError('class ids must be in [-1, {}); got values from {} to {}'.format(
+            n_class, labels.min(), labels.max()))
+    votes = numpy.stack([(labels == c).sum(axis=0) for c in range(n_class)])
+    return votes.argmax(axis=0).astype(numpy.int32)
+
+
 class SegmentationEvaluator(extensions.Evaluator):
     """Trainer extension reporting mIoU, accuracies, fwIoU and loss on a validation set.
 

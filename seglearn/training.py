@@ -8,8 +8,9 @@ batches, an *updater* runs forward, backward and the optimizer step, and the *tr
 * :class:`SegmentationLoss` wraps the model: pixel cross-entropy (:mod:`seglearn.losses`),
   reporting ``main/loss`` and ``main/pixel_accuracy``;
 * :class:`~seglearn.metrics.SegmentationEvaluator` on the validation set (mIoU and friends);
-* ``LogReport`` (``out/log``), ``PrintReport``, an optional ``ProgressBar``, and ``PlotReport``
-  curves ``out/loss.png`` and ``out/miou.png``;
+* ``LogReport`` (``out/log``); Chainer's ``PrintReport`` table and ``ProgressBar``, or
+  :class:`EpochLine` (one short line per epoch and a one-line progress bar, for notebooks);
+  ``PlotReport`` curves ``out/loss.png`` and ``out/miou.png``;
 * ``out/best_model.npz``: the model with the best validation mIoU so far
   (:func:`seglearn.serialization.load_model` rebuilds it);
 * ``out/snapshot.npz``: the whole trainer (model, optimizer state, iterator position, logs, random
@@ -37,7 +38,7 @@ from chainer.training import extensions, triggers
 from chainer.training.extensions import snapshot_writers
 
 from seglearn import backend
-from seglearn._checks import check_int, check_positive, is_int
+from seglearn._checks import check_choice, check_int, check_positive, is_int
 from seglearn._files import atomic_save, remove_stale
 from seglearn.serialization import (UnreadableFileError, check_finite, safe_load_npz,
                                     save_model)
@@ -221,6 +222,82 @@ class RandomStateKeeper(training.Extension):
             _seed_cupy(self.cupy_seed)
 
 
+class EpochLine(training.Extension):
+    """One line per epoch, at most 90 columns, and a one-line progress bar within the epoch.
+
+    Chainer's ``PrintReport`` table is wider than a notebook's output area and its
+    ``ProgressBar`` redraws several lines with terminal escapes; this extension prints
+    ``epoch 3/6 | step 300 | loss 0.412 | val loss 0.398 | val mIoU 0.731 | 42 s``
+    (the validation columns when a validation set is evaluated) and, while an epoch runs,
+    rewrites one line with ``\\r`` (which JupyterLab and terminals both honour). Add it after
+    ``LogReport``: it reads the epoch's averages from there.
+
+    Args:
+        epochs (int): the number of epochs of the run (for ``3/6``).
+        out: a text stream; None = ``sys.stdout`` at each write (notebooks replace it).
+        bar (bool): show the progress bar within the epoch.
+        interval (float): seconds between redraws of the bar (it is drawn at the first step of
+            each epoch, then at most once per interval).
+    """
+
+    trigger = 1, 'iteration'
+    priority = training.PRIORITY_READER
+
+    def __init__(self, epochs, out=None, bar=True, interval=1.0):
+        self.epochs, self.out, self.bar, self.interval = epochs, out, bar, interval
+        self._written = 0
+        self._drawn_at = None  # elapsed time of the last redraw; None: not yet in this epoch
+
+    def _write(self, text):
+        out = self.out or sys.stdout
+        out.write(text)
+        out.flush()
+
+    def __call__(self, trainer):
+        updater = trainer.updater
+        iterator = updater.get_iterator('main')
+        if updater.is_new_epoch:
+            entry = trainer.get_extension('LogReport').log[-1]
+            self._write('\r' + epoch_line(entry, self.epochs).ljust(self._written) + '\n')
+            self._written, self._drawn_at = 0, None
+        elif self.bar and (self._drawn_at is None
+                           or trainer.elapsed_time - self._drawn_at >= self.interval):
+            self._drawn_at = trainer.elapsed_time
+            done = iterator.epoch_detail - iterator.epoch
+            loss = trainer.observation.get('main/loss')
+            width = 20
+            text = 'epoch {}/{} [{:<{}}] {:3.0%} | step {}{} | {:.0f} s'.format(
+                iterator.epoch + 1, self.epochs, '#' * int(done * width), width, done,
+                updater.iteration,
+                '' if loss is None else ' | loss {:.3f}'.format(float(loss.array)
+                                                               if hasattr(loss, 'array')
+                                                               else float(loss)),
+                trainer.elapsed_time)
+            self._write('\r' + text.ljust(self._written))
+            self._written = len(text)
+
+
+def epoch_line(entry, epochs=None):
+    """One log entry of ``LogReport`` as the short line :class:`EpochLine` prints.
+
+    Args:
+        entry (dict): ``epoch``, ``iteration``, ``main/loss``, ``elapsed_time`` and, when there
+            was validation, ``validation/main/loss`` and ``validation/main/miou``.
+        epochs (int or None): the run's number of epochs, for ``epoch 3/6``.
+
+    Returns:
+        str: e.g. ``'epoch 3/6 | step 300 | loss 0.412 | val loss 0.398 | val mIoU 0.731 | 42 s'``.
+    """
+    parts = ['epoch {}{}'.format(entry['epoch'], '' if epochs is None else '/{}'.format(epochs)),
+             'step {}'.format(entry['iteration']), 'loss {:.3f}'.format(entry['main/loss'])]
+    if 'validation/main/loss' in entry:
+        parts.append('val loss {:.3f}'.format(entry['validation/main/loss']))
+    if 'validation/main/miou' in entry:
+        parts.append('val mIoU {:.3f}'.format(entry['validation/main/miou']))
+    parts.append('{:.0f} s'.format(entry['elapsed_time']))
+    return ' | '.join(parts)
+
+
 def _seed_cupy(seed):
     """Seed CuPy's generator of the current GPU."""
     import cupy
@@ -320,7 +397,7 @@ def _pairs(batch, device=None):
 def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size=4, device=None,
                  out='result', n_class=None, label_names=None, seed=0, snapshot_every=1,
                  progress=True, lr=None, weight_decay=0.0, class_weight=None, normalize=True,
-                 resume=False, val_batch_size=None):
+                 resume=False, val_batch_size=None, report='table'):
     """Build a Chainer Trainer for a segmentation model.
 
     The model is moved to ``device`` and wrapped in :class:`SegmentationLoss`. Extensions (see
@@ -351,6 +428,9 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
         resume (bool): continue from ``out/snapshot.npz`` when it exists (see :func:`resume`).
         val_batch_size (int or None): validation batch size; None = ``batch_size`` (use 1 for
             images of different sizes, as in VOC).
+        report (str): ``'table'`` (Chainer's ``PrintReport``, and its ``ProgressBar`` if
+            ``progress``; for terminals) or ``'line'`` (:class:`EpochLine`, one short line per
+            epoch, with a one-line progress bar if ``progress``; for notebooks).
 
     Returns:
         chainer.training.Trainer: call ``.run()``; ``trainer.loss_chain`` is the loss wrapper.
@@ -363,6 +443,7 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
             chainer Optimizer.
     """
     check_int('epochs', epochs, 1)
+    check_choice('report', report, ('table', 'line'))
     check_int('batch_size', batch_size, 1)
     check_int('snapshot_every', snapshot_every, 1)
     val_batch_size = batch_size if val_batch_size is None else val_batch_size
@@ -401,7 +482,7 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
 
     epoch = (1, 'epoch')
     plot_keys = {'loss.png': ['main/loss']}
-    report = ['epoch', 'iteration', 'main/loss', 'main/pixel_accuracy']
+    columns = ['epoch', 'iteration', 'main/loss', 'main/pixel_accuracy']
     if val is not None:
         val_iter = SerialIterator(val, val_batch_size, repeat=False, shuffle=False)
         trainer.extend(SegmentationEvaluator(val_iter, model, n_class, device=device,
@@ -409,17 +490,20 @@ def make_trainer(model, train, val=None, optimizer='adam', epochs=10, batch_size
                        trigger=epoch)
         plot_keys['loss.png'].append('validation/main/loss')
         plot_keys['miou.png'] = ['validation/main/miou']
-        report += ['validation/main/loss', 'validation/main/miou',
-                   'validation/main/pixel_accuracy']
+        columns += ['validation/main/loss', 'validation/main/miou',
+                    'validation/main/pixel_accuracy']
         best_path = os.path.join(out, BEST_MODEL)
         trainer.extend(_save_best(model, best_path),
                        name='best_model',
                        trigger=triggers.MaxValueTrigger('validation/main/miou', epoch))
     trainer.extend(extensions.LogReport(trigger=epoch))
-    # sys.stdout looked up now, not when Chainer was imported (notebooks and tests replace it)
-    trainer.extend(extensions.PrintReport(report + ['elapsed_time'], out=sys.stdout))
-    if progress:
-        trainer.extend(extensions.ProgressBar(update_interval=1, out=sys.stdout))
+    if report == 'line':
+        trainer.extend(EpochLine(epochs, bar=progress))
+    else:
+        # sys.stdout looked up now, not when Chainer was imported (notebooks and tests replace it)
+        trainer.extend(extensions.PrintReport(columns + ['elapsed_time'], out=sys.stdout))
+        if progress:
+            trainer.extend(extensions.ProgressBar(update_interval=1, out=sys.stdout))
     if extensions.PlotReport.available():
         for filename, keys in plot_keys.items():
             trainer.extend(extensions.PlotReport(keys, 'epoch', filename=filename))

@@ -303,6 +303,49 @@ def plot_log(log, keys, x='epoch', title=None):
     return fig
 
 
+def plot_steps(losses, n_class=None, smooth=25, title=None):
+    """The loss of every training step, with its running mean and the chance line.
+
+    Args:
+        losses: the loss at steps 0, 1, 2, … (step 0: before the first update).
+        n_class (int or None): draws the loss of a uniform guess, ln(n_class), as a dashed line
+            (a zero-initialised score layer starts exactly there).
+        smooth (int): window of the running mean drawn over the raw steps (1 = none).
+        title (str): optional title.
+
+    Returns:
+        matplotlib.figure.Figure
+
+    Raises:
+        ValueError: fewer than one loss, or smooth < 1.
+    """
+    losses = numpy.asarray([float(v) for v in losses], numpy.float64)
+    if losses.size == 0:
+        raise ValueError('plot_steps needs at least one loss')
+    if int(smooth) != smooth or smooth < 1:
+        raise ValueError('smooth must be an int >= 1, got {!r}'.format(smooth))
+    fig = Figure(figsize=(7, 3.2))
+    ax = fig.add_subplot()
+    steps = numpy.arange(losses.size)
+    ax.plot(steps, losses, color='0.75', lw=0.8, label='every step')
+    if smooth > 1 and losses.size >= smooth:
+        mean = numpy.convolve(losses, numpy.ones(smooth) / smooth, mode='valid')
+        ax.plot(steps[smooth - 1:], mean, color='C0', lw=1.8,
+                label='mean of the last {} steps'.format(smooth))
+    if n_class is not None:
+        ax.axhline(numpy.log(n_class), color='C3', ls='--', lw=1,
+                   label='ln {} (a uniform guess)'.format(n_class))
+    ax.set_xlim(0, max(1, losses.size - 1))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel('step')
+    ax.set_ylabel('training loss')
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
 def plot_confusion(confusion, class_names=None, normalize=True):
     """A confusion matrix as a heat map: rows = truth, columns = prediction.
 

@@ -2,7 +2,7 @@ import numpy
 import pytest
 
 from seglearn._checks import (check_choice, check_int, check_number, check_pair, check_positive,
-                              check_size, int_tuple, is_int, pair)
+                              check_ratio, check_size, int_tuple, is_int, pair)
 
 
 def test_check_int_accepts_python_and_numpy_integers():
@@ -48,6 +48,17 @@ def test_check_number_and_check_positive():
     for bad in ('1', None, True, [1.0]):
         with pytest.raises(TypeError, match='width must be a number'):
             check_positive('width', bad)
+
+
+def test_check_ratio():
+    assert check_ratio('dropout', 0) == 0.0 and isinstance(check_ratio('dropout', 0), float)
+    assert check_ratio('dropout', numpy.float32(0.5)) == 0.5
+    for bad in (1, 1.0, -0.01, float('nan'), float('inf')):
+        with pytest.raises(ValueError, match=r'dropout must be in \[0, 1\), got'):
+            check_ratio('dropout', bad)
+    for bad in ('0.5', None, True):
+        with pytest.raises(TypeError, match='dropout must be a number'):
+            check_ratio('dropout', bad)
 
 
 def test_check_choice():

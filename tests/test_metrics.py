@@ -11,6 +11,7 @@ import chainer.links as L  # noqa: E402
 from chainer import training  # noqa: E402
 from chainer.training import extensions  # noqa: E402
 
+from seglearn.metrics import position_prior  # noqa: E402
 from seglearn.metrics import (  # noqa: E402
     SegmentationEvaluator, confusion_matrix, evaluate, scores)
 
@@ -317,3 +318,37 @@ def test_an_absurd_n_class_is_refused_before_anything_is_allocated():
     with pytest.raises(ValueError, match=r'n_class must be <= 4096'):
         confusion_matrix(pred, pred, 10 ** 6)  # it tried to allocate 7 TiB
     assert confusion_matrix(pred, pred, MAX_CLASSES).shape == (MAX_CLASSES, MAX_CLASSES)
+
+
+# --- position_prior ---------------------------------------------------------------------------
+
+def test_position_prior_is_the_per_pixel_majority_brute_force():
+    rng = numpy.random.RandomState(0)
+    labels = rng.randint(-1, 3, (7, 5, 6)).astype(numpy.int32)
+    prior = position_prior(list(labels), 3)
+    assert prior.dtype == numpy.int32 and prior.shape == (5, 6)
+    for y in range(5):
+        for x in range(6):
+            votes = [sum(1 for label in labels if label[y, x] == c) for c in range(3)]
+            assert prior[y, x] == votes.index(max(votes))  # first of the tied classes
+    numpy.testing.assert_array_equal(position_prior(labels, 3), prior)
+
+
+def test_position_prior_of_one_label_is_that_label_and_ignored_pixels_do_not_vote():
+    label = numpy.array([[0, 2], [1, -1]], numpy.int32)
+    numpy.testing.assert_array_equal(position_prior([label], 3), [[0, 2], [1, 0]])
+    other = numpy.array([[1, 1], [1, 2]], numpy.int32)
+    numpy.testing.assert_array_equal(position_prior([label, other], 3),
+                                     [[0, 1], [1, 2]])
+
+
+def test_position_prior_errors():
+    with pytest.raises(ValueError, match='at least one'):
+        position_prior([], 2)
+    with pytest.raises(ValueError, match='one shape'):
+        position_prior([numpy.zeros((2, 2), numpy.int32),
+                                numpy.zeros((2, 3), numpy.int32)], 2)
+    with pytest.raises(ValueError, match=r'class ids must be in \[-1, 2\)'):
+        position_prior([numpy.full((2, 2), 2, numpy.int32)], 2)
+    with pytest.raises(TypeError, match='integer array'):
+        position_prior([numpy.zeros((2, 2))], 2)

@@ -249,6 +249,64 @@ def test_fcn_crop_offsets_are_the_papers():
     assert FCN8s(2, width=1 / 32).crop_offsets == (5, 9, 31)
 
 
+def test_fcn_trunk_starts_from_he_normal():
+    numpy.random.seed(0)
+    model = FCN8s(3, width=1 / 8)
+    trunk = [name for name, _, _, _ in vgg.conv_specs(1 / 8)] + ['fc6', 'fc7']
+    for name in trunk:
+        W, b = getattr(model, name).W.array, getattr(model, name).b.array
+        fan_in, n = int(numpy.prod(W.shape[1:])), W.size
+        # sample std and mean of n normal draws, within 4 standard errors
+        assert abs(W.std() / numpy.sqrt(2 / fan_in) - 1) < 4 / numpy.sqrt(2 * n), name
+        assert abs(W.mean()) < 4 * numpy.sqrt(2 / fan_in / n), name
+        assert W.dtype == numpy.float32 and not b.any(), name
+
+
+def test_he_init_keeps_the_signal_up_to_fc7():
+    """Chainer's default LeCun init let the activations fade about 60× from pool1 to fc7 (issue
+    10's measurement); with He's the scale at fc7 stays within a factor 4 of pool1's."""
+    numpy.random.seed(0)
+    model = FCN32s(2, width=1 / 8, dropout=0)
+    x = numpy.random.RandomState(1).uniform(0, 255, (2, 3, 64, 64)).astype(numpy.float32)
+    stds = {}
+
+    class Recorder(chainer.LinkHook):
+        def forward_postprocess(self, args):
+            if args.link.name in ('conv1_2', 'fc7'):
+                stds[args.link.name] = float(F.relu(args.out).array.std())
+
+    with Recorder(), chainer.using_config('train', False), chainer.no_backprop_mode():
+        model(x)
+    assert 0.25 < stds['fc7'] / stds['conv1_2'] < 4, stds
+    lecun = FCN32s(2, width=1 / 8, dropout=0)
+    for link in lecun.links():
+        if link.name in [name for name, _, _, _ in vgg.conv_specs(1 / 8)] + ['fc6', 'fc7']:
+            fan_in = int(numpy.prod(link.W.shape[1:]))
+            link.W.array[...] = numpy.random.normal(0, numpy.sqrt(1 / fan_in), link.W.shape)
+    with Recorder(), chainer.using_config('train', False), chainer.no_backprop_mode():
+        lecun(x)
+    assert stds['fc7'] / stds['conv1_2'] < 0.1, stds  # the fading He's init prevents
+
+
+@pytest.mark.parametrize('dropout', [0.5, 0.0])
+def test_fcn_dropout_only_in_training_and_switchable(dropout):
+    numpy.random.seed(0)
+    model = FCN32s(2, width=1 / 16, dropout=dropout)
+    model.score_fr.W.array[...] = numpy.random.normal(0, 1, model.score_fr.W.shape)
+    x = numpy.random.RandomState(1).uniform(0, 255, (1, 3, 40, 40)).astype(numpy.float32)
+    with chainer.using_config('train', False):
+        numpy.testing.assert_array_equal(model(x).array, model(x).array)
+    with chainer.using_config('train', True):
+        assert numpy.array_equal(model(x).array, model(x).array) == (dropout == 0)
+    assert FCN16s.init_from(model).dropout == dropout
+
+
+@pytest.mark.parametrize('dropout', [-0.1, 1.0, float('nan')])
+def test_fcn_dropout_out_of_range(dropout):
+    with pytest.raises(ValueError, match=r'dropout must be in \[0, 1\)'):
+        FCN32s(2, width=1 / 16, dropout=dropout)
+
+
 @pytest.mark.parametrize('cls', FCNS)
 def test_fcn_parameter_count(cls):
     # at width 1/8: the VGG16 trunk as in test_vgg16_parameter_count (fc6 as a 7×7 convolution

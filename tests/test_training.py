@@ -17,8 +17,8 @@ from seglearn import links
 from seglearn.losses import pixel_cross_entropy
 from seglearn.serialization import load_model, read_header
 from seglearn.training import (AtomicWriter, EpochShuffleOrderSampler, RandomStateKeeper,
-                               ResumableSerialIterator, SegmentationLoss, make_optimizer,
-                               make_trainer, resume, seed_all)
+                               ResumableSerialIterator, SegmentationLoss, epoch_line,
+                               make_optimizer, make_trainer, resume, seed_all)
 from small import examples as _data
 
 
@@ -248,6 +248,34 @@ def test_trainer_outputs(tmp_path, capsys):
     best_epoch = max(log, key=lambda e: e['validation/main/miou'])['epoch']
     if best_epoch == len(log):
         numpy.testing.assert_array_equal(best.c1.W.array, model.c1.W.array)
+
+
+def test_epoch_line_is_one_short_line_per_epoch(tmp_path, capsys):
+    seed_all(0)
+    trainer = make_trainer(Tiny(), _data(12, seed=1), _data(4, seed=2), epochs=2, batch_size=4,
+                           device='@numpy', out=str(tmp_path), report='line')
+    trainer.run()
+    printed = capsys.readouterr().out
+    with open(os.path.join(str(tmp_path), 'log')) as f:
+        log = json.load(f)
+    finished = [line.rsplit('\r', 1)[-1].rstrip() for line in printed.split('\n')[:-1]]
+    assert finished == [epoch_line(entry, 2) for entry in log]
+    assert all(len(line) <= 90 for line in finished)
+    assert finished[1].startswith('epoch 2/2 | step 6 | loss ')
+    assert 'val loss' in finished[1] and 'val mIoU' in finished[1]
+    assert printed.count('[') >= 2  # the progress bar, drawn at the first step of each epoch
+    assert 'main/loss' not in printed  # no PrintReport table
+
+
+def test_epoch_line_formats():
+    entry = {'epoch': 3, 'iteration': 300, 'main/loss': 0.41234, 'elapsed_time': 41.6,
+             'validation/main/loss': 0.398, 'validation/main/miou': 0.7312}
+    assert epoch_line(entry, 6) == ('epoch 3/6 | step 300 | loss 0.412 | val loss 0.398 | '
+                                    'val mIoU 0.731 | 42 s')
+    assert epoch_line({'epoch': 1, 'iteration': 5, 'main/loss': 1.0, 'elapsed_time': 2.2}) == (
+        'epoch 1 | step 5 | loss 1.000 | 2 s')
+    with pytest.raises(ValueError, match="report must be one of 'table', 'line'"):
+        make_trainer(Tiny(), _data(4), None, device='@numpy', out='unused', report='lines')
 
 
 def test_trainer_without_validation_and_with_weight_maps(tmp_path, capsys):

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from seglearn.datasets import VOC_PALETTE  # noqa: E402
 from seglearn.palettes import IGNORE_COLOR, default_palette  # noqa: E402
+from seglearn.visualize import plot_steps  # noqa: E402
 from seglearn.visualize import (colorize, colorize_instances, overlay, plot_log,  # noqa: E402
                                 plot_u_shape, show_grid, to_hwc)
 
@@ -312,3 +313,24 @@ def test_plot_u_shape_rejects_lists_of_different_lengths():
         plot_u_shape(['a', 'b'], 'c', ['d'], ['p', 'p'], ['q', 'q'], ['s', 's'])
     with pytest.raises(ValueError, match='same number'):
         plot_u_shape([], 'c', [], [], [], [])
+
+
+def test_plot_steps_draws_raw_steps_their_running_mean_and_the_chance_line():
+    losses = numpy.log(2) * numpy.exp(-numpy.arange(60) / 20.0)
+    fig = plot_steps(losses, n_class=2, smooth=10, title='t')
+    ax = fig.axes[0]
+    raw, mean = ax.lines[0], ax.lines[1]
+    numpy.testing.assert_allclose(raw.get_xdata(), numpy.arange(60))  # step 0 included
+    numpy.testing.assert_allclose(raw.get_ydata(), losses)
+    numpy.testing.assert_allclose(mean.get_xdata(), numpy.arange(9, 60))
+    numpy.testing.assert_allclose(mean.get_ydata()[0], losses[:10].mean())
+    numpy.testing.assert_allclose(ax.lines[2].get_ydata(), [numpy.log(2)] * 2)
+    assert ax.get_xlim()[0] == 0 and ax.get_ylim()[0] == 0 and ax.get_title() == 't'
+    assert len(plot_steps(losses[:3], smooth=10).axes[0].lines) == 1
+
+
+def test_plot_steps_errors():
+    with pytest.raises(ValueError, match='at least one'):
+        plot_steps([])
+    with pytest.raises(ValueError, match='smooth'):
+        plot_steps([1.0], smooth=0)

@@ -16,7 +16,7 @@ reads the common options in ``build_kwargs`` (see :class:`SegmentationModel`).
 import collections
 
 from seglearn.models.common import (BilinearUpsampling2D, SegmentationModel,  # noqa: F401
-                                    he_init, logits_for_prediction, scaled)
+                                    logits_for_prediction, scaled)
 from seglearn.models.fcn import FCN8s, FCN8sAtOnce, FCN16s, FCN32s  # noqa: F401
 from seglearn.models.summary import count_params, summary, trace_shapes  # noqa: F401
 from seglearn.models.tiramisu import (PRESETS, DenseBlock, DenseLayer,  # noqa: F401

@@ -5,8 +5,7 @@
 * :func:`logits_for_prediction` — the one path every prediction takes, ``model.predict`` and
   the functions of :mod:`seglearn.inference` alike.
 * :func:`crop` / :func:`center_crop` — the spatial crops of FCN and U-Net.
-* :func:`scaled` — a channel count times a width multiplier; :func:`he_init` — re-draw a built
-  model's convolution kernels from He's N(0, 2/fan_in).
+* :func:`scaled` — a channel count times a width multiplier.
 * :class:`BilinearUpsampling2D` — a transposed convolution with a fixed bilinear kernel, as FCN
   uses for its upsampling layers.
 
@@ -33,29 +32,6 @@ def scaled(channels, width):
         raise ValueError('{} channels times width {} is not a finite number'.format(
             channels, width))
     return max(1, int(round(product)))
-
-
-def he_init(model, seed=0):
-    """Re-draw every convolution kernel of a built model from He's N(0, 2/fan_in), in place.
-
-    He et al. (2015) derive this variance so that the signal keeps its scale through many ReLU
-    layers, which lets a deep network start learning from random weights. Only
-    ``Convolution2D`` kernels are drawn again: transposed convolutions keep theirs (FCN's fixed
-    bilinear upsampling among them), kernels that are all zero (FCN's score layers, zero by
-    design) stay zero, and biases are not touched.
-
-    Args:
-        model (chainer.Link): the model (on any device).
-        seed (int): seed of the ``numpy.random.RandomState`` the kernels are drawn from, in the
-            order of ``model.links()``.
-    """
-    rng = numpy.random.RandomState(seed)
-    for link in model.links():
-        W = getattr(link, 'W', None)
-        if isinstance(link, chainer.links.Convolution2D) and W is not None and W.array.any():
-            fan_in = int(numpy.prod(W.shape[1:]))
-            W.array[...] = model.xp.asarray(rng.normal(0, numpy.sqrt(2 / fan_in), W.shape),
-                                            numpy.float32)
 
 
 def crop(x, offset, size):

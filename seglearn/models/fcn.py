@@ -4,7 +4,7 @@ FCN turns the VGG16 classifier into a dense predictor:
 
 * the fully connected layers become convolutions — fc6 a 7×7 convolution 512 → 4096 (pad 0) whose
   weights are VGG16's (4096, 25088) matrix reshaped to (4096, 512, 7, 7), fc7 a 1×1 convolution
-  4096 → 4096 — each followed by ReLU and dropout 0.5;
+  4096 → 4096 — each followed by ReLU and dropout (0.5 in the paper; ``dropout=0`` turns it off);
 * ``score_fr``, a 1×1 convolution, gives class scores at 1/32 of the input resolution;
 * transposed convolutions with fixed bilinear kernels upsample the scores back
   (:class:`~seglearn.models.common.BilinearUpsampling2D`: not trainable, never touched by the
@@ -24,6 +24,11 @@ Variants (upsampling ``(ksize, stride)`` from :data:`FCN_UPSAMPLING`):
 * :class:`FCN8sAtOnce` — FCN-8s trained in one stage: pool4 is scaled by 0.01 and pool3 by 0.0001
   before their score layers.
 
+Without ``pretrained`` weights, conv1_1 … fc7 start from He's N(0, 2/fan_in) (He et al. 2015),
+as U-Net's and FC-DenseNet's convolutions do: Chainer's default LeCun N(0, 1/fan_in) halves the
+signal's variance at every ReLU layer, and after fifteen of them almost nothing reaches the score
+layer of a network trained from scratch. The paper never meets this: it fine-tunes ImageNet VGG16.
+
 The new score layers (``score_fr``, ``score_pool4``, ``score_pool3``) start at zero. Trained in
 stages (``FCN16s.init_from(fcn32s)``, ``FCN8s.init_from(fcn16s)``), a new model starts from the
 coarser one's scores: its skip branch adds exactly zero, so the fused coarse scores equal the
@@ -39,7 +44,7 @@ the ImageNet mean, :func:`seglearn.models.vgg.preprocess`) inside ``forward``.
 import chainer
 
 from seglearn import functions, links
-from seglearn._checks import check_int, check_positive
+from seglearn._checks import check_int, check_positive, check_ratio
 from seglearn.arithmetic import Conv, Deconv, Pool, crop_offset
 from seglearn.models import vgg
 from seglearn.models.common import BilinearUpsampling2D, SegmentationModel, crop
@@ -123,11 +128,14 @@ class _FCN(SegmentationModel):
     Args:
         n_class (int): number of classes.
         width (float): channel multiplier of VGG16 (1 = the paper).
+        dropout (float): dropout ratio after fc6 and after fc7, in [0, 1) (0.5 in the paper; 0
+            turns dropout off).
         pretrained (str or None): local path of VGG16 weights (see
-            :func:`seglearn.models.vgg.load_weights`); conv1_1 … fc7 are initialised from it.
+            :func:`seglearn.models.vgg.load_weights`); conv1_1 … fc7 are initialised from it,
+            otherwise from He's N(0, 2/fan_in) (biases zero).
 
     Attributes:
-        n_class (int), in_channels (int, 3), width (float).
+        n_class (int), in_channels (int, 3), width (float), dropout (float).
         crop_offsets (tuple of int): the crops this variant applies, from
             :func:`fcn_crop_offsets`.
     """
@@ -149,22 +157,24 @@ class _FCN(SegmentationModel):
             raise ValueError('{} has no depth option; got depth={!r}'.format(cls.__name__, depth))
         return {'width': check_positive('width', width)}
 
-    def __init__(self, n_class, width=1.0, pretrained=None):
+    def __init__(self, n_class, width=1.0, dropout=0.5, pretrained=None):
         super().__init__()
         self.n_class = check_int('n_class', n_class, 1)
         self.width = check_positive('width', width)
+        self.dropout = check_ratio('dropout', dropout)
         weights = None if pretrained is None else vgg.load_weights(pretrained)
         self.crop_offsets = fcn_crop_offsets(self.variant)
         specs = vgg.conv_specs(self.width)
         channels = [cout for _, _, cout, _ in specs]
         self.pool3_channels, self.pool4_channels = channels[6], channels[9]
         fc = vgg.scaled(vgg.FC_CHANNELS, self.width)
+        he = chainer.initializers.HeNormal()
         with self.init_scope():
             for name, cin, cout, _ in specs:
-                setattr(self, name, links.Convolution2D(cin, cout, 3, 1,
-                                                        100 if name == 'conv1_1' else 1))
-            self.fc6 = links.Convolution2D(channels[-1], fc, 7)
-            self.fc7 = links.Convolution2D(fc, fc, 1)
+                setattr(self, name, links.Convolution2D(
+                    cin, cout, 3, 1, 100 if name == 'conv1_1' else 1, initialW=he))
+            self.fc6 = links.Convolution2D(channels[-1], fc, 7, initialW=he)
+            self.fc7 = links.Convolution2D(fc, fc, 1, initialW=he)
             self.score_fr = _score_layer(fc, self.n_class)
             self._build_head()
         if weights is not None:
@@ -193,8 +203,10 @@ class _FCN(SegmentationModel):
             if name.endswith('_{}'.format(vgg.VGG16_STAGE_DEPTHS[stage])):
                 h = functions.max_pooling_2d(h, 2, 2, cover_all=True)  # ceil mode, as Caffe
                 pools.append(h)
-        h = functions.dropout(functions.relu(self.fc6(h)), 0.5)
-        h = functions.dropout(functions.relu(self.fc7(h)), 0.5)
+        for fc in (self.fc6, self.fc7):
+            h = functions.relu(fc(h))
+            if self.dropout:
+                h = functions.dropout(h, self.dropout)
         return pools[2], pools[3], self.score_fr(h)
 
     def forward(self, x):
@@ -228,7 +240,7 @@ class _FCN(SegmentationModel):
                 ``FCN8s.init_from``).
 
         Returns:
-            a new model on the source's device, with its ``n_class`` and ``width``.
+            a new model on the source's device, with its ``n_class``, ``width`` and ``dropout``.
         """
         expected = _STAGE_SOURCE.get(cls)
         if expected is None:
@@ -237,7 +249,7 @@ class _FCN(SegmentationModel):
         if type(source) is not expected:
             raise TypeError('{}.init_from expects an {}, got {}'.format(
                 cls.__name__, expected.__name__, type(source).__name__))
-        model = cls(source.n_class, width=source.width)
+        model = cls(source.n_class, width=source.width, dropout=source.dropout)
         model.to_device(source.device)
         shared = dict(source.namedparams())
         for path, param in model.namedparams():

@@ -41,7 +41,7 @@ logits cropped back, so ``forward`` always returns logits at the input size. The
 import chainer
 
 from seglearn import functions, links
-from seglearn._checks import check_int, check_positive
+from seglearn._checks import check_int, check_positive, check_ratio
 from seglearn.models.common import SegmentationModel, crop, scaled
 from seglearn.transforms import mirror_pad
 
@@ -181,10 +181,9 @@ class FCDenseNet(SegmentationModel):
         if transition not in _TRANSITIONS:
             raise ValueError('transition must be one of {}, got {!r}'.format(_TRANSITIONS,
                                                                             transition))
-        if not 0 <= dropout < 1:
-            raise ValueError('dropout must be in [0, 1), got {}'.format(dropout))
         self.n_layers_per_block, self.growth_rate = blocks, growth_rate
-        self.first_channels, self.dropout, self.transition = first_channels, float(dropout), transition
+        self.first_channels, self.transition = first_channels, transition
+        self.dropout = check_ratio('dropout', dropout)
         self.n_pools = len(blocks) // 2
         with self.init_scope():
             self.first = _conv(self.in_channels, first_channels, 3, pad=1)

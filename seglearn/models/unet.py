@@ -30,7 +30,7 @@ PhC-U373 IoU 0.9203; DIC-HeLa IoU 0.7756.
 import chainer
 
 from seglearn import functions, links
-from seglearn._checks import check_int, check_positive
+from seglearn._checks import check_int, check_positive, check_ratio
 from seglearn.models.common import SegmentationModel, center_crop, scaled
 from seglearn.transforms import mirror_pad
 from seglearn.upsampling import upsample_bilinear
@@ -282,13 +282,12 @@ class UNet(SegmentationModel):
             raise ValueError('padding must be one of {}, got {!r}'.format(_PADDINGS, padding))
         if upsample not in _UPSAMPLES:
             raise ValueError('upsample must be one of {}, got {!r}'.format(_UPSAMPLES, upsample))
-        if not 0 <= dropout < 1:
-            raise ValueError('dropout must be in [0, 1), got {}'.format(dropout))
         self.n_class = check_int('n_class', n_class, 1)
         self.in_channels = check_int('in_channels', in_channels, 1)
         self.depth = _check_depth(depth)
         self.base = check_int('base', base, 1)
-        self.padding, self.upsample, self.dropout = padding, upsample, float(dropout)
+        self.padding, self.upsample = padding, upsample
+        self.dropout = check_ratio('dropout', dropout)
         self.batch_norm = bool(batch_norm)
         pad = 1 if padding == 'same' else 0
         channels = [self.base * 2 ** i for i in range(self.depth + 1)]

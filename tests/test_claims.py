@@ -1,0 +1,26 @@
+import numpy
+import pytest
+
+from seglearn.claims import ClaimFailed, claim
+
+
+def test_a_claim_that_holds_is_printed_with_its_evidence(capsys):
+    line = claim('FCN-32s beats the position prior', 0.71 > 0.45, 'mIoU 0.710 vs 0.450')
+    assert line == '✔ FCN-32s beats the position prior (mIoU 0.710 vs 0.450)'
+    assert capsys.readouterr().out == line + '\n'
+    assert claim('numpy bools count', numpy.float32(2) > 1) == '✔ numpy bools count'
+
+
+@pytest.mark.parametrize('holds', [False, numpy.bool_(False), 0])
+def test_a_claim_that_fails_raises_and_names_the_sentence(holds, capsys):
+    with pytest.raises(ClaimFailed, match=r'no longer holds: skips sharpen \(band 0.51 vs 0.52\)'):
+        claim('skips sharpen', holds, 'band 0.51 vs 0.52')
+    assert capsys.readouterr().out == ''
+    assert issubclass(ClaimFailed, AssertionError)
+
+
+def test_claim_arguments_are_strings():
+    with pytest.raises(TypeError, match='must be str'):
+        claim(3, True)
+    with pytest.raises(TypeError, match='must be str'):
+        claim('x', True, evidence=0.5)
