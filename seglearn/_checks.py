@@ -91,6 +91,20 @@ def check_choice(name, value, choices):
     return value
 
 
+def check_int_array(name, x):
+    """Return the array ``x`` if its dtype is an integer one, else raise ``TypeError`` naming it.
+
+    The one dtype check for label maps, class ids and instance ids (NumPy or CuPy); what values
+    are allowed (``-1`` for ignore, ``< n_class``) stays with the caller.
+    """
+    dtype = getattr(x, 'dtype', None)
+    if dtype is None or dtype.kind not in 'iu':
+        raise TypeError('{} must be an integer array; got {}. Take the argmax of scores, or cast '
+                        'ids with .astype(numpy.int32)'.format(
+                            name, type(x).__name__ if dtype is None else 'dtype {}'.format(dtype)))
+    return x
+
+
 def int_tuple(value, length, minimum=None):
     """An int (repeated) or a sequence of ``length`` ints, each >= ``minimum``, as a tuple.
 

@@ -18,10 +18,11 @@ import numpy
 from chainer.backend import get_array_module
 from scipy import ndimage
 
+from seglearn._checks import check_int_array
+
 
 def _check_labels(labels, n_class, name='labels'):
-    if labels.dtype.kind not in 'iu':
-        raise TypeError('{} must be an integer array; got dtype {}'.format(name, labels.dtype))
+    check_int_array(name, labels)
     if labels.size and (int(labels.min()) < -1 or int(labels.max()) >= n_class):
         bad = labels[(labels < -1) | (labels >= n_class)]
         raise ValueError('{} must lie in [0, {}) or be -1 (ignore); got {}'.format(
@@ -175,9 +176,7 @@ def unet_weight_map(instances, w0=10, sigma=5, class_weights=None):
     if instances.ndim != 2:
         raise ValueError('instances must be a 2-D (H, W) array; got shape {}'.format(
             instances.shape))
-    if instances.dtype.kind not in 'iu':
-        raise TypeError('instances must be an integer array; got dtype {}'.format(
-            instances.dtype))
+    check_int_array('instances', instances)
     if instances.size and instances.min() < 0:
         raise ValueError('instances must be >= 0 (0 = background); got {}'.format(
             instances.min()))

@@ -41,7 +41,7 @@ from chainer.dataset import convert
 from chainer.training import extensions
 
 from seglearn import backend
-from seglearn._checks import is_int
+from seglearn._checks import check_int_array, is_int
 
 
 def _is_array(x):
@@ -62,14 +62,6 @@ def _check_n_class(n_class):
         raise ValueError('n_class must be <= {} (the confusion matrix holds n_class² counts); got '
                          '{}'.format(MAX_CLASSES, n_class))
     return int(n_class)
-
-
-def _as_int_array(x, name, xp):
-    x = xp.asarray(x)
-    if x.dtype.kind not in 'iu':
-        raise TypeError('{} must be an integer array (class ids); got dtype {}. Take the argmax '
-                        'of the scores, or cast with .astype(numpy.int32)'.format(name, x.dtype))
-    return x
 
 
 def _pair_counts(pred, gt, n_class):
@@ -95,8 +87,8 @@ def _first_bad(x, bad):
 
 def _checked_pair(pred, gt, n_class, where=''):
     xp = chainer_backend.get_array_module(pred, gt)
-    pred = _as_int_array(pred, 'pred' + where, xp)
-    gt = _as_int_array(gt, 'gt' + where, xp)
+    pred = check_int_array('pred' + where, xp.asarray(pred))
+    gt = check_int_array('gt' + where, xp.asarray(gt))
     if pred.shape != gt.shape:
         raise ValueError('pred{} and gt{} must have the same shape; got pred {} and gt {}'.format(
             where, where, pred.shape, gt.shape))
@@ -242,7 +234,7 @@ def position_prior(labels, n_class):
             ``[-1, n_class)``.
     """
     n_class = _check_n_class(n_class)
-    stack = [_as_int_array(backend.to_numpy(label), 'labels', numpy) for label in labels]
+    stack = [check_int_array('labels', numpy.asarray(backend.to_numpy(label))) for label in labels]
     if not stack:
         raise ValueError('position_prior needs at least one label map')
     if len({label.shape for label in stack}) != 1:

@@ -27,7 +27,7 @@ import numpy
 from scipy import ndimage
 
 from seglearn import backend
-from seglearn._checks import check_number, check_pair, int_tuple, is_int
+from seglearn._checks import check_int_array, check_number, check_pair, int_tuple, is_int
 
 # --- input checks -----------------------------------------------------------------------------
 
@@ -45,9 +45,7 @@ def _check_label(label, name='label'):
         raise ValueError('{} must be an (H, W) array; got {}'.format(
             name, 'shape {}'.format(label.shape) if hasattr(label, 'shape')
             else type(label).__name__))
-    if label.dtype.kind not in 'iu':
-        raise TypeError('{} must be an integer array (int32 class ids); got dtype {}'.format(
-            name, label.dtype))
+    check_int_array(name, label)
 
 
 def _check_pair(img, label):

@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from seglearn import backend
+from seglearn._checks import check_int_array
 from seglearn.palettes import IGNORE_COLOR, default_palette
 
 def _check_palette(palette):
@@ -39,10 +40,7 @@ def _check_palette(palette):
 
 
 def _check_labels(label, name='label'):
-    label = backend.to_numpy(label)
-    if label.dtype.kind not in 'iu':
-        raise TypeError('{} must be an integer array of class ids; got dtype {}'.format(
-            name, label.dtype))
+    label = check_int_array(name, backend.to_numpy(label))
     if label.size and label.min() < -1:
         raise ValueError('{} holds {}: class ids must be >= 0, or -1 for ignore'.format(
             name, label.min()))

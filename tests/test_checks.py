@@ -1,8 +1,8 @@
 import numpy
 import pytest
 
-from seglearn._checks import (check_choice, check_int, check_number, check_pair, check_positive,
-                              check_ratio, check_size, int_tuple, is_int, pair)
+from seglearn._checks import (check_choice, check_int, check_int_array, check_number, check_pair,
+                              check_positive, check_ratio, check_size, int_tuple, is_int, pair)
 
 
 def test_check_int_accepts_python_and_numpy_integers():
@@ -65,6 +65,18 @@ def test_check_choice():
     assert check_choice('split', 'val', ('train', 'val')) == 'val'
     with pytest.raises(ValueError, match="split must be one of 'train', 'val', got 'test'"):
         check_choice('split', 'test', ('train', 'val'))
+
+
+def test_check_int_array_takes_any_integer_dtype_and_leaves_the_values_to_the_caller():
+    for dtype in (numpy.int8, numpy.int32, numpy.int64, numpy.uint8):
+        x = numpy.array([-1, 0, 300]).astype(dtype)
+        assert check_int_array('label', x) is x
+    for bad in (numpy.zeros(2, numpy.float32), numpy.zeros(2, bool), numpy.array(['a'])):
+        with pytest.raises(TypeError, match=r'label must be an integer array; got dtype ' +
+                           str(bad.dtype)):
+            check_int_array('label', bad)
+    with pytest.raises(TypeError, match='gt must be an integer array; got list'):
+        check_int_array('gt', [0, 1])
 
 
 @pytest.mark.parametrize('value, length, minimum, expected', [
