@@ -41,7 +41,7 @@ logits cropped back, so ``forward`` always returns logits at the input size. The
 import chainer
 
 from seglearn import functions, links
-from seglearn._checks import check_int, check_positive, check_ratio
+from seglearn._checks import check_choice, check_int, check_positive, check_ratio
 from seglearn.models.common import SegmentationModel, crop, scaled
 from seglearn.transforms import mirror_pad
 
@@ -178,9 +178,7 @@ class FCDenseNet(SegmentationModel):
         if len(blocks) < 3 or len(blocks) % 2 == 0:
             raise ValueError('n_layers_per_block needs an odd number (2·n_pools + 1) of entries, '
                              'at least 3; got {}'.format(len(blocks)))
-        if transition not in _TRANSITIONS:
-            raise ValueError('transition must be one of {}, got {!r}'.format(_TRANSITIONS,
-                                                                            transition))
+        check_choice('transition', transition, _TRANSITIONS)
         self.n_layers_per_block, self.growth_rate = blocks, growth_rate
         self.first_channels, self.transition = first_channels, transition
         self.dropout = check_ratio('dropout', dropout)

@@ -30,7 +30,7 @@ PhC-U373 IoU 0.9203; DIC-HeLa IoU 0.7756.
 import chainer
 
 from seglearn import functions, links
-from seglearn._checks import check_int, check_positive, check_ratio
+from seglearn._checks import check_choice, check_int, check_positive, check_ratio
 from seglearn.models.common import SegmentationModel, center_crop, scaled
 from seglearn.transforms import mirror_pad
 from seglearn.upsampling import upsample_bilinear
@@ -278,10 +278,8 @@ class UNet(SegmentationModel):
     def __init__(self, n_class, in_channels=1, depth=4, base=64, padding='valid',
                  upsample='deconv', dropout=0.5, batch_norm=False):
         super().__init__()
-        if padding not in _PADDINGS:
-            raise ValueError('padding must be one of {}, got {!r}'.format(_PADDINGS, padding))
-        if upsample not in _UPSAMPLES:
-            raise ValueError('upsample must be one of {}, got {!r}'.format(_UPSAMPLES, upsample))
+        check_choice('padding', padding, _PADDINGS)
+        check_choice('upsample', upsample, _UPSAMPLES)
         self.n_class = check_int('n_class', n_class, 1)
         self.in_channels = check_int('in_channels', in_channels, 1)
         self.depth = _check_depth(depth)
