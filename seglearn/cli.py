@@ -153,7 +153,7 @@ def _load_splits(name, path, size, n_train, n_val, seed, check_train=True):
     not in the middle of training) and resized to ``size``. ``sizes`` is the set of (H, W) of
     the training images (of the validation images without ``check_train``)."""
     from seglearn import datasets, pipeline
-    from seglearn.datasets._base import check_examples
+    from seglearn.datasets import check_examples
     if size is not None and size > MAX_SIZE:
         raise CLIError('--size {} is above the limit of {} pixels'.format(size, MAX_SIZE))
     for option, n in (('--n-train', n_train), ('--n-val', n_val)):

@@ -333,7 +333,7 @@ def test_an_isbi_16_bit_volume_is_scaled_to_0_255(isbi_tree):
 
 
 def test_check_examples_finds_a_bad_label_or_size_before_training(camvid_tree):
-    from seglearn.datasets._base import check_examples
+    from seglearn.datasets import check_examples
     root = camvid_tree[0]
     ds = CamVid(root, 'train')
     check_examples(ds, 'camvid train')  # a sound tree passes

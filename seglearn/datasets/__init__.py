@@ -23,10 +23,11 @@ Real data sets, read from their usual folder layouts (they never download on the
 :mod:`seglearn.datasets.fetch` and :mod:`seglearn.datasets.archives`). :data:`CATALOG`
 (:mod:`seglearn.datasets.catalog`) lists every data set with its loader, splits, download key and
 default size; the command line reads it.
-:func:`read_image` reads an image file the way the loaders do.
+:func:`read_image` reads an image file the way the loaders do; :func:`check_examples` reads every
+example once, so that a bad file is reported before training rather than in the middle of it.
 """
-from seglearn.datasets._base import (SegmentationDataset, read_image, subset,  # noqa: F401
-                                     to_arrays)
+from seglearn.datasets._base import (SegmentationDataset, check_examples,  # noqa: F401
+                                     read_image, subset, to_arrays)
 from seglearn.datasets.camvid import CAMVID_CLASSES, CAMVID_PALETTE, CamVid  # noqa: F401
 from seglearn.datasets.catalog import (CATALOG, DOWNLOADS, dataset_paths,  # noqa: F401
                                        default_root, download, open_splits)
