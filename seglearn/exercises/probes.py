@@ -14,7 +14,8 @@ import chainer.functions as F
 import numpy
 
 from seglearn import backend
-from seglearn.exercises.core import Skip, allclose, expect_array, format_value, type_name
+from seglearn.exercises.core import (Skip, allclose, expect_array, format_value, to_numpy,
+                                     type_name)
 
 _NO_GPU = 'no CUDA device here; the GPU path is checked where CuPy sees one'
 
@@ -37,10 +38,6 @@ def _devices(device):
     if not backend.cupy_available():
         return None
     return chainer.get_device(device)
-
-
-def _to_numpy(array):
-    return chainer.get_device('@numpy').send(array)
 
 
 def network(cls, ctor_args, forward_args, fresh=False, device='@numpy'):
@@ -89,7 +86,7 @@ def network(cls, ctor_args, forward_args, fresh=False, device='@numpy'):
     if y.dtype != numpy.float32:
         return {'error': 'forward returned dtype {}, not float32'.format(y.dtype)}
     out = {'params': [[name, list(param.shape)] for name, param in params],
-           'output': _to_numpy(y.array)}
+           'output': to_numpy(y.array)}
     projection = numpy.random.RandomState(1).standard_normal(y.shape).astype(y.dtype)
     net.cleargrads()
     F.sum(y * dev.send(projection)).backward()
@@ -178,7 +175,7 @@ def loss(fn, logits, labels, weight_map, device='@numpy'):
         return {'error': 'expected a scalar loss, got shape {}'.format(out.shape)}
     F.sum(out).backward()
     return {'value': float(out.array), 'dtype': str(out.dtype),
-            'grad': None if x.grad is None else _to_numpy(x.grad)}
+            'grad': None if x.grad is None else to_numpy(x.grad)}
 
 
 def loss_on_both(fn, logits, labels, weight_map):
@@ -216,12 +213,13 @@ def same_loss_on_gpu(fn, logits, labels, weight_map):
 
 def on_cupy(fn, *args):
     """Call ``fn`` with the NumPy arrays of ``args`` sent to the GPU; ``{'module': …, 'value':
-    NumPy array}`` (``{'skipped': why}`` without a GPU, before the answer runs)."""
+    …}``, a CuPy answer brought to NumPy (``{'skipped': why}`` without a GPU, before the answer
+    runs)."""
     dev = _devices('@cupy:0')
     if dev is None:
         return {'skipped': _NO_GPU}
     out = fn(*[dev.send(a) if isinstance(a, numpy.ndarray) else a for a in args])
-    return {'module': type(out).__module__.split('.')[0], 'value': _to_numpy(out)}
+    return {'module': type(out).__module__.split('.')[0], 'value': to_numpy(out)}
 
 
 def same_on_cupy(fn, reference, *args):
