@@ -11,7 +11,7 @@ import chainer.links as L  # noqa: E402
 from chainer import training  # noqa: E402
 from chainer.training import extensions  # noqa: E402
 
-from seglearn.metrics import position_prior  # noqa: E402
+from seglearn.metrics import boundary_accuracy, boundary_band, position_prior  # noqa: E402
 from seglearn.metrics import (  # noqa: E402
     SegmentationEvaluator, confusion_matrix, evaluate, scores)
 
@@ -352,3 +352,59 @@ def test_position_prior_errors():
         position_prior([numpy.full((2, 2), 2, numpy.int32)], 2)
     with pytest.raises(TypeError, match='integer array'):
         position_prior([numpy.zeros((2, 2))], 2)
+
+
+# --- boundary_band / boundary_accuracy ---------------------------------------------------------
+
+def _band_brute_force(label, width):
+    h, w = label.shape
+    edge = numpy.zeros((h, w), bool)
+    for y in range(h):
+        for x in range(w):
+            for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
+                if 0 <= y + dy < h and 0 <= x + dx < w and label[y + dy, x + dx] != label[y, x]:
+                    edge[y, x] = True
+    band = numpy.zeros((h, w), bool)
+    for y, x in zip(*numpy.nonzero(edge)):
+        band[max(0, y - width):y + width + 1, max(0, x - width):x + width + 1] = True
+    return band
+
+
+@pytest.mark.parametrize('width', [0, 1, 3])
+def test_boundary_band_against_brute_force(width):
+    rng = numpy.random.RandomState(width)
+    label = numpy.zeros((14, 17), numpy.int32)
+    label[3:9, 4:12] = 1
+    label[10:, :5] = 2
+    label[rng.rand(14, 17) < 0.03] = -1
+    numpy.testing.assert_array_equal(boundary_band(label, width), _band_brute_force(label, width))
+
+
+def test_boundary_band_of_one_class_is_empty_and_bad_inputs():
+    assert not boundary_band(numpy.ones((5, 5), numpy.int32), 3).any()
+    with pytest.raises(ValueError, match='width must be >= 0'):
+        boundary_band(numpy.ones((5, 5), numpy.int32), -1)
+    with pytest.raises(ValueError, match=r'\(H, W\)'):
+        boundary_band(numpy.ones((2, 5, 5), numpy.int32))
+    with pytest.raises(TypeError, match='integer array'):
+        boundary_band(numpy.ones((5, 5)))
+
+
+def test_boundary_accuracy_counts_band_pixels_only_pooled_over_images():
+    gt = numpy.zeros((12, 12), numpy.int32)
+    gt[:, 6:] = 1                          # one vertical boundary between x = 5 and x = 6
+    band = boundary_band(gt, 2)            # x = 3 ... 8
+    assert band.sum() == 12 * 6
+    pred = gt.copy()
+    pred[:, 3] = 1                         # wrong inside the band: 12 pixels
+    pred[:, 0] = 1                         # wrong outside the band: not counted
+    assert boundary_accuracy(pred, gt, 2) == pytest.approx(1 - 12 / 72)
+    assert boundary_accuracy([pred, gt], [gt, gt], 2) == pytest.approx(1 - 12 / 144)
+    ignored = gt.copy()
+    ignored[:, 3] = -1                     # ignored pixels are not counted (their edges are)
+    only_there = gt.copy()
+    only_there[:, 3] = 1
+    assert boundary_accuracy(only_there, ignored, 2) == pytest.approx(1.0)
+    assert numpy.isnan(boundary_accuracy(gt * 0, gt * 0, 2))
+    with pytest.raises(ValueError, match='one shape'):
+        boundary_accuracy(pred[:5], gt, 2)
