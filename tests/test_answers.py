@@ -1,10 +1,11 @@
 """Every exercise of the course, and the grading path of ``make check``.
 
-Every registered exercise passes on its reference, is "not attempted" on its stub and fails on
-each typical mistake of its spec; the type policy is the same in every exercise; the committed
-notebooks hold exactly the stubs in their ``exercise`` cells, each followed by its ``check()``
-cell; and the grader, run as ``make check`` runs it, finds every exercise "not attempted" in the
-committed chapters and "passed" in a copy whose exercise cells hold the references.
+Every registered exercise passes every check on its reference but the one that refuses the
+reference as an answer, is "not attempted" on its stub and fails on each typical mistake of its
+spec; the type policy is the same in every exercise; the committed notebooks hold exactly the
+stubs in their ``exercise`` cells, each followed by its ``check()`` cell; and the grader, run as
+``make check`` runs it, finds every exercise "not attempted" in the committed chapters and, in a
+copy whose exercise cells hold the references, failing that one check only.
 """
 import json
 import re
@@ -16,7 +17,7 @@ import pytest
 
 import seglearn  # noqa: F401
 from seglearn.course import grader
-from seglearn.exercises import FAILED, NOT_ATTEMPTED, PASSED, all_exercises, grade
+from seglearn.exercises import FAILED, NOT_ATTEMPTED, all_exercises, grade
 
 CHAPTERS = Path(__file__).resolve().parent.parent / 'chapters'
 EXERCISES = all_exercises()
@@ -29,10 +30,13 @@ def _notebook(directory, chapter):
     return found[0] if found else None
 
 
+REFERENCE_ROW = "written without the checker's reference"
+
+
 @pytest.mark.parametrize('ex', EXERCISES, ids=IDS)
-def test_reference_passes(ex):
+def test_reference_passes_every_check_but_is_no_answer(ex):
     result = grade(ex, ex.reference)
-    assert result.status == PASSED, result.details
+    assert [c.label for c in result.cases if not c.ok] == [REFERENCE_ROW], result.details
 
 
 @pytest.mark.parametrize('ex', EXERCISES, ids=IDS)
@@ -125,7 +129,8 @@ def test_make_check_on_the_committed_chapters(capsys):
 
 
 def test_make_check_on_the_references(tmp_path, capsys):
-    """A copy of the chapters whose exercise cells hold the references: everything passes."""
+    """A copy of the chapters whose exercise cells hold the references: every check passes but
+    the one that refuses the reference as an answer."""
     for path in sorted(CHAPTERS.glob('[0-9][0-9]_*.ipynb')):
         nb = json.loads(path.read_text(encoding='utf-8'))
         for cell in nb['cells']:
@@ -134,7 +139,8 @@ def test_make_check_on_the_references(tmp_path, capsys):
                 cell['source'] = ['from seglearn.exercises import get_exercise\n',
                                   '{0} = get_exercise({0!r}).reference'.format(name)]
         (tmp_path / path.name).write_text(json.dumps(nb), encoding='utf-8')
-    assert grader.main([str(tmp_path)]) == 0
+    assert grader.main([str(tmp_path)]) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert lines[-1] == '{0} exercises: {0} passed'.format(len(EXERCISES))
+    assert lines[-1] == '{0} exercises: {0} failed'.format(len(EXERCISES))
+    assert all(REFERENCE_ROW in line for line in lines[2:-1]), lines   # all else passed
     shutil.rmtree(tmp_path)

@@ -1,5 +1,5 @@
-"""Exercise checkers of chapters 05–08: references pass, independent correct answers pass, stubs are
-"not attempted", typical wrong answers fail."""
+"""Exercise checkers of chapters 05–08: references pass every check but are no answer, independent
+correct answers pass, stubs are "not attempted", typical wrong answers fail."""
 import numpy
 import pytest
 from scipy import ndimage
@@ -18,6 +18,7 @@ from seglearn.models.common import crop
 from seglearn.upsampling import bilinear_kernel
 from seglearn.exercises import FAILED, NOT_ATTEMPTED, PASSED, all_exercises, get_exercise, grade
 from seglearn.models import fcn
+from seglearn.exercises import ch06, ch07
 
 CHAPTERS = ('ch05', 'ch06', 'ch07', 'ch08')
 
@@ -316,11 +317,14 @@ def test_every_exercise_has_an_alternative_and_two_mistakes():
         assert len(ALTERNATIVES[name]) >= 2 and len(get_exercise(name).mistakes) >= 3, name
 
 
+REFERENCE_ROW = "written without the checker's reference"
+
+
 @pytest.mark.parametrize('name', sorted(ALTERNATIVES))
-def test_reference_passes(name):
+def test_reference_passes_every_check_but_is_no_answer(name):
     ex = get_exercise(name)
     result = grade(ex, ex.reference)
-    assert result.status == PASSED, result.details
+    assert [c.label for c in result.cases if not c.ok] == [REFERENCE_ROW], result.details
 
 
 @pytest.mark.parametrize('name', sorted(ALTERNATIVES))
@@ -467,6 +471,33 @@ def test_calling_the_package_is_not_an_answer(name):
 
 def test_every_forbidding_exercise_is_tried_with_the_package():
     assert {ex.name for ex in _exercises() if ex.forbidden} == set(PACKAGE_ANSWERS)
+
+
+class _HeadFromTheReference(ch06._Head):
+    pass
+
+
+class _FusionFromTheReference(ch07._Fusion):
+    def forward(self, upscore, pool):      # its own forward, the reference's __init__
+        return super().forward(upscore, pool)
+
+
+# Answers that are the checker's reference, derive from it or run its code: one failed check.
+REFERENCE_ANSWERS = {
+    'FCN32sHead': _HeadFromTheReference,
+    'SkipFusion': _FusionFromTheReference,
+    'fcn_crops': lambda pools, conv1_pad=100: ch07._crops(pools, conv1_pad),  # its helper
+    'paper_unet_output_size': lambda size: get_exercise('paper_unet_output_size').reference(
+        size),
+}
+
+
+@pytest.mark.parametrize('name', sorted(REFERENCE_ANSWERS))
+def test_the_checker_s_reference_is_not_an_answer(name):
+    result = grade(get_exercise(name), REFERENCE_ANSWERS[name])
+    assert result.status == FAILED
+    assert [c.label for c in result.cases if not c.ok] == [REFERENCE_ROW], result.details
+    assert "get_exercise('{}').reference".format(name) in ' '.join(result.details.split())
 
 
 def test_a_network_is_told_what_is_wrong_with_it():

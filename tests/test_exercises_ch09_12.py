@@ -12,6 +12,7 @@ import pytest
 
 import seglearn
 from seglearn.exercises import FAILED, NOT_ATTEMPTED, PASSED, get_exercise, grade
+from seglearn.exercises import ch09, ch11
 
 
 def _status(name, fn):
@@ -546,3 +547,40 @@ def test_every_forbidding_exercise_is_tried_with_the_package():
     from seglearn.exercises import all_exercises
     assert {ex.name for ex in all_exercises() if ex.chapter >= 'ch09' and ex.forbidden} == set(
         PACKAGE_ANSWERS)
+
+
+class _UpStepFromTheReference(ch09._UpStep):
+    pass
+
+
+class _UpDenseBlockFromTheReference(ch11._NewMaps):
+    pass
+
+
+def _valid_size_by_the_checker(size, depth=4, ksize=3):
+    while not ch09._is_valid(size, depth, ksize):     # the reference's own helper
+        size += 1
+    return size
+
+
+# Answers that are the checker's reference, derive from it or run its code: one failed check.
+REFERENCE_ANSWERS = [
+    ('UpStep', _UpStepFromTheReference),
+    ('UpStep', get_exercise('UpStep').reference),
+    ('UpDenseBlock', _UpDenseBlockFromTheReference),
+    ('UpDenseBlock', get_exercise('UpDenseBlock').reference),
+    ('weighted_cross_entropy', lambda x, t, w: get_exercise('weighted_cross_entropy').reference(
+        x, t, w)),
+    ('weighted_cross_entropy', get_exercise('weighted_cross_entropy').reference),
+    ('valid_size_at_least', _valid_size_by_the_checker),
+]
+
+
+@pytest.mark.parametrize('name, answer', REFERENCE_ANSWERS,
+                         ids=['{}-{}'.format(n, i) for i, (n, _) in enumerate(REFERENCE_ANSWERS)])
+def test_the_checker_s_reference_is_not_an_answer(name, answer):
+    result = grade(get_exercise(name), answer)
+    assert result.status == FAILED
+    assert [c.label for c in result.cases if not c.ok] == [
+        "written without the checker's reference"], result.details
+    assert "get_exercise('{}').reference".format(name) in ' '.join(result.details.split())

@@ -37,6 +37,11 @@ def _scale(x, factor=2):
     return x * factor
 
 
+def _finished_scale(x, factor=2):
+    """Stands for the package's finished answer."""
+    return factor * x
+
+
 def _square(a):
     return (a * a).astype(numpy.float32)
 
@@ -53,7 +58,7 @@ def exercises():
                                           lambda fn: None if fn(-1) == -2 else 'no')],
                      hint='multiply', title='scale', timeout=0.5,
                      mistakes=[(lambda x, factor=2: x + factor, 'add is not multiply')],
-                     forbidden=[_scale])
+                     forbidden=[_finished_scale])
     square = Exercise('t99_square', 'ch99', _square, ARRAY_STUB,
                       cases=[(numpy.arange(6, dtype=numpy.float32).reshape(2, 3),)],
                       hint='a * a', title='square', timeout=0.5)
@@ -267,13 +272,27 @@ def test_in_process_fallback_contains_what_it_can(exercises):
 
 def test_calling_the_forbidden_answer_fails_one_check(exercises):
     def t99_scale(x, factor=2):
-        return _scale(x, factor)
+        return 2 * _finished_scale(x, factor) // 2
     result = check(t99_scale, verbose=False)
     assert result.status == FAILED
     assert [c.label for c in result.cases if not c.ok] == [
         "written without the package's finished answer"]
-    assert 'test_exercises_core._scale' in result.details
-    assert check(_scale, name='t99_scale', verbose=False).passed   # the reference itself
+    assert 'test_exercises_core._finished_scale' in result.details
+
+
+def test_the_reference_is_no_answer_nor_anything_that_runs_its_code(exercises):
+    """The reference itself, a wrapper and a copy of its code fail one check of their own, in
+    the forked child and in the kernel; every other check, against the reference, passes."""
+    def t99_scale(x, factor=2):
+        return get_exercise('t99_scale').reference(x, factor)
+    copy = types.FunctionType(_scale.__code__, {}, 't99_scale', _scale.__defaults__)
+    for answer in (_scale, t99_scale, copy):
+        for isolate in (True, False):
+            result = grade(exercises[0], answer, isolate=isolate)
+            assert result.status == FAILED
+            assert [c.label for c in result.cases if not c.ok] == [
+                "written without the checker's reference"], result.details
+            assert "get_exercise('t99_scale').reference" in ' '.join(result.details.split())
 
 
 def test_check_reports_wrong_types_shapes_and_dtypes(exercises, capsys):

@@ -12,7 +12,9 @@ import importlib
 import numbers
 import pkgutil
 import re
+import sys
 import textwrap
+import types
 
 import numpy
 
@@ -26,6 +28,7 @@ TIMED_OUT = 'timed out'
 CRASHED = 'crashed'
 
 DEFAULT_TIMEOUT = 5.0
+REFERENCE = "the exercise's reference"   # the name the sandbox reports the reference's code by
 WIDTH = 90               # check()'s report is wrapped to this many columns
 _SHOWN_FAILURES = 3      # failing cases shown in full per section
 
@@ -128,8 +131,9 @@ class Exercise:
             ``probe(learner's answer, …)``, run where the answer runs, with
             ``probe(reference, …)``.
         forbidden (tuple): functions and classes of the package (or of Chainer) whose use would
-            be the whole answer; an answer that calls any of them fails one extra check. The
-            reference itself is exempt.
+            be the whole answer; an answer that calls any of them fails one extra check. An
+            answer that is the reference, derives from it or runs its code
+            (:func:`reference_codes`) fails one of its own.
     """
 
     def __init__(self, name, chapter, reference, stub, cases=(), random_cases=None,
@@ -191,9 +195,14 @@ class Exercise:
             return self.compare(expected, actual, *args, **kwargs)
         return self.compare(expected, actual)
 
-    def forbidden_codes(self):
-        """The code objects (and builtins) of :attr:`forbidden`, for the sandbox's watch."""
-        return {code for obj in self.forbidden for code in code_objects(obj)}
+    def watched_codes(self):
+        """What the sandbox watches an answer for: code object (or builtin) → the name a report
+        gives it; those of :attr:`forbidden` under their own names, the reference's
+        (:func:`reference_codes`) under :data:`REFERENCE`."""
+        names = {code: forbidden_name(obj) for obj in self.forbidden
+                 for code in code_objects(obj)}
+        names.update(dict.fromkeys(reference_codes(self.reference), REFERENCE))
+        return names
 
     def __repr__(self):
         return '<Exercise {}>'.format(self.qualname)
@@ -212,6 +221,36 @@ def code_objects(obj):
         elif not isinstance(obj, type) and callable(member):
             out.add(member)
     return out
+
+
+def reference_codes(reference):
+    """The code objects of a reference, which no answer may run: its own (a class: its methods'
+    and those of its bases defined in its module), those of the functions and classes of its
+    module that they name, theirs in turn, and the functions nested in any of them. The
+    reference itself, a subclass, a wrapper around it or a copy of its methods runs some of
+    them; an answer of the learner's own runs none (they are the checker's code)."""
+    module = getattr(reference, '__module__', None)
+    scope = vars(sys.modules[module]) if module in sys.modules else {}
+    todo, done, codes = [reference], set(), set()
+    while todo:
+        obj = todo.pop()
+        if obj in done:
+            continue
+        done.add(obj)
+        if isinstance(obj, type):
+            todo += [base for base in obj.__mro__[1:] if base.__module__ == module]
+        pending = list(code_objects(obj))
+        while pending:
+            code = pending.pop()
+            if code in codes:
+                continue
+            codes.add(code)
+            if isinstance(code, types.CodeType):
+                pending += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+                todo += [scope[name] for name in code.co_names
+                         if isinstance(scope.get(name), (type, types.FunctionType))
+                         and scope[name].__module__ == module]
+    return codes
 
 
 def forbidden_name(obj):

@@ -14,8 +14,8 @@ import numpy
 
 from seglearn.exercises import sandbox
 from seglearn.exercises.core import (
-    CRASHED, FAILED, NOT_ATTEMPTED, PASSED, TIMED_OUT, CaseResult, Result, Skip, auto_compare,
-    describe_error, format_value, get_exercise, report, wrap,
+    CRASHED, FAILED, NOT_ATTEMPTED, PASSED, REFERENCE, TIMED_OUT, CaseResult, Result, Skip,
+    auto_compare, describe_error, format_value, get_exercise, report, wrap,
 )
 
 
@@ -184,6 +184,14 @@ def _forbidden_result(seen):
                 'building blocks'.format(', '.join(sorted(seen))), section='property')
 
 
+def _reference_result(ex):
+    return CaseResult(
+        'written without the checker\'s reference', False,
+        message='your answer is the checker\'s own reference (get_exercise({!r}).reference), '
+                'derives from it or runs its code: write the answer yourself'.format(ex.name),
+        section='property')
+
+
 def judge(ex, answer, seed=0):
     """Run every case and property of ``ex`` on ``answer`` (a
     :class:`~seglearn.exercises.sandbox.Answer`); a :class:`Result`, nothing printed."""
@@ -212,7 +220,9 @@ def judge(ex, answer, seed=0):
                 'answer in the cell and run check() again.'.format(ex.qualname)))
         results.append(CaseResult('(a later case)', False,
                                   message='your function raised NotImplementedError'))
-    if seen:
+    if REFERENCE in seen:      # the package code it reaches is the reference's: say that alone
+        results.append(_reference_result(ex))
+    elif seen:
         results.append(_forbidden_result(seen))
     if stopped is not None:
         status = TIMED_OUT if stopped.kind == 'timed_out' else CRASHED

@@ -41,8 +41,7 @@ import warnings
 
 import numpy
 
-from seglearn.exercises.core import (DEFAULT_TIMEOUT, code_objects, describe_error,
-                                     forbidden_name, format_value)
+from seglearn.exercises.core import DEFAULT_TIMEOUT, describe_error, format_value
 
 _MAX_DEPTH = 40
 _RETRIES = 0.25          # seconds between re-raised alarms once a call is past its limit
@@ -164,8 +163,9 @@ class Executor:
 
     Args:
         namespace (dict): name → the learner's functions/classes (grows when cells run).
-        exercises (list[Exercise]): the exercises the requests may name; their forbidden code
-            objects are collected now, before any cell of the learner runs.
+        exercises (list[Exercise]): the exercises the requests may name; the code objects an
+            answer must not run (the forbidden ones, the reference's) are collected now, before
+            any cell of the learner runs.
         passthrough (tuple): exception types to let through (the in-process timer's and a
             user's KeyboardInterrupt); everything else the answer raises becomes a reply.
     """
@@ -173,9 +173,7 @@ class Executor:
     def __init__(self, namespace, exercises, passthrough=()):
         self.namespace = namespace
         self.exercises = {ex.qualname: ex for ex in exercises}
-        self.codes = {ex.qualname: ex.forbidden_codes() for ex in exercises}
-        self.names = {code: forbidden_name(obj) for ex in exercises for obj in ex.forbidden
-                      for code in code_objects(obj)}
+        self.watched = {ex.qualname: ex.watched_codes() for ex in exercises}
         self.passthrough = passthrough
 
     def handle(self, request):
@@ -210,41 +208,42 @@ class Executor:
         target = self.namespace.get(request['name'])
         probe = ex.probe if request['probe'] == 'exercise' else request['probe']
         args, kwargs = request['args'], request['kwargs']
-        codes = set() if target is ex.reference else self.codes[ex.qualname]
+        watched = self.watched[ex.qualname]
         shell = _ipython_shell()
         exit_before = getattr(shell, 'exit_now', False)
         used = []
         try:
-            with _silenced(), _watching(codes, used):
+            with _silenced(), _watching(watched, used):
                 value = probe(target, *args, **kwargs) if probe else target(*args, **kwargs)
         except self.passthrough:
             raise
         except NotImplementedError:
-            return {'kind': 'not_implemented', 'used': self._used(used)}
+            return {'kind': 'not_implemented', 'used': _used(watched, used)}
         except SystemExit as e:
-            return {'kind': 'exited', 'used': self._used(used),
+            return {'kind': 'exited', 'used': _used(watched, used),
                     'message': 'your function called sys.exit({}) (or exit()): an answer must '
                                'return its value'.format('' if e.code is None else repr(e.code))}
         except BaseException as e:  # noqa: B036 -- a raised KeyboardInterrupt is reported too
             return {'kind': 'raised', 'error': _error_info(e, _code_files(target)),
-                    'used': self._used(used)}
+                    'used': _used(watched, used)}
         if shell is not None and getattr(shell, 'exit_now', False) and not exit_before:
             shell.exit_now = False     # IPython's exit() asks the kernel to stop after the cell
-            return {'kind': 'exited', 'used': self._used(used),
+            return {'kind': 'exited', 'used': _used(watched, used),
                     'message': 'your function called exit(): an answer must return its value'}
-        reply = {'kind': 'returned', 'value': encode(value), 'used': self._used(used)}
+        reply = {'kind': 'returned', 'value': encode(value), 'used': _used(watched, used)}
         if request.get('return_args'):
             reply['args'] = encode((list(args), dict(kwargs)))
         return reply
 
-    def _used(self, used):
-        return sorted({self.names.get(code, getattr(code, '__qualname__', str(code)))
-                       for code in used})
+def _used(watched, used):
+    """The names of the watched code objects the answer ran."""
+    return sorted({watched[code] for code in used})
 
 
 @contextlib.contextmanager
 def _watching(codes, used):
-    """Record in ``used`` every forbidden code object (or builtin) called inside the block."""
+    """Record in ``used`` every code object (or builtin) of ``codes`` called inside the
+    block."""
     if not codes:
         yield
         return
