@@ -403,3 +403,62 @@ class SegmentationEvaluator(extensions.Evaluator):
             for name, value in zip(self.label_names, result['iou']):
                 report[prefix + 'iou/' + name] = float(value)
         return report
+
+
+def match_instances(pred_instances, true_instances, iou=0.5):
+    """Match predicted to true instances one to one by IoU, as instance segmentation is scored.
+
+    Counting connected components says how many blobs a model paints, not whether they are the
+    cells: one blob over two cells and a stray speck elsewhere count as two. Here a predicted
+    instance *matches* a true one when their intersection over union exceeds ``iou``. With
+    ``iou >= 0.5`` the matching is one to one by itself: instances of one map are disjoint, so a
+    true instance can overlap more than half of its union with at most one predicted instance
+    (and vice versa), and no assignment step is needed. Lower thresholds would need one (several
+    candidates per instance) and are refused.
+
+    Args:
+        pred_instances: int array (any shape) of predicted instance ids, ``0`` = background,
+            e.g. ``scipy.ndimage.label(pred == 1)[0]``. Ids need not be consecutive.
+        true_instances: int array of the same shape, the true instance ids (``0`` =
+            background), e.g. ``CellsDataset.instances(i)``.
+        iou (float): the threshold, ``0.5 <= iou < 1``; a pair matches when its IoU is above it.
+
+    Returns:
+        dict: ``matches``, a list of ``(pred_id, true_id, iou)`` sorted by true id;
+        ``true_positives`` (matched pairs), ``false_positives`` (predicted instances without a
+        match: spurious or merged blobs), ``false_negatives`` (true instances without a match:
+        missed, merged or split), ``n_pred`` and ``n_true``.
+
+    Raises:
+        ValueError: shapes differ, an id is negative, or ``iou`` is outside ``[0.5, 1)``.
+        TypeError: an array is not an integer array.
+    """
+    if isinstance(iou, bool) or not isinstance(iou, (int, float, numpy.integer, numpy.floating)) \
+            or not 0.5 <= iou < 1:
+        raise ValueError('iou must be a number with 0.5 <= iou < 1 (below 0.5 a one-to-one '
+                         'matching needs an assignment step); got {!r}'.format(iou))
+    pred, true = (check_int_array(name, numpy.asarray(backend.to_numpy(a)))
+                  for a, name in ((pred_instances, 'pred_instances'),
+                                  (true_instances, 'true_instances')))
+    if pred.shape != true.shape:
+        raise ValueError('pred_instances and true_instances must have one shape; got {} and '
+                         '{}'.format(pred.shape, true.shape))
+    for name, a in (('pred_instances', pred), ('true_instances', true)):
+        if a.size and a.min() < 0:
+            raise ValueError('{} must hold ids >= 0 (0 = background); got {}'.format(
+                name, a.min()))
+    pred, true = pred.ravel().astype(numpy.int64), true.ravel().astype(numpy.int64)
+    pred_ids, pred_area = numpy.unique(pred[pred > 0], return_counts=True)
+    true_ids, true_area = numpy.unique(true[true > 0], return_counts=True)
+    both = (pred > 0) & (true > 0)
+    p = numpy.searchsorted(pred_ids, pred[both])
+    t = numpy.searchsorted(true_ids, true[both])
+    pairs, inter = numpy.unique(p * max(len(true_ids), 1) + t, return_counts=True)
+    p, t = numpy.divmod(pairs, max(len(true_ids), 1))
+    ious = inter / (pred_area[p] + true_area[t] - inter)
+    keep = ious > iou
+    matches = sorted(((int(pred_ids[i]), int(true_ids[j]), float(v))
+                      for i, j, v in zip(p[keep], t[keep], ious[keep])), key=lambda m: m[1])
+    n = len(matches)
+    return dict(matches=matches, true_positives=n, false_positives=len(pred_ids) - n,
+                false_negatives=len(true_ids) - n, n_pred=len(pred_ids), n_true=len(true_ids))

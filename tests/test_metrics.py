@@ -408,3 +408,78 @@ def test_boundary_accuracy_counts_band_pixels_only_pooled_over_images():
     assert numpy.isnan(boundary_accuracy(gt * 0, gt * 0, 2))
     with pytest.raises(ValueError, match='one shape'):
         boundary_accuracy(pred[:5], gt, 2)
+
+
+def _match_brute_force(pred, true, threshold):
+    """Every (pred id, true id) pair with IoU > threshold, from the pixel sets; the IoUs."""
+    pred_ids = [int(i) for i in numpy.unique(pred) if i > 0]
+    true_ids = [int(i) for i in numpy.unique(true) if i > 0]
+    pixels = lambda a, i: {tuple(q) for q in numpy.argwhere(a == i)}  # noqa: E731
+    iou = {}
+    for i in pred_ids:
+        for j in true_ids:
+            a, b = pixels(pred, i), pixels(true, j)
+            iou[i, j] = len(a & b) / len(a | b)
+    above = sorted((i, j) for (i, j), v in iou.items() if v > threshold)
+    return above, iou, len(pred_ids), len(true_ids)
+
+
+@pytest.mark.parametrize('seed', range(12))
+@pytest.mark.parametrize('threshold', [0.5, 0.7])
+def test_match_instances_against_brute_force(seed, threshold):
+    from scipy import ndimage
+    from seglearn.metrics import match_instances
+    rng = numpy.random.default_rng(seed)
+    true = ndimage.label(rng.random((9, 11)) < 0.45)[0]          # blobs of random shapes
+    pred = true.copy()
+    pred[rng.random(true.shape) < 0.25] = 0                       # holes: blobs shrink or split
+    pred[rng.random(true.shape) < 0.1] = 1                        # specks, merges into blob 1
+    pred = ndimage.label(pred > 0)[0] * 3 + 2 * (pred > 0)        # ids not consecutive
+    above, iou, n_pred, n_true = _match_brute_force(pred, true, threshold)
+    result = match_instances(pred, true, iou=threshold)
+    assert sorted((p, t) for p, t, _ in result['matches']) == above
+    assert [t for _, t, _ in result['matches']] == sorted(t for _, t in above)
+    # one to one by itself, so no one-to-one assignment has more pairs above the threshold
+    assert len({p for p, _ in above}) == len({t for _, t in above}) == len(above)
+    for p, t, v in result['matches']:
+        assert v == pytest.approx(iou[p, t])
+    assert result['true_positives'] == len(above)
+    assert result['false_positives'] == n_pred - len(above)
+    assert result['false_negatives'] == n_true - len(above)
+    assert (result['n_pred'], result['n_true']) == (n_pred, n_true)
+
+
+def test_match_instances_merged_and_split_cells_do_not_count():
+    from seglearn.metrics import match_instances
+    true = numpy.zeros((6, 13), numpy.int32)
+    true[1:5, 1:5], true[1:5, 6:10] = 1, 2                 # two cells, a gap column at x = 5
+    merged = (true > 0).astype(numpy.int32)
+    merged[1:5, 5] = 1                                      # one blob over both: IoU 16/36
+    result = match_instances(merged, true)
+    assert (result['true_positives'], result['false_positives'], result['false_negatives']) == \
+        (0, 1, 2)
+    exact = match_instances(true, true)
+    assert exact['matches'] == [(1, 1, 1.0), (2, 2, 1.0)]
+    assert (exact['false_positives'], exact['false_negatives']) == (0, 0)
+    split = true.copy()
+    split[1:5, 3:5] = 7                                     # cell 1 cut in halves: IoU 0.5 each
+    assert match_instances(split, true)['matches'] == [(2, 2, 1.0)]
+    assert match_instances(split, true, iou=0.5)['false_negatives'] == 1
+    empty = match_instances(numpy.zeros_like(true), true)
+    assert (empty['n_pred'], empty['true_positives'], empty['false_negatives']) == (0, 0, 2)
+    nothing = match_instances(numpy.zeros_like(true), numpy.zeros_like(true))
+    assert nothing['matches'] == [] and nothing['n_true'] == 0
+
+
+def test_match_instances_bad_inputs():
+    from seglearn.metrics import match_instances
+    a = numpy.zeros((4, 4), numpy.int32)
+    for bad in (0.3, 1.0, True, '0.5', None):
+        with pytest.raises(ValueError, match='0.5 <= iou < 1'):
+            match_instances(a, a, iou=bad)
+    with pytest.raises(ValueError, match='one shape'):
+        match_instances(a[:3], a)
+    with pytest.raises(ValueError, match='ids >= 0'):
+        match_instances(a - 1, a)
+    with pytest.raises(TypeError, match='integer array'):
+        match_instances(a.astype(float), a)
