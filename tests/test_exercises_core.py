@@ -175,6 +175,29 @@ def test_os_exit_and_abort_end_only_the_child(exercises, how, why):
     assert check(t99_scale, verbose=False).passed          # this process goes on
 
 
+@pytest.mark.parametrize('message, status, why', [
+    ('struct.pack("!i", 1 << 20)', TIMED_OUT, 'did not arrive in full within 0.5 s'),
+    ('struct.pack("!i", 2) + b"xy"', CRASHED, 'sent an unreadable answer'),
+    ('struct.pack("!iQ", -1, 1 << 40)', CRASHED, 'sent an unreadable answer')])
+def test_an_answer_that_writes_into_the_checker_s_pipe_is_stopped(exercises, message, status,
+                                                                 why):
+    """A length header that promises 1 MiB and sends none of it kept check() waiting for good;
+    a short message that is no reply made it raise; a reply of 1 TiB is not read."""
+    namespace = {}
+    exec('import struct, sys\n'
+         'def t99_scale(x, factor=2):\n'
+         '    frame = sys._getframe()\n'
+         '    while "conn" not in frame.f_locals:     # up to the loop that serves the checker\n'
+         '        frame = frame.f_back\n'
+         '    frame.f_locals["conn"]._send({})\n'
+         '    return x * factor\n'.format(message), namespace)
+    start = time.monotonic()
+    result = check(namespace['t99_scale'], verbose=False)
+    assert time.monotonic() - start < 5
+    assert result.status == status and why in result.details
+    assert check(t99_scale, verbose=False).passed          # this process goes on
+
+
 def test_a_raised_keyboard_interrupt_is_reported(exercises):
     def t99_scale(x, factor=2):
         raise KeyboardInterrupt

@@ -30,6 +30,18 @@ MEAN_IOU = '''def mean_iou(pred, gt, n_class):
     return float(numpy.mean(ious))'''
 
 
+# Cells that write into the pipe to the grader (the audit's reproduction, which found the pipe
+# with gc): a length header that promises 1 MiB and sends none of it, and a short message that
+# is no reply.
+FAKE_HEADER = ('import struct, sys\n'
+               'frame = sys._getframe()\n'
+               'while "conn" not in frame.f_locals:\n'
+               '    frame = frame.f_back\n'
+               'frame.f_locals["conn"]._send({})\n')
+PROMISE = FAKE_HEADER.format('struct.pack("!i", 1 << 20)')
+GARBAGE = FAKE_HEADER.format('struct.pack("!i", 2) + b"xy"')
+
+
 def _notebook(directory, name, cells):
     nb = nbformat.v4.new_notebook()
     for source, tags in cells:
@@ -93,7 +105,7 @@ def test_ipython_magics_are_skipped(tmp_path):
 
 @pytest.mark.parametrize('cell', ['while True:\n    try:\n        pass\n    except:\n        pass',
                                   'import os\nos._exit(0)', 'import sys\nsys.exit()',
-                                  'raise KeyboardInterrupt'])
+                                  'raise KeyboardInterrupt', PROMISE, GARBAGE])
 def test_a_cell_that_hangs_or_ends_the_process_spoils_nothing_else(tmp_path, monkeypatch, cell):
     monkeypatch.setattr(grader, '_CELL_TIMEOUT', 0.5)
     path = _exercise_cells(tmp_path, '00_x.ipynb', cell, TO_CHW, CLASS_COUNTS)
@@ -109,6 +121,8 @@ def test_a_cell_that_hangs_or_ends_the_process_spoils_nothing_else(tmp_path, mon
     ('raise KeyboardInterrupt', FAILED, 'raised KeyboardInterrupt'),
     ('while True:\n        try:\n            pass\n        except:\n            pass', TIMED_OUT,
      'no answer within 0.5 s'),
+    (PROMISE.replace('\n', '\n    '), TIMED_OUT, 'did not arrive in full within 0.5 s'),
+    (GARBAGE.replace('\n', '\n    '), CRASHED, 'sent an unreadable answer'),
 ])
 def test_an_answer_that_exits_crashes_or_hangs_fails_alone(tmp_path, monkeypatch, body, status,
                                                            why):

@@ -9,8 +9,9 @@ Each chapter is graded in a fresh child process (``multiprocessing``'s ``forkser
 notebooks as JSON, computes the references' answers and judges what the child sends back, so a
 cell that patches NumPy or the checker changes nothing outside its own chapter's child.
 
-A cell or a call that runs past its limit, calls ``os._exit()``, aborts, crashes or raises
-``KeyboardInterrupt`` ends at most that child: the exercise is "timed out" or "crashed" (a cell
+A cell or a call that runs past its limit, calls ``os._exit()``, aborts, crashes, raises
+``KeyboardInterrupt`` or writes into the pipe to the grader (a reply must arrive in full within
+the limit) ends at most that child: the exercise is "timed out" or "crashed" (a cell
 that does it is skipped), a new child runs the chapter's other cells again for the exercises
 left, and the other chapters are graded as usual. The table and the exit status (1 when an
 exercise failed, timed out or crashed) come from the results, never from a child's exit code.

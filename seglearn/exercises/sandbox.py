@@ -4,8 +4,10 @@ Where an answer runs:
 
 * ``check(fn)`` on Linux: in a child process forked from the notebook's kernel (the fork holds
   ``fn``). Every call has a hard wall-clock limit: past it the child is killed (SIGKILL), so an
-  endless loop inside a bare ``except:`` stops too. ``sys.exit()``, ``exit()``, ``os._exit()``,
-  ``os.abort()``, a crash in native code or a raised ``KeyboardInterrupt`` end at most that child.
+  endless loop inside a bare ``except:`` stops too, and so does a reply that does not arrive in
+  full in time or is no reply (an answer that wrote into the pipe). ``sys.exit()``, ``exit()``,
+  ``os._exit()``, ``os.abort()``, a crash in native code or a raised ``KeyboardInterrupt`` end at
+  most that child.
   CUDA cannot be used in a forked child of a process that has used it, so a check's CuPy path
   (:attr:`Property.gpu <seglearn.exercises.core.Property>`) runs in the kernel itself.
 * ``check(fn)`` on macOS and Windows (where forking a kernel is unsafe or impossible), and that
@@ -31,7 +33,9 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
+import selectors
 import signal
+import struct
 import sys
 import threading
 import time
@@ -45,6 +49,7 @@ from seglearn.exercises.core import DEFAULT_TIMEOUT, describe_error, format_valu
 
 _MAX_DEPTH = 40
 _RETRIES = 0.25          # seconds between re-raised alarms once a call is past its limit
+_MAX_REPLY = 1 << 30     # bytes: a longer reply is refused, not read
 
 
 # --------------------------------------------------------------------------- plain values
@@ -380,26 +385,40 @@ class Child:
 
     def request(self, message, timeout):
         """The child's reply (a dict), or ``{'kind': 'timed_out' | 'crashed', 'message': …}``
-        when it did not answer in ``timeout`` seconds (it is killed then) or died."""
+        when it died, did not take the request or start its reply within ``timeout`` seconds
+        or finish the reply within ``timeout`` more (it is killed then: a cell or an answer
+        that writes into the pipe cannot keep the checker waiting), or sent something that is
+        not a reply."""
         if self.gone is not None:
             return self.gone
         try:
-            self.conn.send_bytes(pickle.dumps(message, protocol=4))
+            _send(self.conn, pickle.dumps(message, protocol=4), timeout)
+            ready = multiprocessing.connection.wait([self.conn, self.process.sentinel], timeout)
+        except _Late:
+            ready = []
         except (OSError, EOFError):
             return self._died()
-        ready = multiprocessing.connection.wait([self.conn, self.process.sentinel], timeout)
-        if self.conn in ready:
-            try:
-                return loads_reply(self.conn.recv_bytes())
-            except (EOFError, OSError):
-                pass
         if not ready:
-            self.kill()
-            self.gone = {'kind': 'timed_out',
-                         'message': 'no answer within {:g} s (an endless loop?); the process '
-                                    'running it was stopped'.format(timeout)}
-            return self.gone
-        return self._died()
+            return self._stop('timed_out', 'no answer within {:g} s (an endless loop?)'
+                              .format(timeout))
+        if self.conn not in ready:
+            return self._died()
+        try:
+            return _as_reply(_receive(self.conn, timeout))
+        except _Late:
+            return self._stop('timed_out', 'the answer did not arrive in full within {:g} s '
+                                           '(did your code write into the checker\'s pipe?)'
+                              .format(timeout))
+        except _Unreadable:
+            return self._stop('crashed', 'the process running your code sent an unreadable '
+                                         'answer (did your code write into the checker\'s pipe?)')
+        except (OSError, EOFError):
+            return self._died()
+
+    def _stop(self, kind, why):
+        self.kill()
+        self.gone = {'kind': kind, 'message': why + '; the process running it was stopped'}
+        return self.gone
 
     def _died(self):
         self.process.join(5)
@@ -414,12 +433,92 @@ class Child:
     def close(self):
         if self.gone is None and self.process.is_alive():
             try:
-                self.conn.send_bytes(pickle.dumps({'op': 'stop'}))
-            except OSError:
+                _send(self.conn, pickle.dumps({'op': 'stop'}), 2)
+            except (_Late, OSError):
                 pass
             self.process.join(2)
         self.kill()
         self.conn.close()
+
+
+class _Late(Exception):
+    """A message did not go through the pipe before its deadline."""
+
+
+class _Unreadable(Exception):
+    """What came through the pipe is not a reply."""
+
+
+def _as_reply(data):
+    """The reply ``data`` holds (see :func:`loads_reply`), or :class:`_Unreadable`."""
+    try:
+        reply = loads_reply(data)
+    except Exception as e:  # whatever the bytes were, they are not a reply
+        raise _Unreadable() from e
+    if not isinstance(reply, dict) or not isinstance(reply.get('kind'), str):
+        raise _Unreadable()
+    return reply
+
+
+def _send(conn, data, timeout):
+    """Write ``data`` as one message of ``conn`` (``send_bytes``'s framing) within ``timeout``
+    seconds, or raise :class:`_Late`. (Windows's pipes are written by ``send_bytes``.)"""
+    if os.name != 'posix':
+        conn.send_bytes(data)
+        return
+    header = (struct.pack('!i', len(data)) if len(data) <= 0x7fffffff
+              else struct.pack('!iQ', -1, len(data)))
+    fd, deadline = conn.fileno(), time.monotonic() + timeout
+    blocking = os.get_blocking(fd)
+    os.set_blocking(fd, False)
+    try:
+        for view in (memoryview(header), memoryview(data)):
+            while view:
+                if not _ready(fd, selectors.EVENT_WRITE, deadline):
+                    raise _Late()
+                with contextlib.suppress(BlockingIOError):
+                    view = view[os.write(fd, view):]
+    finally:
+        os.set_blocking(fd, blocking)
+
+
+def _receive(conn, timeout):
+    """One message of ``conn`` (``recv_bytes``'s framing), read in full within ``timeout``
+    seconds of its first byte, or :class:`_Late`; :class:`_Unreadable` when it announces more
+    than :data:`_MAX_REPLY` bytes. (Windows's pipes are read by ``recv_bytes``: a message
+    arrives whole.)"""
+    if os.name != 'posix':
+        return conn.recv_bytes()
+    fd, deadline = conn.fileno(), time.monotonic() + timeout
+    size, = struct.unpack('!i', _read(fd, 4, deadline))
+    if size == -1:
+        size, = struct.unpack('!Q', _read(fd, 8, deadline))
+    if not 0 <= size <= _MAX_REPLY:
+        raise _Unreadable()
+    return _read(fd, size, deadline)
+
+
+def _read(fd, n, deadline):
+    chunks = []
+    while n:
+        if not _ready(fd, selectors.EVENT_READ, deadline):
+            raise _Late()
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b''.join(chunks)
+
+
+def _ready(fd, event, deadline):
+    """Whether ``fd`` is ready for ``event`` (a ``selectors`` event) before ``deadline``."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return False
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, event)
+        return bool(selector.select(left))
 
 
 @contextlib.contextmanager
