@@ -68,7 +68,7 @@ modern-smoke: $(MODERN_STAMP)
 	$(MODERN)/bin/python -m seglearn.course.run_chapters chapters build/modern --only $(MODERN_CHAPTER)
 
 check: $(STAMP)
-	$(PYTHON) -m seglearn.course.grader chapters
+	@$(PYTHON) -m seglearn.course.grader chapters
 
 bench: $(STAMP)
 	$(PYTHON) benchmarks/run.py

@@ -3,13 +3,18 @@ cell does reaches another chapter or the grader, and the output is the table and
 
 The notebooks here hold answers to chapter 00's exercises (to_chw, class_counts) and chapter
 01's (confusion_matrix, mean_iou): the grader's children know the real exercises only."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import nbformat
 import pytest
 
 import seglearn  # noqa: F401
 from seglearn.course import grader
 from seglearn.exercises import (CRASHED, FAILED, MISSING, NOT_ATTEMPTED, PASSED, TIMED_OUT,
-                                get_exercise)
+                                all_exercises, get_exercise)
 
 TO_CHW = 'def to_chw(img):\n    return img.transpose(2, 0, 1).astype(numpy.float32)'
 TO_CHW_WRONG = 'def to_chw(img):\n    return img.transpose(2, 0, 1).astype(numpy.float32) / 255'
@@ -170,6 +175,20 @@ def test_the_exit_status_comes_from_the_results_not_from_a_child(tmp_path, capsy
     _exercise_cells(tmp_path, '00_x.ipynb', 'def to_chw(img):\n    import os\n    os._exit(0)')
     assert grader.main([str(tmp_path)]) == 1            # the child ended with exit code 0
     assert 'ch00     to_chw' in capsys.readouterr().out
+
+
+@pytest.mark.skipif(shutil.which('make') is None, reason='needs make')
+def test_make_check_prints_only_the_table_and_the_summary(tmp_path):
+    """Not make's echo of the command before the table (the recipe is silent)."""
+    (tmp_path / 'chapters').mkdir()         # every exercise "missing": nothing to run
+    makefile = Path(__file__).resolve().parent.parent / 'Makefile'
+    done = subprocess.run(['make', '--no-print-directory', '-f', str(makefile), '-C',
+                           str(tmp_path), 'check', 'STAMP=', 'PYTHON=' + sys.executable,
+                           'PY311=', 'PY312='], capture_output=True, text=True, timeout=120)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0, done.stderr
+    assert lines[0].split() == ['chapter', 'exercise', 'status', 'first', 'failing', 'case']
+    assert lines[-1].endswith(' missing') and len(lines) == len(all_exercises()) + 3, done.stdout
 
 
 def test_table_and_summary():
