@@ -19,8 +19,7 @@ def claim(statement, holds, evidence=''):
         holds: the comparison that makes it true (anything ``bool`` accepts; a NumPy bool too).
         evidence (str): the numbers behind it, printed beside the sentence.
 
-    Returns:
-        str: the printed line.
+    Returns nothing (so that a claim ending a notebook cell is not echoed a second time).
 
     Raises:
         TypeError: ``statement`` or ``evidence`` is not a str.
@@ -32,6 +31,4 @@ def claim(statement, holds, evidence=''):
     detail = ' ({})'.format(evidence) if evidence else ''
     if not bool(holds):
         raise ClaimFailed('this no longer holds: {}{}'.format(statement, detail))
-    line = '✔ {}{}'.format(statement, detail)
-    print(line)
-    return line
+    print('✔ {}{}'.format(statement, detail))
