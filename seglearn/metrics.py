@@ -283,9 +283,10 @@ def boundary_band(label, width=3):
 def boundary_accuracy(preds, gts, width=3):
     """Pixel accuracy inside the boundary bands of the true labels (a "trimap" evaluation).
 
-    Skips and finer output strides are meant to improve boundaries, which are few pixels and
-    barely move the mean IoU; this counts only the pixels within ``width`` pixels of a true
-    boundary (:func:`boundary_band`), pooled over all images. Ignored pixels are left out.
+    Skips and finer output strides are meant to improve boundaries, a small share of the pixels,
+    so the mean IoU alone says little about them; this counts only the pixels within ``width``
+    pixels of a true boundary (:func:`boundary_band`), pooled over all images. Ignored pixels are
+    left out.
 
     Args:
         preds: int array (H, W) or list of them, predicted class ids.
