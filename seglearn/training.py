@@ -265,14 +265,12 @@ class EpochLine(training.Extension):
             self._drawn_at = trainer.elapsed_time
             done = iterator.epoch_detail - iterator.epoch
             loss = trainer.observation.get('main/loss')
+            if loss is not None:
+                loss = ' | loss {:.3f}'.format(float(getattr(loss, 'array', loss)))
             width = 20
             text = 'epoch {}/{} [{:<{}}] {:3.0%} | step {}{} | {:.0f} s'.format(
                 iterator.epoch + 1, self.epochs, '#' * int(done * width), width, done,
-                updater.iteration,
-                '' if loss is None else ' | loss {:.3f}'.format(float(loss.array)
-                                                               if hasattr(loss, 'array')
-                                                               else float(loss)),
-                trainer.elapsed_time)
+                updater.iteration, loss or '', trainer.elapsed_time)
             self._write('\r' + text.ljust(self._written))
             self._written = len(text)
 

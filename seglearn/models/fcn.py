@@ -4,7 +4,8 @@ FCN turns the VGG16 classifier into a dense predictor:
 
 * the fully connected layers become convolutions — fc6 a 7×7 convolution 512 → 4096 (pad 0) whose
   weights are VGG16's (4096, 25088) matrix reshaped to (4096, 512, 7, 7), fc7 a 1×1 convolution
-  4096 → 4096 — each followed by ReLU and dropout (0.5 in the paper; ``dropout=0`` turns it off);
+  4096 → 4096 — each followed by ReLU and dropout (0.5, as in VGG16 and the reference code;
+  ``dropout=0`` turns it off);
 * ``score_fr``, a 1×1 convolution, gives class scores at 1/32 of the input resolution;
 * transposed convolutions with fixed bilinear kernels upsample the scores back
   (:class:`~seglearn.models.common.BilinearUpsampling2D`: not trainable, never touched by the
@@ -128,8 +129,8 @@ class _FCN(SegmentationModel):
     Args:
         n_class (int): number of classes.
         width (float): channel multiplier of VGG16 (1 = the paper).
-        dropout (float): dropout ratio after fc6 and after fc7, in [0, 1) (0.5 in the paper; 0
-            turns dropout off).
+        dropout (float): dropout ratio after fc6 and after fc7, in [0, 1) (0.5 as in VGG16 and
+            the reference code; 0 turns dropout off).
         pretrained (str or None): local path of VGG16 weights (see
             :func:`seglearn.models.vgg.load_weights`); conv1_1 … fc7 are initialised from it,
             otherwise from He's N(0, 2/fan_in) (biases zero).
