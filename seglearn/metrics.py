@@ -215,6 +215,11 @@ def evaluate(preds, gts, n_class):
     return scores(confusion_matrix(preds, gts, n_class))
 
 
+def _host_ids(name, ids):
+    """A NumPy copy of an integer array (class or instance ids, NumPy or CuPy), or TypeError."""
+    return check_int_array(name, numpy.asarray(backend.to_numpy(ids)))
+
+
 def position_prior(labels, n_class):
     """The fixed mask that knows only where classes tend to be: the per-pixel majority class.
 
@@ -235,7 +240,7 @@ def position_prior(labels, n_class):
             ``[-1, n_class)``.
     """
     n_class = _check_n_class(n_class)
-    stack = [check_int_array('labels', numpy.asarray(backend.to_numpy(label))) for label in labels]
+    stack = [_host_ids('labels', label) for label in labels]
     if not stack:
         raise ValueError('position_prior needs at least one label map')
     if len({label.shape for label in stack}) != 1:
@@ -264,7 +269,7 @@ def boundary_band(label, width=3):
         numpy.ndarray: bool (H, W).
     """
     width = check_int('width', width, 0)
-    label = check_int_array('label', numpy.asarray(backend.to_numpy(label)))
+    label = _host_ids('label', label)
     if label.ndim != 2:
         raise ValueError('label must be (H, W); got shape {}'.format(label.shape))
     edges = numpy.zeros(label.shape, bool)
@@ -300,8 +305,7 @@ def boundary_accuracy(preds, gts, width=3):
         preds, gts = [preds], [gts]
     correct = total = 0
     for pred, gt in _zip_pairs(preds, gts):
-        pred, gt = (check_int_array(name, numpy.asarray(backend.to_numpy(a)))
-                    for a, name in ((pred, 'pred'), (gt, 'gt')))
+        pred, gt = _host_ids('pred', pred), _host_ids('gt', gt)
         if pred.shape != gt.shape:
             raise ValueError('pred and gt must have one shape; got {} and {}'.format(
                 pred.shape, gt.shape))
@@ -438,9 +442,8 @@ def match_instances(pred_instances, true_instances, iou=0.5):
             or not 0.5 <= iou < 1:
         raise ValueError('iou must be a number with 0.5 <= iou < 1 (below 0.5 a one-to-one '
                          'matching needs an assignment step); got {!r}'.format(iou))
-    pred, true = (check_int_array(name, numpy.asarray(backend.to_numpy(a)))
-                  for a, name in ((pred_instances, 'pred_instances'),
-                                  (true_instances, 'true_instances')))
+    pred = _host_ids('pred_instances', pred_instances)
+    true = _host_ids('true_instances', true_instances)
     if pred.shape != true.shape:
         raise ValueError('pred_instances and true_instances must have one shape; got {} and '
                          '{}'.format(pred.shape, true.shape))

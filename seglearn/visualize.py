@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from seglearn import backend
-from seglearn._checks import check_int_array
+from seglearn._checks import check_int, check_int_array
 from seglearn.palettes import IGNORE_COLOR, default_palette
 
 def _check_palette(palette):
@@ -316,12 +316,12 @@ def plot_steps(losses, n_class=None, smooth=25, title=None):
 
     Raises:
         ValueError: fewer than one loss, or smooth < 1.
+        TypeError: smooth is not an int.
     """
     losses = numpy.asarray([float(v) for v in losses], numpy.float64)
     if losses.size == 0:
         raise ValueError('plot_steps needs at least one loss')
-    if int(smooth) != smooth or smooth < 1:
-        raise ValueError('smooth must be an int >= 1, got {!r}'.format(smooth))
+    smooth = check_int('smooth', smooth, 1)
     fig = Figure(figsize=(7, 3.2))
     ax = fig.add_subplot()
     steps = numpy.arange(losses.size)
