@@ -352,7 +352,12 @@ def test_build_reads_width_and_depth_per_family():
     assert dense.first_channels == 24 and dense.n_layers_per_block == (4, 5, 7, 10, 12, 15, 12,
                                                                       10, 7, 5, 4)
     assert dense.in_channels == 3 and models.MODELS['fcdensenet103'].preset['growth_rate'] == 16
-    assert models.build('fcdensenet56', 2, in_channels=1, width=0.1).growth_rate == 12
+    # width narrows the growth rate with the first convolution: the preset's 12 or 16
+    assert [(m.first_channels, m.growth_rate) for m in (
+        models.build('fcdensenet56', 2, in_channels=1, width=1 / 3),
+        models.build('fcdensenet67', 2, width=0.25), models.build('fcdensenet56', 2, width=0.01))
+    ] == [(16, 4), (12, 4), (1, 1)]
+    assert models.FCDenseNet.build_kwargs(width=0.5) == {'first_channels': 24, 'growth_rate': 6}
     # keyword arguments override the preset and the options
     small = models.build('fcdensenet67', 2, n_layers_per_block=1, growth_rate=2)
     assert (small.n_layers_per_block, small.growth_rate) == ((1,) * 11, 2)

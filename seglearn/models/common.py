@@ -168,12 +168,13 @@ class SegmentationModel(chainer.Chain):
     init_only_args = ()
 
     @classmethod
-    def build_kwargs(cls, in_channels=None, width=1.0, depth=None):
+    def build_kwargs(cls, in_channels=None, width=1.0, depth=None, preset=()):
         """Constructor arguments for the model zoo's common options (:func:`seglearn.models.build`).
 
         Each family reads ``width`` (a channel multiplier) and ``depth`` its own way and overrides
         this; here ``in_channels`` is passed on when given, and only the defaults ``width=1``,
-        ``depth=None`` are accepted.
+        ``depth=None`` are accepted. ``preset`` (a dict) is the zoo entry's constructor arguments,
+        for a family whose width scales one of them.
 
         Raises:
             ValueError: an option the model does not have.

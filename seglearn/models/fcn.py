@@ -148,7 +148,7 @@ class _FCN(SegmentationModel):
     init_only_args = ('pretrained',)
 
     @classmethod
-    def build_kwargs(cls, in_channels=None, width=1.0, depth=None):
+    def build_kwargs(cls, in_channels=None, width=1.0, depth=None, preset=()):
         """The zoo's options (:func:`seglearn.models.build`): ``width`` is VGG16's channel
         multiplier; FCN takes RGB images only and has no depth option."""
         if in_channels not in (None, 3):

@@ -153,13 +153,16 @@ class FCDenseNet(SegmentationModel):
     """
 
     @classmethod
-    def build_kwargs(cls, in_channels=None, width=1.0, depth=None):
-        """The zoo's options (:func:`seglearn.models.build`): the first convolution has
-        ``48·width`` channels; the depth is the preset's (no depth option)."""
+    def build_kwargs(cls, in_channels=None, width=1.0, depth=None, preset=()):
+        """The zoo's options (:func:`seglearn.models.build`): ``width`` scales the first
+        convolution (48 channels) and the preset's growth rate (12 for the 56, 16 for the 67 and
+        the 103) alike; the depth is the preset's (no depth option)."""
         if depth is not None:
             raise ValueError('{} has no depth option (the preset sets its blocks); got '
                              'depth={!r}'.format(cls.__name__, depth))
-        kwargs = {'first_channels': scaled(48, check_positive('width', width))}
+        width = check_positive('width', width)
+        growth = dict(preset).get('growth_rate', 12)
+        kwargs = {'first_channels': scaled(48, width), 'growth_rate': scaled(growth, width)}
         if in_channels is not None:
             kwargs['in_channels'] = in_channels
         return kwargs

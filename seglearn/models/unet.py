@@ -265,7 +265,7 @@ class UNet(SegmentationModel):
     """
 
     @classmethod
-    def build_kwargs(cls, in_channels=None, width=1.0, depth=None):
+    def build_kwargs(cls, in_channels=None, width=1.0, depth=None, preset=()):
         """The zoo's options (:func:`seglearn.models.build`): ``base = 64·width`` channels at the
         first level; ``depth`` poolings (default 4)."""
         kwargs = {'base': scaled(64, check_positive('width', width))}
