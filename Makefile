@@ -13,12 +13,12 @@ STAMP := $(VENV)/.seglearn-installed
 
 .PHONY: help setup lab chapters test test-fast test-modern modern-smoke check bench gpu-check gpu-compat gpu-wheels chainer-wheel clean
 help:
-	@echo "make lab        start JupyterLab in chapters/ (sets up .venv first)"
+	@echo "make lab        start JupyterLab in chapters/ (sets up .venv first; the Japanese edition is chapters/ja/)"
 	@echo "make chapters   execute every chapter headless into build/chapters/ and print a table"
 	@echo "make test       the full test suite: package, exercise checker, every chapter"
 	@echo "make test-fast  the unit tests only (a few minutes)"
 	@echo "make test-modern  smoke run on Python 3.12 + NumPy 2 (.venv-modern; skipped without python3.12)"
-	@echo "make check      grade the exercises you answered in chapters/"
+	@echo "make check      grade the exercises you answered in chapters/ and in chapters/ja/ (its table in Japanese)"
 	@echo "make bench      CPU benchmarks (benchmarks/RESULTS.md)"
 	@echo "make gpu-check  GPU tests and benchmarks (needs CuPy and a CUDA device)"
 	@echo "make gpu-compat the README's CuPy pairings imported on the CPU (no GPU needed; ~4 GB download)"
@@ -67,8 +67,11 @@ modern-smoke: $(MODERN_STAMP)
 	$(MODERN)/bin/python -m pytest tests -m "modern and not gpu" -p no:cacheprovider
 	$(MODERN)/bin/python -m seglearn.course.run_chapters chapters build/modern --only $(MODERN_CHAPTER)
 
+# Both editions; exits with 1 if either has an exercise that failed, timed out or crashed.
 check: $(STAMP)
-	@$(PYTHON) -m seglearn.course.grader chapters
+	@status=0; $(PYTHON) -m seglearn.course.grader chapters || status=1; \
+	echo; echo "chapters/ja/ (日本語版)"; \
+	SEGLEARN_LANG=ja $(PYTHON) -m seglearn.course.grader chapters/ja || status=1; exit $$status
 
 bench: $(STAMP)
 	$(PYTHON) benchmarks/run.py

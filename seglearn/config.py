@@ -17,9 +17,16 @@ default), or at run time with ``seglearn.config.fast_cpu = …`` or the :func:`u
 context manager. The switch is read when a function is called, so it also applies to models built
 earlier. :func:`cpu_kernels` says which kernels run now and :func:`describe` why (``seglearn
 doctor`` prints it). The GPU path is always Chainer's own.
+
+``language`` is the language of the learner-facing messages (:mod:`seglearn.messages`):
+``'en'`` (the default) or ``'ja'``. Set it before import with ``SEGLEARN_LANG``, or at run time
+with ``seglearn.config.language = 'ja'`` (the first cell of every Japanese chapter does) or the
+:func:`using_language` context manager; any other value raises ``ValueError``.
 """
 import contextlib
 import os
+import sys
+import types
 import warnings
 
 KERNELS = ('onednn', 'numpy')
@@ -105,3 +112,43 @@ def using_fast_cpu(enabled):
         yield
     finally:
         fast_cpu = previous
+
+
+LANGUAGES = ('en', 'ja')
+
+
+def check_language(value):
+    """``value`` if it is one of :data:`LANGUAGES`.
+
+    Raises:
+        ValueError: any other value (the message names the choices).
+    """
+    if value not in LANGUAGES:
+        raise ValueError('seglearn.config.language must be one of {}; got {!r} (set it with '
+                         'SEGLEARN_LANG or seglearn.config.language)'.format(
+                             ', '.join(map(repr, LANGUAGES)), value))
+    return value
+
+
+language = check_language(os.environ.get('SEGLEARN_LANG', '').strip().lower() or 'en')
+
+
+@contextlib.contextmanager
+def using_language(value):
+    """Temporarily show the messages in another language (``'en'`` or ``'ja'``)."""
+    global language
+    previous, language = language, check_language(value)
+    try:
+        yield
+    finally:
+        language = previous
+
+
+class _Config(types.ModuleType):
+    """This module's type: an assignment to ``language`` is checked where it is written."""
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, check_language(value) if name == 'language' else value)
+
+
+sys.modules[__name__].__class__ = _Config

@@ -179,7 +179,8 @@ def test_the_exit_status_comes_from_the_results_not_from_a_child(tmp_path, capsy
 
 @pytest.mark.skipif(shutil.which('make') is None, reason='needs make')
 def test_make_check_prints_only_the_table_and_the_summary(tmp_path):
-    """Not make's echo of the command before the table (the recipe is silent)."""
+    """Not make's echo of the command before the table (the recipe is silent); then the same for
+    the Japanese edition, in Japanese, under one heading line."""
     (tmp_path / 'chapters').mkdir()         # every exercise "missing": nothing to run
     makefile = Path(__file__).resolve().parent.parent / 'Makefile'
     done = subprocess.run(['make', '--no-print-directory', '-f', str(makefile), '-C',
@@ -188,7 +189,11 @@ def test_make_check_prints_only_the_table_and_the_summary(tmp_path):
     lines = done.stdout.splitlines()
     assert done.returncode == 0, done.stderr
     assert lines[0].split() == ['chapter', 'exercise', 'status', 'first', 'failing', 'case']
-    assert lines[-1].endswith(' missing') and len(lines) == len(all_exercises()) + 3, done.stdout
+    n = len(all_exercises())
+    assert lines[n + 2].endswith(' missing') and len(lines) == 2 * (n + 3) + 2, done.stdout
+    assert lines[n + 3:n + 5] == ['', 'chapters/ja/ (日本語版)'], done.stdout
+    assert lines[n + 5].split() == ['章', '演習', '状態', '最初の不合格']
+    assert lines[-1] == '演習 {} 件: 見つからない {}'.format(n, n)
 
 
 def test_table_and_summary():

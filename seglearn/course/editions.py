@@ -45,11 +45,13 @@ def _body(ja_nb):
     return cells[1:]
 
 
-def problems(en_path, ja_path):
+def problems(en_path, ja_path, untranslated=True):
     """What keeps a Japanese chapter from being in step with its English chapter.
 
     Args:
         en_path, ja_path: the two ``.ipynb`` files.
+        untranslated (bool): report the markdown cells not translated yet (False while a
+            translation is under way: code, structure and stale translations are still reported).
 
     Returns:
         list of str: one line per problem (empty when in step), naming the cell.
@@ -85,10 +87,10 @@ def problems(en_path, ja_path):
                 out.append('{}: tags differ from the English edition'.format(where))
         else:
             stored = j.get('metadata', {}).get(META, {}).get('en_sha256')
-            if stored is None:
+            if stored is None and untranslated:
                 out.append('{}: not translated yet (translate it, then store its en_sha256: '
                            'mark_translated)'.format(where))
-            elif stored != en_sha256(e):
+            elif stored is not None and stored != en_sha256(e):
                 out.append('{}: stale: the English cell changed after it was translated '
                            '(re-translate it, then store its en_sha256)'.format(where))
     return out

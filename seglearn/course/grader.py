@@ -30,6 +30,8 @@ from seglearn.exercises.core import (
     all_exercises, chapter_modules,
 )
 from seglearn.exercises.judge import judge
+from seglearn.messages import gettext as _
+from seglearn.messages.width import ljust, truncate, width
 
 EXERCISE_TAG = 'exercise'
 _CELL_TIMEOUT = 30.0
@@ -155,8 +157,9 @@ class _Chapter:
 
 def _undefined(ex, error):
     if error is None:
-        return Result(ex.qualname, MISSING, [], 'no exercise cell defines {}()'.format(ex.name))
-    case = CaseResult('{}\'s exercise cell'.format(ex.name), False, message=error)
+        return Result(ex.qualname, MISSING, [],
+                      _('no exercise cell defines {}()').format(ex.name))
+    case = CaseResult(_('{}\'s exercise cell').format(ex.name), False, message=error)
     return Result(ex.qualname, FAILED, [case], '{}: {}'.format(ex.qualname, error))
 
 
@@ -178,13 +181,14 @@ def grade_notebook(path, chapter=None, seed=0):
     exercises = all_exercises(chapter)
     path = Path(path)
     if not path.exists():
-        return [Result(ex.qualname, MISSING, [], 'no notebook {}'.format(path)) for ex in exercises]
+        return [Result(ex.qualname, MISSING, [], _('no notebook {}').format(path))
+                for ex in exercises]
     run = _Chapter(chapter, exercise_cells(path))
     try:
         run.start()
         return run.grade(seed)
     except Exception as e:   # the grader itself failed for this chapter: say so, go on
-        message = 'grading {} failed: {}: {}'.format(path.name, type(e).__name__, e)
+        message = _('grading {} failed: {}: {}').format(path.name, type(e).__name__, e)
         return [Result(ex.qualname, CRASHED, [CaseResult('grading', False, message=message)],
                        message) for ex in exercises]
     finally:
@@ -211,29 +215,29 @@ def grade_directory(directory, seed=0):
 def _first_failure(result):
     if result.status in (PASSED, NOT_ATTEMPTED):
         return ''
-    text = ' '.join(result.first_failure().split())
-    limit = _FIRST_FAILURE_WIDTH
-    return text if len(text) <= limit else text[:limit - 1] + '…'
+    return truncate(' '.join(result.first_failure().split()), _FIRST_FAILURE_WIDTH)
 
 
 def format_table(results):
-    """The table ``make check`` prints: chapter | exercise | status | first failing case."""
-    rows = [(r.name.partition('.')[0], r.name.partition('.')[2], r.status, _first_failure(r))
-            for r in results]
-    head = ('chapter', 'exercise', 'status', 'first failing case')
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
-    line = '  '.join('{:<%d}' % w for w in widths)
-    out = [line.format(*head).rstrip(), line.format(*('-' * w for w in widths))]
-    out += [line.format(*row).rstrip() for row in rows]
-    return '\n'.join(out)
+    """The table ``make check`` prints: chapter | exercise | status | first failing case,
+    columns padded by display width (Japanese characters take two)."""
+    rows = [(r.name.partition('.')[0], r.name.partition('.')[2], _(r.status),
+             _first_failure(r)) for r in results]
+    head = (_('chapter'), _('exercise'), _('status'), _('first failing case'))
+    widths = [max(width(x) for x in col) for col in zip(head, *rows)]
+
+    def line(cells):
+        return '  '.join(ljust(cell, w) for cell, w in zip(cells, widths)).rstrip()
+    return '\n'.join([line(head), line('-' * w for w in widths)] + [line(row) for row in rows])
 
 
 def summary_line(results):
     """``'37 exercises: 2 passed, 1 failed, 34 not attempted'``."""
     order = (PASSED, FAILED, TIMED_OUT, CRASHED, NOT_ATTEMPTED, MISSING)
     counts = [(status, sum(r.status == status for r in results)) for status in order]
-    return '{} exercises: {}'.format(len(results), ', '.join(
-        '{} {}'.format(n, status) for status, n in counts if n))
+    return _('{n} exercises: {counts}').format(n=len(results), counts=_(', ').join(
+        _('{n} {status}').format(n=n, status=_(status))
+        for status, n in counts if n))
 
 
 def exit_status(results):

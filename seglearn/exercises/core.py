@@ -19,17 +19,23 @@ import types
 import numpy
 
 from seglearn._checks import is_int
+from seglearn.messages import exercise_text
+from seglearn.messages import gettext as _
+from seglearn.messages import gettext_noop as N_
+from seglearn.messages.width import ljust, width, wrap as wrap_wide
 
-PASSED = 'passed'
-FAILED = 'failed'
-NOT_ATTEMPTED = 'not attempted'
-MISSING = 'missing'
-TIMED_OUT = 'timed out'
-CRASHED = 'crashed'
+# Result.status is one of these English words; reports show it translated (gettext(status)).
+PASSED = N_('passed')
+FAILED = N_('failed')
+NOT_ATTEMPTED = N_('not attempted')
+MISSING = N_('missing')
+TIMED_OUT = N_('timed out')
+CRASHED = N_('crashed')
 
 DEFAULT_TIMEOUT = 5.0
 REFERENCE = "the exercise's reference"   # the name the sandbox reports the reference's code by
 WIDTH = 90               # check()'s report is wrapped to this many columns
+_LABEL_COLUMNS = 9       # 'expected:' and 'got:' are padded to it; their values start at column 14
 _SHOWN_FAILURES = 3      # failing cases shown in full per section
 
 
@@ -67,8 +73,9 @@ class Case:
         return copy.deepcopy(self.args), copy.deepcopy(self.kwargs)
 
     def describe(self, fname):
+        """The case as a report shows it: its label (in the current language), else the call."""
         if self.label:
-            return self.label
+            return exercise_text(self.label)
         parts = [format_value(a, short=True) for a in self.args]
         parts += ['{}={}'.format(k, format_value(v, short=True)) for k, v in self.kwargs.items()]
         return '{}({})'.format(fname, ', '.join(parts))
@@ -328,13 +335,13 @@ def get_exercise(name):
         LookupError: no such exercise (the message lists close names).
     """
     load_all()
-    chapter, _, short = name.rpartition('.')
+    chapter, _dot, short = name.rpartition('.')
     ex = _REGISTRY.get(short)
     if ex is None or (chapter and ex.chapter != chapter):
         close = difflib.get_close_matches(short, list(_REGISTRY), n=3)
-        raise LookupError('no exercise named {!r}{}. check() finds the exercise by the function '
-                       'name: keep the name of the stub, or pass name=.'.format(
-                           name, '; did you mean {}?'.format(', '.join(close)) if close else ''))
+        raise LookupError(_('no exercise named {!r}{}. check() finds the exercise by the function '
+                            'name: keep the name of the stub, or pass name=.').format(
+                           name, _('; did you mean {}?').format(', '.join(close)) if close else ''))
     return ex
 
 
@@ -371,17 +378,18 @@ def expect_int(value):
     """None when ``value`` is an integer under the policy, else the message."""
     if is_int(value):
         return None
-    return 'expected an int, got {} {}'.format(type_name(value), format_value(value, short=True))
+    return _('expected an int, got {} {}').format(type_name(value),
+                                                  format_value(value, short=True))
 
 
 def expect_sequence(value, length=None):
     """None when ``value`` is a tuple or list (of ``length`` items), else the message."""
     if not isinstance(value, (tuple, list)):
-        return 'expected a tuple or list, got {} {}'.format(type_name(value),
-                                                           format_value(value, short=True))
+        return _('expected a tuple or list, got {} {}').format(type_name(value),
+                                                              format_value(value, short=True))
     if length is not None and len(value) != length:
-        return 'expected {} values, got {}: {}'.format(length, len(value),
-                                                      format_value(value, short=True))
+        return _('expected {} values, got {}: {}').format(length, len(value),
+                                                         format_value(value, short=True))
     return None
 
 
@@ -391,21 +399,21 @@ def expect_array(value, shape=None, expected_dtype=None):
     message."""
     value = to_numpy(value)
     if not isinstance(value, numpy.ndarray):
-        return 'expected an array, got {}'.format(type_name(value))
+        return _('expected an array, got {}').format(type_name(value))
     if shape is not None and value.shape != tuple(shape):
-        return 'expected shape {}, got shape {}'.format(tuple(shape), value.shape)
+        return _('expected shape {}, got shape {}').format(tuple(shape), value.shape)
     if expected_dtype is None:
-        return None if value.dtype.kind in 'iuf' else 'expected numbers, got dtype {}'.format(
+        return None if value.dtype.kind in 'iuf' else _('expected numbers, got dtype {}').format(
             value.dtype)
     expected_dtype = numpy.dtype(expected_dtype)
     if expected_dtype.kind in 'iu':
         if value.dtype.kind not in 'iu':
-            return 'expected an integer array, got dtype {}'.format(value.dtype)
+            return _('expected an integer array, got dtype {}').format(value.dtype)
     elif expected_dtype.kind == 'b':
         if value.dtype.kind != 'b':
-            return 'expected a boolean array, got dtype {}'.format(value.dtype)
+            return _('expected a boolean array, got dtype {}').format(value.dtype)
     elif value.dtype != expected_dtype:
-        return 'expected dtype {}, got {}'.format(expected_dtype, value.dtype)
+        return _('expected dtype {}, got {}').format(expected_dtype, value.dtype)
     return None
 
 
@@ -431,21 +439,21 @@ def _compare(expected, actual, rtol, atol, equal_nan):
         return _compare_arrays(expected, to_numpy(actual), rtol, atol, equal_nan)
     if isinstance(expected, (bool, numpy.bool_)):
         if not isinstance(actual, (bool, numpy.bool_)):
-            return 'expected True or False, got {}'.format(format_value(actual, short=True))
-        return None if bool(actual) == bool(expected) else 'values differ'
+            return _('expected True or False, got {}').format(format_value(actual, short=True))
+        return None if bool(actual) == bool(expected) else _('values differ')
     if is_int(expected):
-        return expect_int(actual) or (None if int(actual) == int(expected) else 'values differ')
+        return expect_int(actual) or (None if int(actual) == int(expected) else _('values differ'))
     if is_real(expected):
         actual = to_numpy(actual)
         if isinstance(actual, numpy.ndarray) and actual.ndim == 0 and actual.dtype.kind in 'iuf':
             actual = actual[()]
         if not is_real(actual):
-            return 'expected a number, got {} {}'.format(type_name(actual),
-                                                         format_value(actual, short=True))
+            return _('expected a number, got {} {}').format(type_name(actual),
+                                                            format_value(actual, short=True))
         e, a = float(expected), float(actual)
         if numpy.isnan(e) and numpy.isnan(a) and equal_nan:
             return None
-        return None if abs(a - e) <= atol + rtol * abs(e) else 'values differ'
+        return None if abs(a - e) <= atol + rtol * abs(e) else _('values differ')
     if isinstance(expected, (tuple, list)):
         msg = expect_sequence(actual, len(expected))
         if msg:
@@ -453,22 +461,22 @@ def _compare(expected, actual, rtol, atol, equal_nan):
         for i, (e, a) in enumerate(zip(expected, actual)):
             msg = _compare(e, a, rtol, atol, equal_nan)
             if msg:
-                return 'item {}: {}'.format(i, msg)
+                return _('item {}: {}').format(i, msg)
         return None
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return 'expected a dict, got {}'.format(type_name(actual))
+            return _('expected a dict, got {}').format(type_name(actual))
         missing = [k for k in expected if k not in actual]
         if missing:
-            return 'missing keys {}'.format(missing)
+            return _('missing keys {}').format(missing)
         for k in expected:
             msg = _compare(expected[k], actual[k], rtol, atol, equal_nan)
             if msg:
                 return '[{!r}]: {}'.format(k, msg)
         return None
     if type(actual) is not type(expected):
-        return 'expected a {}, got {}'.format(type(expected).__name__, type_name(actual))
-    return None if actual == expected else 'values differ'
+        return _('expected a {}, got {}').format(type(expected).__name__, type_name(actual))
+    return None if actual == expected else _('values differ')
 
 
 def _compare_arrays(expected, actual, rtol, atol, equal_nan):
@@ -482,7 +490,7 @@ def _compare_arrays(expected, actual, rtol, atol, equal_nan):
         return None
     bad = numpy.argwhere(~ok)
     first = tuple(int(i) for i in bad[0])
-    return '{} of {} values differ; first at index {}: expected {:.6g}, got {:.6g}'.format(
+    return _('{} of {} values differ; first at index {}: expected {:.6g}, got {:.6g}').format(
         len(bad), ok.size, first, e[first], a[first])
 
 
@@ -501,7 +509,7 @@ def format_value(value, short=False):
     try:
         text = _format(to_numpy(value), short)
     except Exception as e:  # a learner's object whose repr (or shape) raises
-        text = '<{} whose repr raised {}>'.format(type_name(value), describe_error(e))
+        text = _('<{} whose repr raised {}>').format(type_name(value), describe_error(e))
     limit = 80 if short else 300
     return text if len(text) <= limit else text[:limit - 1] + '…'
 
@@ -515,7 +523,8 @@ def _format(value, short):
             if short:
                 body = re.sub(r'\n\s*', ' ', body)
             else:  # continuation lines under the first bracket of '    expected: array('
-                body = ('\n' + ' ' * 20).join(line for line in body.splitlines() if line.strip())
+                indent = ' ' * (4 + _LABEL_COLUMNS + 1 + len('array('))
+                body = ('\n' + indent).join(line for line in body.splitlines() if line.strip())
             return 'array({}, dtype={})'.format(body, value.dtype)
         text = 'array(shape={}, dtype={}'.format(value.shape, value.dtype)
         if value.size and value.dtype.kind in 'biuf':
@@ -575,13 +584,13 @@ class CaseResult:
         mark = '○' if self.skipped else ('✔' if self.ok else '✘')
         out = ['{} {}'.format(mark, self.label)]
         if self.skipped:
-            out[0] += '  (not run: {})'.format(self.message)
+            out[0] += _('  (not run: {})').format(self.message)
         elif not self.ok:
             if self.expected is not None:
-                out.append('    {} {}'.format('one answer:' if self.any_answer else 'expected:',
-                                              self.expected))
+                name = _('one answer:') if self.any_answer else _('expected:')
+                out.append('    {} {}'.format(ljust(name, _LABEL_COLUMNS), self.expected))
             if self.actual is not None:
-                out.append('    got:      {}'.format(self.actual))
+                out.append('    {} {}'.format(ljust(_('got:'), _LABEL_COLUMNS), self.actual))
             if self.message:
                 out.append('    {}'.format(self.message))
         elif self.expected_short is not None and self.section == 'fixed':
@@ -642,22 +651,23 @@ class Result:
         pass
 
 
-_SECTIONS = (('fixed', 'fixed cases'), ('random', 'random cases'), ('property', 'properties'))
+_SECTIONS = (('fixed', N_('fixed cases')), ('random', N_('random cases')),
+             ('property', N_('properties')))
 
 
 def report(ex, status, results, stopped=''):
     """The text :func:`~seglearn.exercises.check` prints: one section per kind of check
     (fixed cases, random cases, properties), failures counted per section, lines wrapped at
     :data:`WIDTH` columns."""
-    lines = ['{}{}'.format(ex.qualname, ': ' + ex.title if ex.title else '')]
+    lines = ['{}{}'.format(ex.qualname, ': ' + exercise_text(ex.title) if ex.title else '')]
     for section, noun in _SECTIONS:
         rows = [r for r in results if r.section == section]
         if not rows:
             continue
         bad = [r for r in rows if not r.ok]
         if section == 'random':
-            lines.append('{} {}/{} random cases'.format('✘' if bad else '✔',
-                                                       len(rows) - len(bad), len(rows)))
+            lines.append(_('{} {}/{} random cases').format('✘' if bad else '✔',
+                                                          len(rows) - len(bad), len(rows)))
             lines += ['  ' + row for r in bad[:_SHOWN_FAILURES] for line in r.lines()
                       for row in line.split('\n')]
         else:
@@ -667,40 +677,45 @@ def report(ex, status, results, stopped=''):
                     lines += r.lines()
                     shown += not r.ok
         if len(bad) > _SHOWN_FAILURES:
-            lines.append('  … and {} more failing {}'.format(len(bad) - _SHOWN_FAILURES, noun))
+            lines.append(_('  … and {} more failing {}').format(len(bad) - _SHOWN_FAILURES,
+                                                                 _(noun)))
     if stopped:
         lines.append(stopped)
     counted = [r for r in results if not r.skipped]
     if status == PASSED:
-        lines.append('All {} checks passed. ✔'.format(len(counted)))
+        lines.append(_('All {} checks passed. ✔').format(len(counted)))
     elif results:
         parts = []
         for section, noun in _SECTIONS:
             rows = [r for r in counted if r.section == section]
             if rows:
-                parts.append('{} of {} {}'.format(sum(not r.ok for r in rows), len(rows), noun))
-        lines.append('Failed: {}.'.format(', '.join(parts)))
+                parts.append(_('{} of {} {}').format(sum(not r.ok for r in rows), len(rows),
+                                                     _(noun)))
+        lines.append(_('Failed: {}.').format(_(', ').join(parts)))
         hints = []
         for r in results:
             if not r.ok and r.hint and r.hint not in hints:
                 hints.append(r.hint)
-        if ex.hint and ex.hint not in hints:
-            hints.append(ex.hint)
-        lines += ['Hint: ' + h for h in hints[:2]]
+        hint = exercise_text(ex.hint)
+        if hint and hint not in hints:
+            hints.append(hint)
+        lines += [_('Hint: ') + h for h in hints[:2]]
     return wrap('\n'.join(lines))
 
 
-def wrap(text, width=WIDTH):
-    """``text`` with every line longer than ``width`` columns wrapped, continuation lines
-    indented under its text (an array's rows, already short, are left as they are)."""
-    return '\n'.join(_wrap_line(line, width) for line in text.split('\n'))
+def wrap(text, columns=WIDTH):
+    """``text`` with every line wider than ``columns`` display columns wrapped, continuation
+    lines indented under its text (an array's rows, already short, are left as they are)."""
+    return '\n'.join(_wrap_line(line, columns) for line in text.split('\n'))
 
 
-def _wrap_line(line, width):
-    if len(line) <= width:
+def _wrap_line(line, columns):
+    if width(line) <= columns:
         return line
     indent = len(line) - len(line.lstrip(' '))
-    marker = re.match(r'^ *(?:[✔✘○] |Hint: |  … )', line)
-    hang = ' ' * (len(marker.group(0)) if marker else indent) + '  '
-    return '\n'.join(textwrap.wrap(line, width, subsequent_indent=hang,
+    marker = re.match(r'^ *(?:[✔✘○] |{}|  … )'.format(re.escape(_('Hint: '))), line)
+    hang = ' ' * (width(marker.group(0)) if marker else indent) + '  '
+    if width(line) > len(line):         # wide characters: textwrap would count them as one
+        return '\n'.join(wrap_wide(line, columns, hang))
+    return '\n'.join(textwrap.wrap(line, columns, subsequent_indent=hang,
                                    break_on_hyphens=False, drop_whitespace=True))

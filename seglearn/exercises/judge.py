@@ -17,6 +17,8 @@ from seglearn.exercises.core import (
     CRASHED, FAILED, NOT_ATTEMPTED, PASSED, REFERENCE, TIMED_OUT, CaseResult, Result, Skip,
     auto_compare, describe_error, format_value, get_exercise, report, wrap,
 )
+from seglearn.messages import exercise_text
+from seglearn.messages import gettext as _
 
 
 class _NotAttempted(Exception):
@@ -54,14 +56,22 @@ def _raise_from(outcome):
 
 def _where(error):
     """``'ZeroDivisionError: division by zero (line 3 of your code)'``."""
-    return error['text'] + (' (line {} of your code)'.format(error['line'])
+    return error['text'] + (_(' (line {} of your code)').format(error['line'])
                             if error.get('line') else '')
 
 
 def _raised_message(error):
     if error.get('by') == 'checker':
-        return 'checker error (not your fault, please report it): ' + error['text']
-    return 'your function raised ' + _where(error)
+        return _checker_error(error['text'])
+    return _('your function raised {}').format(_where(error))
+
+
+def _checker_error(what):
+    return _('checker error (not your fault, please report it): {}').format(what)
+
+
+def _property_label(prop):
+    return _('property: {}').format(exercise_text(prop.description))
 
 
 class _Proxy:
@@ -115,8 +125,8 @@ def _run_case(ex, answer, case, section, seen):
         with _quiet():
             expected = ex.expected(case)
     except Exception as e:
-        return CaseResult(label, False, message='checker error (not your fault, please report '
-                          'it): the reference raised ' + describe_error(e), section=section), None
+        return CaseResult(label, False, message=_checker_error(
+            _('the reference raised {}').format(describe_error(e))), section=section), None
     args, kwargs = case.copy_args()
     outcome = answer.call(args, kwargs, probe='exercise' if ex.probe else None)
     seen.update(outcome.used)
@@ -125,18 +135,19 @@ def _run_case(ex, answer, case, section, seen):
         raise _NotAttempted
     if outcome.kind != 'returned':
         message = _raised_message(outcome.error) if outcome.kind == 'raised' else outcome.message
-        return CaseResult(label, False, expected_text, None, message, case.hint,
-                          section=section, any_answer=ex.compare_inputs), outcome
+        return CaseResult(label, False, expected_text, None, message,
+                          exercise_text(case.hint), section=section,
+                          any_answer=ex.compare_inputs), outcome
     actual = outcome.value
     try:
         with _quiet():
             msg = ex.judge(expected, actual, case)
     except Exception as e:
-        msg = ('checker error (not your fault, please report it): {} while judging your value'
-               .format(describe_error(e)))
+        msg = _checker_error(_('{} while judging your value').format(describe_error(e)))
     hint = case.hint
     if msg:
         hint = _mistake_hint(ex, case, actual) or hint
+    hint = exercise_text(hint)
     return CaseResult(label, not msg, expected_text, format_value(actual) if show else None,
                       msg or '', hint, section=section, any_answer=ex.compare_inputs,
                       expected_short=format_value(expected, short=True) if show else None), outcome
@@ -158,7 +169,7 @@ def _mistake_hint(ex, case, actual):
 
 
 def _run_property(ex, answer, prop, seen):
-    label = 'property: ' + prop.description
+    label = _property_label(prop)
     fn = _Proxy(answer, prop.gpu, seen)
     try:
         with _quiet():
@@ -166,29 +177,29 @@ def _run_property(ex, answer, prop, seen):
     except Skip as e:
         return CaseResult(label, True, message=str(e), section='property', skipped=True)
     except AssertionError as e:
-        msg = str(e) or 'does not hold'
+        msg = str(e) or _('does not hold')
     except NotImplementedError:
         raise
     except Exception as e:
-        msg = getattr(e, 'seglearn_answer_error', None) or (
-            'checker error (not your fault, please report it): {}; your last value was {}'
-            .format(describe_error(e), format_value(fn.last_value, short=True)))
-    return CaseResult(label, not msg, message=msg or '', hint=prop.hint if msg else None,
-                      section='property')
+        msg = getattr(e, 'seglearn_answer_error', None) or _checker_error(
+            _('{}; your last value was {}').format(describe_error(e),
+                                                   format_value(fn.last_value, short=True)))
+    return CaseResult(label, not msg, message=msg or '',
+                      hint=exercise_text(prop.hint) if msg else None, section='property')
 
 
 def _forbidden_result(seen):
     return CaseResult(
-        'written without the package\'s finished answer', False,
-        message='your code calls {}: that is the answer itself; write it with NumPy/Chainer '
-                'building blocks'.format(', '.join(sorted(seen))), section='property')
+        _('written without the package\'s finished answer'), False,
+        message=_('your code calls {}: that is the answer itself; write it with NumPy/Chainer '
+                  'building blocks').format(', '.join(sorted(seen))), section='property')
 
 
 def _reference_result(ex):
     return CaseResult(
-        'written without the checker\'s reference', False,
-        message='your answer is the checker\'s own reference (get_exercise({!r}).reference), '
-                'derives from it or runs its code: write the answer yourself'.format(ex.name),
+        _('written without the checker\'s reference'), False,
+        message=_('your answer is the checker\'s own reference (get_exercise({!r}).reference), '
+                  'derives from it or runs its code: write the answer yourself').format(ex.name),
         section='property')
 
 
@@ -209,24 +220,24 @@ def judge(ex, answer, seed=0):
                 try:
                     results.append(_run_property(ex, answer, prop, seen))
                 except _Stopped as e:
-                    results.append(CaseResult('property: ' + prop.description, False,
+                    results.append(CaseResult(_property_label(prop), False,
                                               message=e.outcome.message, section='property'))
                     stopped = e.outcome
                     break
     except (_NotAttempted, NotImplementedError):
         if not results:
             return Result(ex.qualname, NOT_ATTEMPTED, [], wrap(
-                '○ {}: not attempted yet (the stub raises NotImplementedError). Write your '
-                'answer in the cell and run check() again.'.format(ex.qualname)))
-        results.append(CaseResult('(a later case)', False,
-                                  message='your function raised NotImplementedError'))
+                _('○ {}: not attempted yet (the stub raises NotImplementedError). Write your '
+                  'answer in the cell and run check() again.').format(ex.qualname)))
+        results.append(CaseResult(_('(a later case)'), False,
+                                  message=_('your function raised NotImplementedError')))
     if REFERENCE in seen:      # the package code it reaches is the reference's: say that alone
         results.append(_reference_result(ex))
     elif seen:
         results.append(_forbidden_result(seen))
     if stopped is not None:
         status = TIMED_OUT if stopped.kind == 'timed_out' else CRASHED
-        note = 'Stopped: {}. The remaining checks were not run.'.format(stopped.message)
+        note = _('Stopped: {}. The remaining checks were not run.').format(stopped.message)
     else:
         status = PASSED if all(r.ok for r in results) else FAILED
         note = ''
@@ -262,7 +273,7 @@ def check(fn, name=None, seed=0, verbose=True):
         TypeError: ``fn`` is not callable.
     """
     if not callable(fn):
-        raise TypeError('check() needs the function itself, e.g. check(my_function); got {!r}'
+        raise TypeError(_('check() needs the function itself, e.g. check(my_function); got {!r}')
                         .format(fn))
     ex = get_exercise(name or getattr(fn, '__name__', ''))
     result = grade(ex, fn, seed=seed)

@@ -46,6 +46,7 @@ import warnings
 import numpy
 
 from seglearn.exercises.core import DEFAULT_TIMEOUT, describe_error, format_value
+from seglearn.messages import gettext as _
 
 _MAX_DEPTH = 40
 _RETRIES = 0.25          # seconds between re-raised alarms once a call is past its limit
@@ -226,15 +227,17 @@ class Executor:
             return {'kind': 'not_implemented', 'used': _used(watched, used)}
         except SystemExit as e:
             return {'kind': 'exited', 'used': _used(watched, used),
-                    'message': 'your function called sys.exit({}) (or exit()): an answer must '
-                               'return its value'.format('' if e.code is None else repr(e.code))}
+                    'message': _('your function called sys.exit({}) (or exit()): an answer '
+                                 'must return its value').format(
+                                     '' if e.code is None else repr(e.code))}
         except BaseException as e:  # noqa: B036 -- a raised KeyboardInterrupt is reported too
             return {'kind': 'raised', 'error': _error_info(e, _code_files(target)),
                     'used': _used(watched, used)}
         if shell is not None and getattr(shell, 'exit_now', False) and not exit_before:
             shell.exit_now = False     # IPython's exit() asks the kernel to stop after the cell
             return {'kind': 'exited', 'used': _used(watched, used),
-                    'message': 'your function called exit(): an answer must return its value'}
+                    'message': _('your function called exit(): an answer must return its '
+                                 'value')}
         reply = {'kind': 'returned', 'value': encode(value), 'used': _used(watched, used)}
         if request.get('return_args'):
             reply['args'] = encode((list(args), dict(kwargs)))
@@ -399,25 +402,26 @@ class Child:
         except (OSError, EOFError):
             return self._died()
         if not ready:
-            return self._stop('timed_out', 'no answer within {:g} s (an endless loop?)'
-                              .format(timeout))
+            return self._stop('timed_out', str(_timeout_error(timeout)))
         if self.conn not in ready:
             return self._died()
         try:
             return _as_reply(_receive(self.conn, timeout))
         except _Late:
-            return self._stop('timed_out', 'the answer did not arrive in full within {:g} s '
-                                           '(did your code write into the checker\'s pipe?)'
+            return self._stop('timed_out', _('the answer did not arrive in full within {:g} s '
+                                             '(did your code write into the checker\'s pipe?)')
                               .format(timeout))
         except _Unreadable:
-            return self._stop('crashed', 'the process running your code sent an unreadable '
-                                         'answer (did your code write into the checker\'s pipe?)')
+            return self._stop('crashed', _('the process running your code sent an unreadable '
+                                           'answer (did your code write into the checker\'s '
+                                           'pipe?)'))
         except (OSError, EOFError):
             return self._died()
 
     def _stop(self, kind, why):
         self.kill()
-        self.gone = {'kind': kind, 'message': why + '; the process running it was stopped'}
+        self.gone = {'kind': kind, 'message': _('{}; the process running it was stopped').format(
+            why)}
         return self.gone
 
     def _died(self):
@@ -538,17 +542,18 @@ def _no_main_module():
 def describe_exit(code):
     """Why a child ended, from its exit code (negative: the signal that killed it)."""
     if code is None:
-        return 'the process running your code stopped answering'
+        return _('the process running your code stopped answering')
     if code >= 0:
-        return ('your code ended the process running it (exit code {}, e.g. os._exit({}))'
+        return (_('your code ended the process running it (exit code {}, e.g. os._exit({}))')
                 .format(code, code))
     try:
         name = signal.Signals(-code).name
     except ValueError:
-        name = 'signal {}'.format(-code)
-    why = {'SIGABRT': ' (os.abort() or a failed assertion in native code)',
-           'SIGSEGV': ' (a crash in native code)', 'SIGKILL': ' (out of memory?)'}.get(name, '')
-    return 'the process running your code was killed by {}{}'.format(name, why)
+        name = _('signal {}').format(-code)
+    why = {'SIGABRT': _(' (os.abort() or a failed assertion in native code)'),
+           'SIGSEGV': _(' (a crash in native code)'),
+           'SIGKILL': _(' (out of memory?)')}.get(name, '')
+    return _('the process running your code was killed by {}{}').format(name, why)
 
 
 # --------------------------------------------------------------------------- answers
@@ -657,7 +662,7 @@ def call_with_timeout(fn, args=(), kwargs=None, timeout=DEFAULT_TIMEOUT):
 
 
 def _timeout_error(timeout):
-    return Timeout('no answer within {:g} s (an endless loop?)'.format(timeout))
+    return Timeout(_('no answer within {:g} s (an endless loop?)').format(timeout))
 
 
 def _call_with_alarm(fn, args, kwargs, timeout):
