@@ -60,6 +60,9 @@ PREDICT_WINDOW, PREDICT_OVERLAP = 1024, 128
 #: probabilities and its overlay then take a few gigabytes.
 PREDICT_MAX_PIXELS = 2 ** 26
 
+#: how long the recipes take, as measured (``seglearn train --help`` quotes it)
+MEASURED = 'about 1½–2 minutes a model: fcn8s 95 s, fcn32s 90 s, unet 78–84 s, fcdensenet56 121 s'
+
 
 class CLIError(Exception):
     """A problem with the command line: reported in one line, exit status 2.
@@ -135,6 +138,16 @@ def _positive(text):
     return value
 
 
+def _ratio(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError('must be a number in [0, 1), got {!r}'.format(text))
+    return value
+
+
 def _positive_float(text):
     try:
         value = float(text)
@@ -147,8 +160,9 @@ def _positive_float(text):
 
 
 def _load_splits(name, path, size, n_train, n_val, seed, check_train=True):
-    """(train, val, sizes) for a --data spec: a built-in set generated from ``seed`` (200 and
-    50 images by default, the validation set from ``seed + 1000``), or a real set's splits cut to
+    """(train, val, sizes) for a --data spec: a built-in set generated from ``seed`` with the
+    catalogue's options at ``size`` pixels (200 and 50 images by default, the validation set
+    from ``seed + 1000``), or a real set's splits cut to
     the first ``n_train``/``n_val`` images, each image read once (a bad file is reported now,
     not in the middle of training) and resized to ``size``. ``sizes`` is the set of (H, W) of
     the training images (of the validation images without ``check_train``)."""
@@ -162,9 +176,9 @@ def _load_splits(name, path, size, n_train, n_val, seed, check_train=True):
                                                                             MAX_EXAMPLES))
     if path is None:
         entry = datasets.CATALOG[name]
-        size = size or entry.size
-        return (entry.loader(n=n_train or 200, size=size, seed=seed),
-                entry.loader(n=n_val or 50, size=size, seed=seed + 1000), {(size, size)})
+        return (entry.loader(n=n_train or 200, size=size, seed=seed, **entry.options),
+                entry.loader(n=n_val or 50, size=size, seed=seed + 1000, **entry.options),
+                {(size, size)})
     if not os.path.isdir(path):
         raise CLIError('data folder not found: {}'.format(path))
     train, val = datasets.open_splits(name, path)
@@ -234,6 +248,47 @@ def _device(spec):
     return backend.get_device(spec)
 
 
+#: options of ``seglearn train`` for real data sets, where the recipes do not apply
+REAL_DATA_DEFAULTS = dict(epochs=10, batch_size=4, width=1.0, flip=False)
+
+
+def _apply_recipe(args, recipe):
+    """Fill the options left out (None) from ``recipe`` (built-in data) or from
+    :data:`REAL_DATA_DEFAULTS` (``recipe`` None); returns the extra constructor arguments."""
+    settings = recipe._asdict() if recipe else dict(REAL_DATA_DEFAULTS)
+    for key in ('epochs', 'batch_size', 'width', 'depth', 'size', 'n_train', 'flip'):
+        if getattr(args, key) is None and settings.get(key) is not None:
+            setattr(args, key, settings[key])
+    if args.lr is None and recipe and args.optimizer == 'adam':  # the recipes' rates are Adam's
+        args.lr = recipe.lr
+    options = dict(recipe.model_options) if recipe else {}
+    if args.dropout is not None:
+        options['dropout'] = args.dropout
+    return options
+
+
+def _settings_line(args, n_train, options):
+    """What ``seglearn train`` is about to do, in one line."""
+    from seglearn import recipes
+    extra = ''.join(', ' + recipes.option_text(k, v) for k, v in sorted(options.items()))
+    steps = args.epochs * -(-n_train // args.batch_size)
+    return ('training {} (width {:.3g}{}{}) on {} images{} × {} epochs = {} steps of {}, {}{}{}'
+            .format(args.model, args.width, '' if args.depth is None else ', depth {}'.format(
+                args.depth), extra, n_train, '' if args.size is None else ' of {}×{}'.format(
+                args.size, args.size), args.epochs, steps, args.batch_size, args.optimizer,
+                '' if args.lr is None else ' {:g}'.format(args.lr), ', flips' if args.flip else ''))
+
+
+def _baseline_line(val, n_class):
+    """The validation mIoU of answering background everywhere: what learning must beat."""
+    import numpy
+    from seglearn import metrics
+    gts = [val[i][1] for i in range(len(val))]
+    zeros = [numpy.zeros_like(gt) for gt in gts]
+    return 'the all-background answer scores validation mIoU {:.3f}: a model that learned is ' \
+           'above it'.format(metrics.evaluate(zeros, gts, n_class)['miou'])
+
+
 def cmd_train(args):
     """``seglearn train``."""
     import matplotlib
@@ -242,6 +297,7 @@ def cmd_train(args):
     from seglearn import links, models, pipeline, serialization, training
     with _usage_errors():
         name, path = parse_data_spec(args.data)
+        options = _apply_recipe(args, models.MODELS[args.model].recipe if path is None else None)
         device = _device(args.device)
         training.seed_all(args.seed)
         train, val, sizes = _load_splits(name, path, args.size, args.n_train, args.n_val,
@@ -257,8 +313,8 @@ def cmd_train(args):
         try:
             with links.parameter_budget(serialization.MAX_ELEMENTS):  # --width 1e6: now
                 model = models.build(args.model, n_class, in_channels=channels,
-                                     width=args.width, depth=args.depth)
-        except ValueError as error:
+                                     width=args.width, depth=args.depth, **options)
+        except (TypeError, ValueError) as error:
             raise CLIError('cannot build {}: {}'.format(args.model, _one_line(error))) from None
         _check_depth(getattr(model, 'depth', None), sizes)  # a model's default depth
         if args.flip:
@@ -266,6 +322,8 @@ def cmd_train(args):
         if getattr(model, 'padding', None) == 'valid':
             train = pipeline.pad_for_valid_unet(train, model.depth)
             val = pipeline.pad_for_valid_unet(val, model.depth)
+        print(_settings_line(args, len(train), options))
+        print(_baseline_line(val, n_class))
         trainer = training.make_trainer(
             model, train, val, optimizer=args.optimizer, lr=args.lr, epochs=args.epochs,
             batch_size=args.batch_size, device=device, out=args.out, n_class=n_class,
@@ -317,12 +375,16 @@ def format_scores(result, class_names):
 
 def cmd_evaluate(args):
     """``seglearn evaluate``."""
-    from seglearn import inference, metrics, serialization
+    from seglearn import inference, metrics, models, serialization
     with _usage_errors():
         name, path = parse_data_spec(args.data)
         device = _device(args.device)
         model = serialization.load_model(args.model, device=device)
-        _, val, _ = _load_splits(name, path, args.size, None, args.n_val, args.seed,
+        size = args.size
+        if path is None and size is None:  # built-in data at the size its recipe trains on
+            size = next(spec.recipe.size for spec in models.MODELS.values()
+                        if type(model) is spec.cls)
+        _, val, _ = _load_splits(name, path, size, None, args.n_val, args.seed,
                                  check_train=False)
         names = _class_names(val)
         if len(names) != model.n_class:
@@ -496,6 +558,22 @@ def cmd_doctor(args):
     return 0
 
 
+def _recipes_help():
+    """The epilog of ``seglearn train --help``: the recipes and how long they take."""
+    from seglearn import models, recipes
+    families = {}
+    for name, spec in models.MODELS.items():
+        families.setdefault(spec.recipe, []).append(name)
+    lines = ['With the built-in data (shapes, cells) every option you leave out takes the course\'s',
+             'laptop recipe for the model\'s family (seglearn.recipes), the settings its chapter',
+             'trains with on the CPU, so the model learns in minutes:']
+    for recipe, names in families.items():
+        lines += ['  ' + ', '.join(names) + ':', '    ' + recipes.describe(recipe)]
+    lines += ['Measured on 2 CPU cores (benchmarks/RESULTS.md, "The command line\'s recipes"):',
+              '  ' + MEASURED, 'Real data (NAME:PATH) gets the papers\' widths and dropout.']
+    return '\n'.join(lines)
+
+
 def build_parser():
     """The argparse parser of the ``seglearn`` command."""
     from seglearn import models
@@ -503,42 +581,54 @@ def build_parser():
                      'Chainer: train, evaluate and run FCN, U-Net and FC-DenseNet.')
     commands = parser.add_subparsers(dest='command', metavar='COMMAND', required=True)
 
-    train = commands.add_parser('train', help='train a model',
-                                description='Train a model; writes log, loss/mIoU plots, '
-                                'snapshot.npz (resumable), best_model.npz and model.npz to --out.')
+    train = commands.add_parser(
+        'train', help='train a model', formatter_class=argparse.RawDescriptionHelpFormatter,
+        description='Train a model; writes log, loss/mIoU plots, snapshot.npz (resumable), '
+        'best_model.npz and model.npz to --out.', epilog=_recipes_help())
     train.add_argument('model', choices=models.MODELS, metavar='MODEL',
                        help='the architecture: ' + ', '.join(models.MODELS))
     builtin, real = _data_names()
     train.add_argument('--data', required=True,
                        help=' | '.join(builtin + [name + ':PATH' for name in real]))
-    train.add_argument('--epochs', type=_positive, default=10, help='default 10')
-    train.add_argument('--batch-size', type=_positive, default=4, help='default 4')
+    train.add_argument('--epochs', type=_positive, default=None,
+                       help='passes over the training images (built-in data: the recipe\'s; '
+                       'real data: 10)')
+    train.add_argument('--batch-size', type=_positive, default=None,
+                       help="built-in data: the recipe's; real data: 4")
     train.add_argument('--device', default=None,
                        help='@numpy (CPU), @cupy:0 (GPU 0), -1, 0, … (default: GPU if usable)')
     train.add_argument('--out', default='result', help='output folder (default: result)')
     train.add_argument('--resume', action='store_true',
                        help='continue from OUT/snapshot.npz if it exists')
-    train.add_argument('--width', type=_positive_float, default=1.0,
-                       help='channel multiplier, e.g. 0.25 for a small fast model (default 1)')
+    train.add_argument('--width', type=_positive_float, default=None,
+                       help="channel multiplier, e.g. 0.25 for a small fast model (built-in "
+                       "data: the recipe's; real data: 1)")
     train.add_argument('--depth', type=_positive, default=None,
-                       help='U-Net depth (default 4; the other models have none)')
+                       help="U-Net depth (built-in data: the recipe's; real data: 4; the other "
+                       'models have none)')
     train.add_argument('--size', type=_positive, default=None,
-                       help='image size (built-in data: generated size; real data: resized, '
-                       'needed for --batch-size > 1 when image sizes differ, as in VOC)')
+                       help="image size (built-in data: generated size, the recipe's; real data: "
+                       'resized, needed for --batch-size > 1 when image sizes differ, as in VOC)')
     train.add_argument('--n-train', type=_positive, default=None,
-                       help='number of training images (built-in default 200)')
+                       help="number of training images (built-in data: the recipe's)")
+    train.add_argument('--dropout', type=_ratio, default=None,
+                       help="dropout ratio, 0 = off (built-in data: the recipe's; real data: the "
+                       "paper's)")
     train.add_argument('--n-val', type=_positive, default=None,
                        help='number of validation images (built-in default 50)')
     train.add_argument('--optimizer', choices=('adam', 'sgd', 'momentum99', 'rmsprop'),
                        default='adam', help='default adam')
-    train.add_argument('--lr', type=_positive_float, default=None, help='learning rate')
+    train.add_argument('--lr', type=_positive_float, default=None,
+                       help="learning rate (built-in data with Adam: the recipe's; else the "
+                       "optimizer's default)")
     train.add_argument('--seed', type=int, default=0,
                        help='seeds weights, shuffling and the built-in data (default 0)')
     train.add_argument('--weight-map', action='store_true',
                        help="weight the loss with U-Net's border-emphasising weight map (data "
                        'with cell instances: cells)')
-    train.add_argument('--flip', action='store_true',
-                       help='augment the training images with random left-right flips')
+    train.add_argument('--flip', action=argparse.BooleanOptionalAction, default=None,
+                       help="augment the training images with random left-right flips (built-in "
+                       "data: the recipe's, on; real data: off)")
     train.add_argument('--quiet', action='store_true', help='no progress bar')
     train.set_defaults(func=cmd_train)
 

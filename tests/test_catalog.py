@@ -13,11 +13,11 @@ def test_every_entry_is_complete_and_consistent():
     assert list(CATALOG) == ['shapes', 'cells', 'voc', 'camvid', 'isbi', 'pets']
     for name, entry in CATALOG.items():
         assert issubclass(entry.loader, datasets.SegmentationDataset), name
-        if entry.splits is None:  # generated: a default size, nothing to download
-            assert entry.size and entry.download is None and entry.source is None
-            assert entry.loader(n=1, size=entry.size)[0][1].shape == (entry.size,) * 2
+        if entry.splits is None:  # generated: its arguments, nothing to download
+            assert entry.options is not None and entry.download is None and entry.source is None
+            assert entry.loader(n=1, size=40, **entry.options)[0][1].shape == (40, 40)
         else:  # a folder layout: splits, a source, and a download key of its own
-            assert entry.size is None and entry.source is DOWNLOADS[entry.download]
+            assert entry.options is None and entry.source is DOWNLOADS[entry.download]
             assert len(entry.splits) == (1 if entry.held_out else 2)
     assert len(DOWNLOADS) == 4
     assert CATALOG['voc'].download == 'voc2012' and CATALOG['isbi'].download == 'isbi2012'

@@ -11,6 +11,7 @@ import seglearn  # noqa: F401
 from seglearn import cli, metrics
 from seglearn.backend import cupy_available
 from seglearn.cli import main, parse_data_spec
+from seglearn.datasets import CATALOG
 
 TINY = ['--size', '32', '--n-train', '16', '--n-val', '4', '--epochs', '1', '--batch-size', '8',
         '--device', '@numpy', '--quiet']
@@ -54,7 +55,7 @@ def test_train_evaluate_predict_end_to_end(spec, tmp_path, capsys):
     assert main(['evaluate', model_path, '--data', 'shapes', '--size', '32', '--n-val', '4']) == 0
     printed = capsys.readouterr().out
     model = load_model(model_path)
-    val = ShapesDataset(n=4, size=32, seed=1000)
+    val = ShapesDataset(n=4, size=32, seed=1000, **CATALOG['shapes'].options)
     result = metrics.evaluate([predict(model, val[i][0]) for i in range(4)],
                               [val[i][1] for i in range(4)], model.n_class)
     assert 'mean IoU             {:.4f}'.format(result['miou']) in printed
@@ -525,3 +526,70 @@ def test_predict_names_an_image_it_cannot_read(tiny_model, capsys, tmp_path):
     err = _one_line_error(capsys, main(['predict', tiny_model, str(tmp_path / 'notes.png'),
                                         '--out', str(tmp_path / 'p')]))
     assert 'cannot read image' in err and 'notes.png' in err
+
+
+# --- the laptop recipes: the defaults of `seglearn train` on the built-in data -------------------
+
+def _resolved(argv):
+    args = cli.build_parser().parse_args(argv)
+    name, path = parse_data_spec(args.data)
+    from seglearn import models
+    options = cli._apply_recipe(args, models.MODELS[args.model].recipe if path is None else None)
+    return args, options
+
+
+def test_built_in_data_takes_the_models_recipe_and_real_data_the_papers_defaults():
+    from seglearn import recipes
+    args, options = _resolved(['train', 'fcn8s', '--data', 'shapes'])
+    r = recipes.FCN
+    assert (args.width, args.size, args.n_train, args.epochs, args.batch_size, args.lr,
+            args.flip, args.depth) == (r.width, r.size, r.n_train, r.epochs, r.batch_size, r.lr,
+                                       r.flip, None)
+    assert options == {'dropout': 0.0}
+    args, options = _resolved(['train', 'unet', '--data', 'cells'])
+    assert (args.depth, args.width, args.size) == (4, 1 / 8, 64)
+    assert options == {'dropout': 0.0, 'batch_norm': True}
+    args, options = _resolved(['train', 'fcdensenet103', '--data', 'shapes'])
+    assert (args.width, args.size, args.batch_size) == (1 / 3, 64, 8) and options == {
+        'dropout': 0.0}
+    # what you give wins; a recipe's learning rate is Adam's, so another optimizer keeps its own
+    args, options = _resolved(['train', 'fcn8s', '--data', 'shapes', '--width', '0.25',
+                               '--no-flip', '--dropout', '0.5', '--epochs', '1',
+                               '--optimizer', 'sgd'])
+    assert (args.width, args.flip, args.epochs, args.lr) == (0.25, False, 1, None)
+    assert options == {'dropout': 0.5}
+    args, options = _resolved(['train', 'fcn8s', '--data', 'voc:/data'])
+    assert (args.width, args.epochs, args.batch_size, args.flip, args.size, args.n_train,
+            args.lr) == (1.0, 10, 4, False, None, None, None) and options == {}
+
+
+def test_the_settings_line_and_the_baseline_are_printed(tmp_path, capsys):
+    assert main(['train', 'unet', '--data', 'shapes', '--out', str(tmp_path)] + TINY) == 0
+    out = capsys.readouterr().out
+    assert ('training unet (width 0.125, depth 4, batch norm, dropout 0) on 16 images of 32×32 '
+            '× 1 epochs = 2 steps of 8, adam 0.001, flips') in out
+    assert 'the all-background answer scores validation mIoU 0.' in out
+
+
+def test_help_lists_every_recipe_and_what_it_takes():
+    from seglearn import models, recipes
+    text = cli.build_parser()._subparsers._group_actions[0].choices['train'].format_help()
+    for recipe in (recipes.FCN, recipes.UNET, recipes.FCDENSENET):
+        assert recipes.describe(recipe) in text
+    assert all(name in text for name in models.MODELS) and cli.MEASURED in text
+    assert recipes.steps(recipes.FCN) == 600 and recipes.steps(recipes.FCDENSENET) == 400
+    assert recipes.steps(recipes.FCN._replace(n_train=401)) == 606  # a last, smaller batch
+
+
+@pytest.mark.parametrize('model', ['fcn8s', 'fcdensenet56'])
+@pytest.mark.slow
+def test_the_defaults_learn_the_built_in_shapes(model, tmp_path, capsys):
+    out = str(tmp_path / model)
+    assert main(['train', model, '--data', 'shapes', '--out', out, '--device', '@numpy',
+                 '--quiet']) == 0
+    printed = capsys.readouterr().out
+    background = float(printed.split('validation mIoU ')[1].split(':')[0])
+    with open(os.path.join(out, 'log')) as f:
+        log = json.load(f)
+    final = log[-1]['validation/main/miou']
+    assert final >= 0.75 and final > background + 0.3, (final, background)

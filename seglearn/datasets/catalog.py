@@ -2,7 +2,7 @@
 
 :data:`CATALOG` maps the name the command line uses (``--data NAME`` or ``--data NAME:PATH``)
 to a :class:`DataSetEntry`: the loader class, its training and validation splits, the key and
-source of :func:`download`, and, for the built-in generated sets, the default image size.
+source of :func:`download`, and, for the built-in generated sets, the generator's arguments.
 :data:`DOWNLOADS` (download key → source) is derived from it. A new data set is its module (the
 loader, its class names and palette, its :class:`~seglearn.datasets.fetch.DataSource`) plus one
 entry here.
@@ -20,7 +20,7 @@ from seglearn.datasets import _base, camvid, cells, fetch, isbi, pets, shapes, v
 
 
 class DataSetEntry(collections.namedtuple('DataSetEntry', 'loader splits held_out download '
-                                                           'source size')):
+                                                           'source options')):
     """One data set of the catalogue.
 
     Attributes:
@@ -30,7 +30,9 @@ class DataSetEntry(collections.namedtuple('DataSetEntry', 'loader splits held_ou
         held_out (int or None): the last ``held_out`` examples of that one split validate.
         download (str or None): its key of :func:`download` (None: nothing to download).
         source (DataSource or None): where :func:`download` gets it.
-        size (int or None): a generated set's default image size (None for real data).
+        options (dict or None): a generated set's arguments besides ``n``, ``size`` and ``seed``
+            (the image size comes from the model's recipe, :mod:`seglearn.recipes`); None for
+            real data.
     """
     __slots__ = ()
 
@@ -39,8 +41,10 @@ DataSetEntry.__new__.__defaults__ = (None, None, None, None, None)
 
 #: dict: name → :class:`DataSetEntry`, the built-in generated sets first.
 CATALOG = {
-    'shapes': DataSetEntry(shapes.ShapesDataset, size=64),
-    'cells': DataSetEntry(cells.CellsDataset, size=128),
+    # the style of chapters 06, 07 and 11: one to three circles on a flat background
+    'shapes': DataSetEntry(shapes.ShapesDataset, options=dict(
+        max_shapes=3, radius=(0.15, 0.3), texture='flat', classes=('background', 'circle'))),
+    'cells': DataSetEntry(cells.CellsDataset, options={}),
     'voc': DataSetEntry(voc.VOCSegmentation, ('train', 'val'), download='voc2012',
                         source=voc.SOURCE),
     'camvid': DataSetEntry(camvid.CamVid, ('train', 'val'), download='camvid',

@@ -15,6 +15,7 @@ reads the common options in ``build_kwargs`` (see :class:`SegmentationModel`).
 """
 import collections
 
+from seglearn import recipes
 from seglearn.models.common import (BilinearUpsampling2D, SegmentationModel,  # noqa: F401
                                     logits_for_prediction, scaled)
 from seglearn.models.fcn import FCN8s, FCN8sAtOnce, FCN16s, FCN32s  # noqa: F401
@@ -27,21 +28,22 @@ from seglearn.models.unet import (UNet, nearest_valid_input_size, skip_crops,  #
                                   valid_padding)
 from seglearn.models.vgg import VGG16  # noqa: F401
 
-ModelSpec = collections.namedtuple('ModelSpec', 'cls preset')
+ModelSpec = collections.namedtuple('ModelSpec', 'cls recipe preset')
 ModelSpec.__new__.__defaults__ = ((),)
-ModelSpec.__doc__ = """A model of the zoo: its class and the constructor arguments of its preset
-(a tuple of ``(name, value)`` pairs, or a dict)."""
+ModelSpec.__doc__ = """A model of the zoo: its class, its family's laptop recipe for the built-in
+data (:mod:`seglearn.recipes`) and the constructor arguments of its preset (a tuple of
+``(name, value)`` pairs, or a dict)."""
 
 #: dict: the model zoo, name → :class:`ModelSpec`.
 MODELS = {
-    'fcn32s': ModelSpec(FCN32s),
-    'fcn16s': ModelSpec(FCN16s),
-    'fcn8s': ModelSpec(FCN8s),
-    'fcn8s-atonce': ModelSpec(FCN8sAtOnce),
-    'unet': ModelSpec(UNet),
-    'fcdensenet56': ModelSpec(FCDenseNet, PRESETS[56]),
-    'fcdensenet67': ModelSpec(FCDenseNet, PRESETS[67]),
-    'fcdensenet103': ModelSpec(FCDenseNet, PRESETS[103]),
+    'fcn32s': ModelSpec(FCN32s, recipes.FCN),
+    'fcn16s': ModelSpec(FCN16s, recipes.FCN),
+    'fcn8s': ModelSpec(FCN8s, recipes.FCN),
+    'fcn8s-atonce': ModelSpec(FCN8sAtOnce, recipes.FCN),
+    'unet': ModelSpec(UNet, recipes.UNET),
+    'fcdensenet56': ModelSpec(FCDenseNet, recipes.FCDENSENET, PRESETS[56]),
+    'fcdensenet67': ModelSpec(FCDenseNet, recipes.FCDENSENET, PRESETS[67]),
+    'fcdensenet103': ModelSpec(FCDenseNet, recipes.FCDENSENET, PRESETS[103]),
 }
 
 
@@ -55,7 +57,7 @@ def build(name, n_class, in_channels=None, width=1.0, depth=None, **kwargs):
             only: 3).
         width (float): channel multiplier, read by each family's ``build_kwargs``: FCN's VGG16
             width, U-Net's first level ``64·width`` channels, FC-DenseNet's first convolution
-            ``48·width`` channels.
+            ``48·width`` channels and growth rate ``growth·width``.
         depth (int or None): U-Net's number of poolings (None = 4); the other families have
             none.
         **kwargs: more constructor arguments; they override the preset and the options above.
@@ -71,6 +73,7 @@ def build(name, n_class, in_channels=None, width=1.0, depth=None, **kwargs):
         raise ValueError('unknown model {!r}; the zoo has {}'.format(name, ', '.join(MODELS)))
     spec = MODELS[name]
     options = dict(spec.preset)
-    options.update(spec.cls.build_kwargs(in_channels=in_channels, width=width, depth=depth))
+    options.update(spec.cls.build_kwargs(in_channels=in_channels, width=width, depth=depth,
+                                         preset=options))
     options.update(kwargs)
     return spec.cls(n_class, **options)
