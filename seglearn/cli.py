@@ -12,7 +12,8 @@ Examples::
 real data set's folder as ``NAME:PATH`` (``voc:PATH``, ``camvid:PATH``, …): the names, splits
 and sizes come from the data-set catalogue, ``seglearn.datasets.CATALOG``; the models from the
 zoo, ``seglearn.models.MODELS``. ``seglearn COMMAND --help`` lists every option;
-``python -m seglearn`` works too.
+``python -m seglearn`` works too. The help and the errors are in the language of
+:data:`seglearn.config.language` (``SEGLEARN_LANG=ja``: Japanese).
 
 Every error is reported in one line on stderr, and the exit status says what kind it was:
 
@@ -45,6 +46,11 @@ import sys
 import tempfile
 import warnings
 
+from seglearn.messages import gettext as _
+from seglearn.messages import gettext_noop as N_
+from seglearn.messages.width import width as display_width
+from seglearn.messages.width import wrap
+
 #: int: the largest image side ``--size`` may ask for.
 MAX_SIZE = 4096
 #: int: the most pixels one training batch may hold (``--batch-size`` times the image's pixels):
@@ -61,7 +67,8 @@ PREDICT_WINDOW, PREDICT_OVERLAP = 1024, 128
 PREDICT_MAX_PIXELS = 2 ** 26
 
 #: how long the recipes take, as measured (``seglearn train --help`` quotes it)
-MEASURED = 'about 1½–2 minutes a model: fcn8s 95 s, fcn32s 90 s, unet 78–84 s, fcdensenet56 121 s'
+MEASURED = N_('about 1½–2 minutes a model: fcn8s 95 s, fcn32s 90 s, unet 78–84 s, fcdensenet56 '
+              '121 s')
 
 
 class CLIError(Exception):
@@ -77,7 +84,36 @@ class CLIError(Exception):
         self.prog = prog
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, with text that holds wide (Japanese) characters wrapped by display
+    width (argparse counts characters)."""
+
+    def _split_lines(self, text, width):
+        if display_width(text) == len(text):
+            return super()._split_lines(text, width)
+        return wrap(' '.join(text.split()), width, '')
+
+    def _fill_text(self, text, width, indent):
+        if display_width(text) == len(text):
+            return super()._fill_text(text, width, indent)
+        return '\n'.join(wrap(indent + ' '.join(text.split()), width, indent))
+
+
+class _RawDescriptionFormatter(argparse.RawDescriptionHelpFormatter, _Formatter):
+    """The description and epilog as written, the options' help as :class:`_Formatter`'s."""
+
+
 class _Parser(argparse.ArgumentParser):
+    """argparse's parser in seglearn's language (headings and ``-h`` from the catalogue); an
+    error raises :class:`CLIError`."""
+
+    def __init__(self, *args, formatter_class=_Formatter, **kwargs):
+        super().__init__(*args, formatter_class=formatter_class, add_help=False, **kwargs)
+        self._positionals.title = _('positional arguments')
+        self._optionals.title = _('options')
+        self.add_argument('-h', '--help', action='help', default=argparse.SUPPRESS,
+                          help=_('show this help message and exit'))
+
     def error(self, message):
         raise CLIError(message, self.prog)
 
@@ -124,7 +160,7 @@ def parse_data_spec(spec):
         return name, None
     if name in real and path:
         return name, os.path.expanduser(path)
-    raise CLIError('bad --data {!r}: use {}, or NAME:PATH with NAME one of {}'.format(
+    raise CLIError(_('bad --data {!r}: use {}, or NAME:PATH with NAME one of {}').format(
         spec, ', '.join(builtin), ', '.join(real)))
 
 
@@ -134,7 +170,7 @@ def _positive(text):
     except ValueError:
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError('must be a positive integer, got {!r}'.format(text))
+        raise argparse.ArgumentTypeError(_('must be a positive integer, got {!r}').format(text))
     return value
 
 
@@ -144,7 +180,7 @@ def _ratio(text):
     except ValueError:
         value = -1.0
     if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError('must be a number in [0, 1), got {!r}'.format(text))
+        raise argparse.ArgumentTypeError(_('must be a number in [0, 1), got {!r}').format(text))
     return value
 
 
@@ -154,7 +190,7 @@ def _positive_float(text):
     except ValueError:
         value = 0.0
     if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError('must be a positive finite number, got {!r}'.format(
+        raise argparse.ArgumentTypeError(_('must be a positive finite number, got {!r}').format(
             text))
     return value
 
@@ -169,18 +205,18 @@ def _load_splits(name, path, size, n_train, n_val, seed, check_train=True):
     from seglearn import datasets, pipeline
     from seglearn.datasets import check_examples
     if size is not None and size > MAX_SIZE:
-        raise CLIError('--size {} is above the limit of {} pixels'.format(size, MAX_SIZE))
+        raise CLIError(_('--size {} is above the limit of {} pixels').format(size, MAX_SIZE))
     for option, n in (('--n-train', n_train), ('--n-val', n_val)):
         if n is not None and n > MAX_EXAMPLES:
-            raise CLIError('{} {} is above the limit of {:,} images'.format(option, n,
-                                                                            MAX_EXAMPLES))
+            raise CLIError(_('{} {} is above the limit of {:,} images').format(option, n,
+                                                                               MAX_EXAMPLES))
     if path is None:
         entry = datasets.CATALOG[name]
         return (entry.loader(n=n_train or 200, size=size, seed=seed, **entry.options),
                 entry.loader(n=n_val or 50, size=size, seed=seed + 1000, **entry.options),
                 {(size, size)})
     if not os.path.isdir(path):
-        raise CLIError('data folder not found: {}'.format(path))
+        raise CLIError(_('data folder not found: {}').format(path))
     train, val = datasets.open_splits(name, path)
     if n_train:
         train = datasets.subset(train, 0, min(n_train, len(train)))
@@ -198,15 +234,16 @@ def _load_splits(name, path, size, n_train, n_val, seed, check_train=True):
 def _check_batch(batch_size, n_train, sizes):
     """Refuse a batch larger than the data set, of images of different sizes, or too large."""
     if batch_size > n_train:
-        raise CLIError('--batch-size {} is more than the {} training images'.format(
+        raise CLIError(_('--batch-size {} is more than the {} training images').format(
             batch_size, n_train))
     if batch_size > 1 and len(sizes) > 1:
-        raise CLIError('the training images differ in size ({} sizes, e.g. {}): resize them with '
-                       '--size, or use --batch-size 1'.format(len(sizes), sorted(sizes)[:2]))
+        raise CLIError(_('the training images differ in size ({} sizes, e.g. {}): resize them '
+                         'with --size, or use --batch-size 1').format(len(sizes),
+                                                                      sorted(sizes)[:2]))
     pixels = batch_size * max(h * w for h, w in sizes)
     if pixels > MAX_BATCH_PIXELS:
-        raise CLIError('a batch of {} images of {} pixels is {:,} pixels, above the limit of {:,}: '
-                       'lower --batch-size or --size'.format(
+        raise CLIError(_('a batch of {} images of {} pixels is {:,} pixels, above the limit of '
+                         '{:,}: lower --batch-size or --size').format(
                            batch_size, '×'.join(map(str, max(sizes))), pixels, MAX_BATCH_PIXELS))
 
 
@@ -215,8 +252,8 @@ def _check_depth(depth, sizes):
     allows."""
     side = min(min(hw) for hw in sizes)
     if depth is not None and 2 ** depth > side:
-        raise CLIError('--depth {} halves the images {} times, but they are only {} pixels high '
-                       'or wide: use --depth {} or less, or a larger --size'.format(
+        raise CLIError(_('--depth {} halves the images {} times, but they are only {} pixels '
+                         'high or wide: use --depth {} or less, or a larger --size').format(
                            depth, depth, side, int(math.log2(side))))
 
 
@@ -228,7 +265,7 @@ def _with_channels(dataset, channels):
     if have == channels:
         return dataset
     if (have, channels) not in ((1, 3), (3, 1)):
-        raise CLIError('the model takes {} input channels but the data has {}'.format(
+        raise CLIError(_('the model takes {} input channels but the data has {}').format(
             channels, have))
 
     def convert(example):
@@ -315,7 +352,8 @@ def cmd_train(args):
                 model = models.build(args.model, n_class, in_channels=channels,
                                      width=args.width, depth=args.depth, **options)
         except (TypeError, ValueError) as error:
-            raise CLIError('cannot build {}: {}'.format(args.model, _one_line(error))) from None
+            raise CLIError(_('cannot build {}: {}').format(args.model, _one_line(error))) \
+                from None
         _check_depth(getattr(model, 'depth', None), sizes)  # a model's default depth
         if args.flip:
             train = pipeline.augment(train, x_flip=True)
@@ -337,7 +375,7 @@ def cmd_train(args):
         with numpy.errstate(over='ignore', invalid='ignore', divide='ignore'):
             trainer.run(show_loop_exception_msg=False)  # main() reports errors in one line
     except KeyboardInterrupt:
-        print('\ninterrupted: continue with the same command plus --resume', file=sys.stderr)
+        print(_('\ninterrupted: continue with the same command plus --resume'), file=sys.stderr)
         return 130
     final = os.path.join(args.out, training.MODEL)
     serialization.save_model(model, final)
@@ -384,11 +422,10 @@ def cmd_evaluate(args):
         if path is None and size is None:  # built-in data at the size its recipe trains on
             size = next(spec.recipe.size for spec in models.MODELS.values()
                         if type(model) is spec.cls)
-        _, val, _ = _load_splits(name, path, size, None, args.n_val, args.seed,
-                                 check_train=False)
+        val = _load_splits(name, path, size, None, args.n_val, args.seed, check_train=False)[1]
         names = _class_names(val)
         if len(names) != model.n_class:
-            raise CLIError('the model predicts {} classes but --data {} has {}'.format(
+            raise CLIError(_('the model predicts {} classes but --data {} has {}').format(
                 model.n_class, args.data, len(names)))
         val = _with_channels(val, model.in_channels)
     preds, gts = [], []
@@ -405,18 +442,19 @@ def _image_size(path):
     """(height, width) of an image file from its header, refused above PREDICT_MAX_PIXELS."""
     from PIL import Image
     if not os.path.isfile(path):
-        raise CLIError('image not found: {}'.format(path))
-    too_large = 'image {} is too large: {} pixels, above the limit of {:,}; crop or downscale it'
+        raise CLIError(_('image not found: {}').format(path))
+    too_large = _('image {} is too large: {} pixels, above the limit of {:,}; crop or downscale it')
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', Image.DecompressionBombWarning)
         try:
             with Image.open(path) as f:
                 width, height = f.size
         except Image.DecompressionBombError:  # Pillow's own refusal, above 178 million pixels
-            raise CLIError(too_large.format(path, 'over 178 million', PREDICT_MAX_PIXELS)) \
+            raise CLIError(too_large.format(path, _('over 178 million'), PREDICT_MAX_PIXELS)) \
                 from None
         except (OSError, SyntaxError, ValueError) as error:
-            raise CLIError('cannot read image {}: {}'.format(path, _one_line(error))) from None
+            raise CLIError(_('cannot read image {}: {}').format(path, _one_line(error))) \
+                from None
     if width * height > PREDICT_MAX_PIXELS:
         raise CLIError(too_large.format(path, '{}×{} = {:,}'.format(width, height, width * height),
                                         PREDICT_MAX_PIXELS))
@@ -426,13 +464,14 @@ def _image_size(path):
 def _writable_folder(out):
     """Create ``out`` if needed and check that a file can be written in it."""
     if os.path.exists(out) and not os.path.isdir(out):
-        raise CLIError('--out {} is a file, not a folder'.format(out))
+        raise CLIError(_('--out {} is a file, not a folder').format(out))
     try:
         os.makedirs(out, exist_ok=True)
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as error:
-        raise CLIError('cannot write into --out {}: {}'.format(out, _one_line(error))) from None
+        raise CLIError(_('cannot write into --out {}: {}').format(out, _one_line(error))) \
+                from None
 
 
 def output_stems(paths):
@@ -564,100 +603,103 @@ def _recipes_help():
     families = {}
     for name, spec in models.MODELS.items():
         families.setdefault(spec.recipe, []).append(name)
-    lines = ['With the built-in data (shapes, cells) every option you leave out takes the course\'s',
-             'laptop recipe for the model\'s family (seglearn.recipes), the settings its chapter',
-             'trains with on the CPU, so the model learns in minutes:']
+    lines = wrap(_('With the built-in data (shapes, cells) every option you leave out takes the '
+                   'course\'s laptop recipe for the model\'s family (seglearn.recipes), the '
+                   'settings its chapter trains with on the CPU, so the model learns in '
+                   'minutes:'), 85, '')
     for recipe, names in families.items():
         lines += ['  ' + ', '.join(names) + ':', '    ' + recipes.describe(recipe)]
-    lines += ['Measured on 2 CPU cores (benchmarks/RESULTS.md, "The command line\'s recipes"):',
-              '  ' + MEASURED, 'Real data (NAME:PATH) gets the papers\' widths and dropout.']
+    lines += [_('Measured on 2 CPU cores (benchmarks/RESULTS.md, "The command line\'s recipes"):'),
+              '  ' + _(MEASURED), _('Real data (NAME:PATH) gets the papers\' widths and dropout.')]
     return '\n'.join(lines)
 
 
 def build_parser():
     """The argparse parser of the ``seglearn`` command."""
     from seglearn import models
-    parser = _Parser(prog='seglearn', description='Semantic segmentation from the papers, in '
-                     'Chainer: train, evaluate and run FCN, U-Net and FC-DenseNet.')
+    parser = _Parser(prog='seglearn', description=_('Semantic segmentation from the papers, in '
+                     'Chainer: train, evaluate and run FCN, U-Net and FC-DenseNet.'))
     commands = parser.add_subparsers(dest='command', metavar='COMMAND', required=True)
 
     train = commands.add_parser(
-        'train', help='train a model', formatter_class=argparse.RawDescriptionHelpFormatter,
-        description='Train a model; writes log, loss/mIoU plots, snapshot.npz (resumable), '
-        'best_model.npz and model.npz to --out.', epilog=_recipes_help())
+        'train', help=_('train a model'), formatter_class=_RawDescriptionFormatter,
+        description=_('Train a model; writes log, loss/mIoU plots, snapshot.npz (resumable), '
+                      'best_model.npz and model.npz to --out.'), epilog=_recipes_help())
     train.add_argument('model', choices=models.MODELS, metavar='MODEL',
-                       help='the architecture: ' + ', '.join(models.MODELS))
+                       help=_('the architecture: {}').format(', '.join(models.MODELS)))
     builtin, real = _data_names()
     train.add_argument('--data', required=True,
                        help=' | '.join(builtin + [name + ':PATH' for name in real]))
     train.add_argument('--epochs', type=_positive, default=None,
-                       help='passes over the training images (built-in data: the recipe\'s; '
-                       'real data: 10)')
+                       help=_('passes over the training images (built-in data: the recipe\'s; '
+                              'real data: 10)'))
     train.add_argument('--batch-size', type=_positive, default=None,
-                       help="built-in data: the recipe's; real data: 4")
+                       help=_("built-in data: the recipe's; real data: 4"))
     train.add_argument('--device', default=None,
-                       help='@numpy (CPU), @cupy:0 (GPU 0), -1, 0, … (default: GPU if usable)')
-    train.add_argument('--out', default='result', help='output folder (default: result)')
+                       help=_('@numpy (CPU), @cupy:0 (GPU 0), -1, 0, … (default: GPU if usable)'))
+    train.add_argument('--out', default='result', help=_('output folder (default: result)'))
     train.add_argument('--resume', action='store_true',
-                       help='continue from OUT/snapshot.npz if it exists')
+                       help=_('continue from OUT/snapshot.npz if it exists'))
     train.add_argument('--width', type=_positive_float, default=None,
-                       help="channel multiplier, e.g. 0.25 for a small fast model (built-in "
-                       "data: the recipe's; real data: 1)")
+                       help=_("channel multiplier, e.g. 0.25 for a small fast model (built-in "
+                              "data: the recipe's; real data: 1)"))
     train.add_argument('--depth', type=_positive, default=None,
-                       help="U-Net depth (built-in data: the recipe's; real data: 4; the other "
-                       'models have none)')
+                       help=_("U-Net depth (built-in data: the recipe's; real data: 4; the other "
+                              'models have none)'))
     train.add_argument('--size', type=_positive, default=None,
-                       help="image size (built-in data: generated size, the recipe's; real data: "
-                       'resized, needed for --batch-size > 1 when image sizes differ, as in VOC)')
+                       help=_("image size (built-in data: generated size, the recipe's; real "
+                              'data: resized, needed for --batch-size > 1 when image sizes differ, '
+                              'as in VOC)'))
     train.add_argument('--n-train', type=_positive, default=None,
-                       help="number of training images (built-in data: the recipe's)")
+                       help=_("number of training images (built-in data: the recipe's)"))
     train.add_argument('--dropout', type=_ratio, default=None,
-                       help="dropout ratio, 0 = off (built-in data: the recipe's; real data: the "
-                       "paper's)")
+                       help=_("dropout ratio, 0 = off (built-in data: the recipe's; real data: "
+                              "the paper's)"))
     train.add_argument('--n-val', type=_positive, default=None,
-                       help='number of validation images (built-in default 50)')
+                       help=_('number of validation images (built-in default 50)'))
     train.add_argument('--optimizer', choices=('adam', 'sgd', 'momentum99', 'rmsprop'),
-                       default='adam', help='default adam')
+                       default='adam', help=_('default adam'))
     train.add_argument('--lr', type=_positive_float, default=None,
-                       help="learning rate (built-in data with Adam: the recipe's; else the "
-                       "optimizer's default)")
+                       help=_("learning rate (built-in data with Adam: the recipe's; else the "
+                              "optimizer's default)"))
     train.add_argument('--seed', type=int, default=0,
-                       help='seeds weights, shuffling and the built-in data (default 0)')
+                       help=_('seeds weights, shuffling and the built-in data (default 0)'))
     train.add_argument('--weight-map', action='store_true',
-                       help="weight the loss with U-Net's border-emphasising weight map (data "
-                       'with cell instances: cells)')
+                       help=_("weight the loss with U-Net's border-emphasising weight map (data "
+                              'with cell instances: cells)'))
     train.add_argument('--flip', action=argparse.BooleanOptionalAction, default=None,
-                       help="augment the training images with random left-right flips (built-in "
-                       "data: the recipe's, on; real data: off)")
-    train.add_argument('--quiet', action='store_true', help='no progress bar')
+                       help=_("augment the training images with random left-right flips "
+                              "(built-in data: the recipe's, on; real data: off)"))
+    train.add_argument('--quiet', action='store_true', help=_('no progress bar'))
     train.set_defaults(func=cmd_train)
 
-    evaluate = commands.add_parser('evaluate', help='score a saved model on a validation set',
-                                   description='Print pixel accuracy, mean class accuracy, mean '
-                                   'IoU, frequency-weighted IoU and per-class IoU.')
-    evaluate.add_argument('model', help='a .npz written by seglearn train or save_model')
-    evaluate.add_argument('--data', required=True, help='as for train (the validation split)')
+    evaluate = commands.add_parser('evaluate', help=_('score a saved model on a validation set'),
+                                   description=_('Print pixel accuracy, mean class accuracy, mean '
+                                                 'IoU, frequency-weighted IoU and per-class IoU.'))
+    evaluate.add_argument('model', help=_('a .npz written by seglearn train or save_model'))
+    evaluate.add_argument('--data', required=True, help=_('as for train (the validation split)'))
     evaluate.add_argument('--device', default='@numpy')
-    evaluate.add_argument('--size', type=_positive, default=None, help='as for train')
+    evaluate.add_argument('--size', type=_positive, default=None, help=_('as for train'))
     evaluate.add_argument('--n-val', type=_positive, default=None,
-                          help='number of validation images (built-in default 50)')
-    evaluate.add_argument('--seed', type=int, default=0, help='built-in data: as for train')
+                          help=_('number of validation images (built-in default 50)'))
+    evaluate.add_argument('--seed', type=int, default=0, help=_('built-in data: as for train'))
     evaluate.set_defaults(func=cmd_evaluate)
 
-    predict = commands.add_parser('predict', help='label images with a saved model',
-                                  description='Write NAME_label.png (colours) and '
-                                  'NAME_overlay.png for each image (NAME-2_… when two images '
-                                  'share a name); images above {:,} pixels are predicted window '
-                                  'by window.'.format(PREDICT_WINDOW_PIXELS))
-    predict.add_argument('model', help='a .npz written by seglearn train or save_model')
+    predict = commands.add_parser('predict', help=_('label images with a saved model'),
+                                  description=_('Write NAME_label.png (colours) and '
+                                                'NAME_overlay.png for each image (NAME-2_… when '
+                                                'two images share a name); images above {:,} '
+                                                'pixels are predicted window by window.').format(
+                                      PREDICT_WINDOW_PIXELS))
+    predict.add_argument('model', help=_('a .npz written by seglearn train or save_model'))
     predict.add_argument('images', nargs='+', metavar='IMAGE')
     predict.add_argument('--out', default='predictions')
     predict.add_argument('--device', default='@numpy')
     predict.set_defaults(func=cmd_predict)
 
-    doctor = commands.add_parser('doctor', help='what is installed; is a GPU usable',
-                                 description='Versions, GPU status, BLAS, compatibility patches '
-                                 'and data folders.')
+    doctor = commands.add_parser('doctor', help=_('what is installed; is a GPU usable'),
+                                 description=_('Versions, GPU status, BLAS, compatibility patches '
+                                               'and data folders.'))
     doctor.set_defaults(func=cmd_doctor)
     return parser
 
@@ -680,22 +722,22 @@ def main(argv=None):
         prog = 'seglearn ' + args.command
         return args.func(args)
     except CLIError as error:
-        print('{}: error: {}'.format(prog if error.prog == 'seglearn' else error.prog, error),
+        print(_('{}: error: {}').format(prog if error.prog == 'seglearn' else error.prog, error),
               file=sys.stderr)
         return 2
     except SystemExit as exit_:  # --help
         return exit_.code if isinstance(exit_.code, int) else 0
     except KeyboardInterrupt:
-        print('\n{}: interrupted'.format(prog), file=sys.stderr)
+        print(_('\n{}: interrupted').format(prog), file=sys.stderr)
         return 130
     except Exception as error:  # noqa: BLE001  (a failure during the work: one line, status 1)
         if os.environ.get('SEGLEARN_DEBUG'):
             raise
         hint = ''
         if isinstance(error, MemoryError):
-            hint = ' (out of memory: lower --batch-size, --size or --width)'
+            hint = _(' (out of memory: lower --batch-size, --size or --width)')
         elif not isinstance(error, (OSError, ValueError, FloatingPointError)):
-            hint = ' (SEGLEARN_DEBUG=1 shows the traceback)'
-        print('{}: error: {}: {}{}'.format(prog, type(error).__name__, _one_line(error), hint),
+            hint = _(' (SEGLEARN_DEBUG=1 shows the traceback)')
+        print(_('{}: error: {}: {}{}').format(prog, type(error).__name__, _one_line(error), hint),
               file=sys.stderr)
         return 1

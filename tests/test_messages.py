@@ -100,6 +100,20 @@ def test_every_message_of_the_code_has_a_japanese_one():
     assert not missing, 'no Japanese for:\n' + '\n'.join(missing)
 
 
+def test_no_module_that_translates_with_underscore_rebinds_it():
+    """``_, x, _ = …`` in a module that imports gettext as ``_`` turns every later ``_('…')`` of
+    that function into a call of the tuple's item."""
+    rebound = []
+    for path in sorted(PACKAGE.rglob('*.py')):
+        tree = ast.parse(path.read_text(encoding='utf-8'))
+        if any(isinstance(node, ast.ImportFrom) and node.module == 'seglearn.messages'
+               and any(alias.asname == '_' for alias in node.names) for node in ast.walk(tree)):
+            rebound += ['{}:{}'.format(path.relative_to(PACKAGE.parent), node.lineno)
+                        for node in ast.walk(tree) if isinstance(node, ast.Name)
+                        and node.id == '_' and isinstance(node.ctx, ast.Store)]
+    assert not rebound, rebound
+
+
 def test_every_exercise_text_has_a_japanese_one():
     texts = exercise_texts()
     assert len(texts) > 300
@@ -332,3 +346,34 @@ def test_make_check_grades_a_japanese_chapter_in_japanese(tmp_path, capsys, japa
     assert re.search(r'\nch00 +class_counts +見つからない +class_counts\(\) を定義する演習セルがありません\n',
                      out), out
     assert re.search(r'\n演習 \d+ 件: 不合格 1、.*見つからない', out) and 'exercises' not in out
+
+
+# --------------------------------------------------------------------------- the command line
+
+def test_the_command_line_speaks_japanese(japanese, capsys, monkeypatch):
+    from seglearn import cli
+    monkeypatch.setenv('COLUMNS', '80')
+    assert cli.main(['train', '--help']) == 0
+    help_text = capsys.readouterr().out
+    assert '位置引数:' in help_text and 'オプション:' in help_text
+    assert '  -h, --help            このヘルプを表示して終了する' in help_text
+    assert '訓練画像を何周するか' in help_text and 'passes over' not in help_text
+    options = help_text.split('オプション:\n')[1].split('\n\n')[0].splitlines()
+    assert len(options) > 20 and max(map(width, options)) <= 80   # wrapped by display width
+    assert cli.main(['train', 'unet', '--data', 'bogus']) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("seglearn train: エラー: --data 'bogus' は使えません: shapes, cells か、")
+    assert len(err.splitlines()) == 1
+    assert cli.main(['train', 'unet', '--data', 'cells', '--epochs', '0']) == 2
+    assert "正の整数でなければなりません ('0' が指定されました)" in capsys.readouterr().err
+
+
+def test_the_command_line_keeps_its_english(capsys, monkeypatch):
+    from seglearn import cli
+    monkeypatch.setenv('COLUMNS', '80')
+    assert cli.main(['--help']) == 0
+    out = capsys.readouterr().out
+    assert 'positional arguments:' in out and 'show this help message and exit' in out
+    assert all(width(line) == len(line) for line in out.splitlines())
+    assert cli.main(['train', 'unet', '--data', 'bogus']) == 2
+    assert capsys.readouterr().err.startswith("seglearn train: error: bad --data 'bogus': use ")

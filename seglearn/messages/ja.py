@@ -129,6 +129,133 @@ MESSAGES = {
     'no notebook {}': 'ノートブック {} がありません',
     'grading {} failed: {}: {}': '{} の採点に失敗しました: {}: {}',
 
+    # the command line (seglearn.cli): --help and its one-line errors
+    'positional arguments': '位置引数',
+    'options': 'オプション',
+    'show this help message and exit': 'このヘルプを表示して終了する',
+    'Semantic segmentation from the papers, in Chainer: train, evaluate and run FCN, U-Net and '
+    'FC-DenseNet.':
+        '論文から学ぶセマンティックセグメンテーション (Chainer): FCN、U-Net、FC-DenseNet '
+        'を学習し、評価し、実行します。',
+    'train a model': 'モデルを学習する',
+    'Train a model; writes log, loss/mIoU plots, snapshot.npz (resumable), best_model.npz and '
+    'model.npz to --out.':
+        'モデルを学習します。ログ、損失と mIoU のグラフ、snapshot.npz (再開用)、best_model.npz、'
+        'model.npz を --out に書き出します。',
+    'the architecture: {}': 'アーキテクチャ: {}',
+    "passes over the training images (built-in data: the recipe's; real data: 10)":
+        '訓練画像を何周するか (組み込みデータ: レシピの値、実データ: 10)',
+    "built-in data: the recipe's; real data: 4": '組み込みデータ: レシピの値、実データ: 4',
+    '@numpy (CPU), @cupy:0 (GPU 0), -1, 0, … (default: GPU if usable)':
+        '@numpy (CPU)、@cupy:0 (GPU 0)、-1、0、… (既定: 使えれば GPU)',
+    'output folder (default: result)': '出力フォルダ (既定: result)',
+    'continue from OUT/snapshot.npz if it exists': 'OUT/snapshot.npz があればそこから再開する',
+    "channel multiplier, e.g. 0.25 for a small fast model (built-in data: the recipe's; real "
+    'data: 1)':
+        'チャネル数の倍率。例えば 0.25 で小さく速いモデルになる (組み込みデータ: レシピの値、'
+        '実データ: 1)',
+    "U-Net depth (built-in data: the recipe's; real data: 4; the other models have none)":
+        'U-Net の深さ (組み込みデータ: レシピの値、実データ: 4。ほかのモデルにはない)',
+    "image size (built-in data: generated size, the recipe's; real data: resized, needed for "
+    '--batch-size > 1 when image sizes differ, as in VOC)':
+        '画像サイズ (組み込みデータ: 生成するサイズで、レシピの値。実データ: '
+        'リサイズ後のサイズで、VOC のように画像サイズがそろっていないとき --batch-size > 1 '
+        'には必要)',
+    "number of training images (built-in data: the recipe's)":
+        '訓練画像の数 (組み込みデータ: レシピの値)',
+    "dropout ratio, 0 = off (built-in data: the recipe's; real data: the paper's)":
+        'ドロップアウト率、0 = なし (組み込みデータ: レシピの値、実データ: 論文の値)',
+    'number of validation images (built-in default 50)':
+        '検証画像の数 (組み込みデータの既定は 50)',
+    'default adam': '既定: adam',
+    "learning rate (built-in data with Adam: the recipe's; else the optimizer's default)":
+        '学習率 (組み込みデータで Adam のとき: レシピの値。それ以外: オプティマイザの既定値)',
+    'seeds weights, shuffling and the built-in data (default 0)':
+        '重み、シャッフル、組み込みデータの乱数シード (既定: 0)',
+    "weight the loss with U-Net's border-emphasising weight map (data with cell instances: "
+    'cells)':
+        '損失を、境界を強調する U-Net の重みマップで重み付けする '
+        '(細胞のインスタンスがあるデータ: cells)',
+    "augment the training images with random left-right flips (built-in data: the recipe's, "
+    'on; real data: off)':
+        '訓練画像をランダムな左右反転で拡張する (組み込みデータ: レシピの値でオン、実データ: '
+        'オフ)',
+    'no progress bar': '進捗バーを表示しない',
+    'score a saved model on a validation set': '保存したモデルを検証セットで評価する',
+    'Print pixel accuracy, mean class accuracy, mean IoU, frequency-weighted IoU and per-class '
+    'IoU.':
+        '画素精度、クラス平均精度、mIoU、頻度で重み付けした IoU、クラスごとの IoU を表示します。',
+    'a .npz written by seglearn train or save_model': 'seglearn train か save_model が書いた .npz',
+    'as for train (the validation split)': 'train と同じ (検証用の分割)',
+    'as for train': 'train と同じ',
+    'built-in data: as for train': '組み込みデータ: train と同じ',
+    'label images with a saved model': '保存したモデルで画像にラベルを付ける',
+    'Write NAME_label.png (colours) and NAME_overlay.png for each image (NAME-2_… when two '
+    'images share a name); images above {:,} pixels are predicted window by window.':
+        '画像ごとに NAME_label.png (色分け) と NAME_overlay.png を書き出します (2 '
+        'つの画像が同じ名前なら NAME-2_…)。{:,} 画素を超える画像はウィンドウごとに予測します。',
+    'what is installed; is a GPU usable': '何がインストールされているか、GPU が使えるか',
+    'Versions, GPU status, BLAS, compatibility patches and data folders.':
+        'バージョン、GPU の状態、BLAS、互換性のためのパッチ、データフォルダを表示します。',
+    "With the built-in data (shapes, cells) every option you leave out takes the course's "
+    "laptop recipe for the model's family (seglearn.recipes), the settings its chapter trains "
+    'with on the CPU, so the model learns in minutes:':
+        '組み込みデータ (shapes, cells) では、指定しなかったオプションはすべて、'
+        'そのモデルの系統に対する講座のノート PC 向けレシピ (seglearn.recipes)、つまりその章が '
+        'CPU で学習するときの設定になり、モデルは数分で学習します:',
+    'Measured on 2 CPU cores (benchmarks/RESULTS.md, "The command line\'s recipes"):':
+        '2 コアの CPU での実測 (benchmarks/RESULTS.md の "The command line\'s recipes"):',
+    'about 1½–2 minutes a model: fcn8s 95 s, fcn32s 90 s, unet 78–84 s, fcdensenet56 121 s':
+        '1 モデルあたり約 1.5–2 分: fcn8s 95 秒、fcn32s 90 秒、unet 78–84 秒、fcdensenet56 121 '
+        '秒',
+    "Real data (NAME:PATH) gets the papers' widths and dropout.":
+        '実データ (NAME:PATH) では論文の幅とドロップアウトを使います。',
+    '{}: error: {}': '{}: エラー: {}',
+    '{}: error: {}: {}{}': '{}: エラー: {}: {}{}',
+    '\n{}: interrupted': '\n{}: 中断しました',
+    '\ninterrupted: continue with the same command plus --resume':
+        '\n中断しました: 同じコマンドに --resume を付けると続きから再開します',
+    ' (out of memory: lower --batch-size, --size or --width)':
+        ' (メモリ不足: --batch-size、--size、--width を小さくしてください)',
+    ' (SEGLEARN_DEBUG=1 shows the traceback)': ' (SEGLEARN_DEBUG=1 でトレースバックを表示します)',
+    'bad --data {!r}: use {}, or NAME:PATH with NAME one of {}':
+        '--data {!r} は使えません: {} か、NAME:PATH (NAME は {} のいずれか) を指定してください',
+    'must be a positive integer, got {!r}': '正の整数でなければなりません ({!r} が指定されました)',
+    'must be a number in [0, 1), got {!r}':
+        '[0, 1) の数でなければなりません ({!r} が指定されました)',
+    'must be a positive finite number, got {!r}':
+        '正の有限の数でなければなりません ({!r} が指定されました)',
+    '--size {} is above the limit of {} pixels': '--size {} は上限の {} 画素を超えています',
+    '{} {} is above the limit of {:,} images': '{} {} は上限の {:,} 枚を超えています',
+    'data folder not found: {}': 'データフォルダが見つかりません: {}',
+    '--batch-size {} is more than the {} training images':
+        '--batch-size {} が訓練画像の数 {} を超えています',
+    'the training images differ in size ({} sizes, e.g. {}): resize them with --size, or use '
+    '--batch-size 1':
+        '訓練画像のサイズがそろっていません ({} 種類、例えば {})。--size でリサイズするか、'
+        '--batch-size 1 を使ってください',
+    'a batch of {} images of {} pixels is {:,} pixels, above the limit of {:,}: lower '
+    '--batch-size or --size':
+        '{1} 画素の画像 {0} 枚のバッチは {2:,} 画素で、上限の {3:,} を超えています。'
+        '--batch-size か --size を小さくしてください',
+    '--depth {} halves the images {} times, but they are only {} pixels high or wide: use '
+    '--depth {} or less, or a larger --size':
+        '--depth {0} では画像を {1} 回半分にしますが、画像の高さか幅は {2} 画素しかありません。'
+        '--depth {3} 以下にするか、--size を大きくしてください',
+    'the model takes {} input channels but the data has {}':
+        'モデルの入力チャネルは {} ですが、データは {} チャネルです',
+    'cannot build {}: {}': '{} を構築できません: {}',
+    'the model predicts {} classes but --data {} has {}':
+        'モデルは {} クラスを予測しますが、--data {} には {} クラスあります',
+    'image not found: {}': '画像が見つかりません: {}',
+    'image {} is too large: {} pixels, above the limit of {:,}; crop or downscale it':
+        '画像 {} は大きすぎます: {} 画素で、上限の {:,} を超えています。'
+        '切り取るか縮小してください',
+    'over 178 million': '1 億 7800 万超',
+    'cannot read image {}: {}': '画像 {} を読めません: {}',
+    '--out {} is a file, not a folder': '--out {} はフォルダではなくファイルです',
+    'cannot write into --out {}: {}': '--out {} に書き込めません: {}',
+
     # ------------------------------ the exercises (seglearn/exercises/chNN.py), in course order
     # ch00.to_chw
     'uint8 HWC image → float32 CHW, 0–255': 'uint8 の HWC 画像 → float32 の CHW、値は 0–255',
