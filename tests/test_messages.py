@@ -59,6 +59,44 @@ def exercise_texts():
     return found
 
 
+EXERCISE_MODULES = sorted((PACKAGE / 'exercises').glob('ch*.py')) + [
+    PACKAGE / 'exercises' / 'probes.py']
+# A word, a space and a word or field: English prose, not a name, a list of names or a separator
+# (' (ksize, stride, pad)', '{}: {}', ' or ').
+_PROSE = re.compile(r'[A-Za-z]{2,} [A-Za-z{(]')
+
+
+def unmarked_failure_texts(source, where='<source>'):
+    """``['where:line: text']`` for each English literal in what a function of ``source``
+    returns (a check's or probe's failure reason, ``{'error': …}`` included) that is not passed
+    to gettext or gettext_noop: check() would show it in English whatever the language."""
+    tree = ast.parse(source)
+    marked = {id(arg) for node in ast.walk(tree) if isinstance(node, ast.Call)
+              and isinstance(node.func, ast.Name) and node.func.id in MARKERS
+              for arg in node.args}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Return) and node.value is not None:
+            found += [(sub.lineno, '{}:{}: {!r}'.format(where, sub.lineno, sub.value))
+                      for sub in ast.walk(node.value) if isinstance(sub, ast.Constant)
+                      and isinstance(sub.value, str) and id(sub) not in marked
+                      and _PROSE.search(sub.value)]
+    return [text for _, text in sorted(found)]
+
+
+def failure_texts_left_unmarked():
+    """:func:`unmarked_failure_texts` of the exercise modules, less the exercise texts and label
+    templates (case labels and hints built by a function, which check() translates as it shows
+    them)."""
+    shown = set(exercise_texts()) | set(ja.LABELS)
+    out = []
+    for path in EXERCISE_MODULES:
+        out += [item for item in unmarked_failure_texts(path.read_text(encoding='utf-8'),
+                                                        str(path.relative_to(PACKAGE.parent)))
+                if ast.literal_eval(item.split(': ', 1)[1]) not in shown]
+    return out
+
+
 def untranslated(texts, language='ja'):
     """The texts (with where they come from) that have no translation into ``language``."""
     return ['{}: {!r}'.format(where, text) for text, where in texts.items()
@@ -129,6 +167,34 @@ def test_a_new_english_hint_without_a_translation_is_named(monkeypatch):
     ex = all_exercises('ch00')[0]
     monkeypatch.delitem(ja.MESSAGES, ex.hint)
     assert untranslated(texts) == ['{} (hint): {!r}'.format(ex.qualname, ex.hint)]
+
+
+def test_every_failure_reason_of_the_exercises_goes_through_the_catalogue():
+    """The reasons a check gives (``return gettext('… {}').format(…)``) are collected with the
+    other marked messages, so each needs its Japanese entry; an unmarked one would stay English."""
+    left = failure_texts_left_unmarked()
+    assert not left, 'failure reasons not passed to gettext:\n' + '\n'.join(left)
+    found = code_messages()
+    assert sum('seglearn/exercises/ch' in where or 'probes.py' in where
+               for where in found.values()) >= 50
+    assert found['2. the bilinear kernel of {} taps has phase sums {} at stride {}: a constant '
+                 'input comes out striped'].startswith('seglearn/exercises/ch03.py:')
+
+
+def test_a_new_failure_reason_without_a_translation_is_named(monkeypatch):
+    source = ('def _holds(fn):\n'
+              '    if fn(1) != 2:\n'
+              '        return "fn(1) gave {}, expected 2".format(fn(1))\n'
+              '    if fn(2) != 3:\n'
+              '        return {"error": gettext("fn(2) is not 3")}\n'
+              '    return fn(3) == 4 or "a new reason"\n')
+    assert unmarked_failure_texts(source, 'ch99.py') == [
+        "ch99.py:3: 'fn(1) gave {}, expected 2'", "ch99.py:6: 'a new reason'"]
+    assert unmarked_failure_texts('def f():\n    return "{}: {}".format(1, " or ")\n') == []
+    template = 'k = {}: the weights {} are not symmetric'
+    monkeypatch.delitem(ja.MESSAGES, template)
+    missing = [text for text in code_messages() if text not in ja.MESSAGES]
+    assert missing == [template]
 
 
 def test_every_entry_is_still_shown_somewhere():
@@ -245,6 +311,23 @@ def test_check_speaks_japanese_for_a_wrong_answer(japanese):
     assert re.search(r'不合格: 固定ケース 3 件中 3 件、ランダムケース \d+ 件中 \d+ 件', details)
     assert 'ヒント: このコースでは画素値を 0–255 のまま扱います。スケールを変えないでください。' in details
     assert 'Hint' not in details and 'expected' not in details and 'values differ' not in details
+
+
+def _to_chw_in_place(img):
+    out = img.transpose(2, 0, 1).astype(numpy.float32)
+    img[...] = 0
+    return out
+
+
+def test_check_gives_an_exercise_s_failure_reason_in_japanese(japanese):
+    details = check(_to_chw_in_place, name='to_chw', verbose=False).details
+    assert '✘ 性質: 入力を書き換えない' in details
+    assert '関数が受け取った画像を書き換えています' in details and 'your function' not in details
+
+
+def test_check_keeps_an_exercise_s_failure_reason_in_english():
+    details = check(_to_chw_in_place, name='to_chw', verbose=False).details
+    assert 'your function changed the image it was given' in details
 
 
 def test_check_keeps_its_english(capsys):

@@ -2,6 +2,7 @@
 import numpy
 
 from seglearn.exercises.core import Case, Exercise, Property, allclose, register
+from seglearn.messages import gettext
 
 
 def _to_chw_reference(img):
@@ -21,7 +22,7 @@ def _keeps_input(fn):
     before = img.copy()
     fn(img)
     if not numpy.array_equal(img, before):
-        return 'your function changed the image it was given'
+        return gettext('your function changed the image it was given')
     return None
 
 

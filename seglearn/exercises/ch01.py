@@ -3,6 +3,7 @@ import numpy
 
 from seglearn import metrics, transforms
 from seglearn.exercises.core import Case, Exercise, allclose, expect_array, register, to_numpy
+from seglearn.messages import gettext
 
 
 # --------------------------------------------------------------------------- resize_label_nearest
@@ -25,11 +26,13 @@ def _check_nearest(expected, actual, label, size):
     h, w = size
     msg = expect_array(actual, (h, w), numpy.int32)
     if msg:
-        return msg + (' (interpolation makes fractions of classes)' if 'dtype' in msg else '')
+        return msg + (gettext(' (interpolation makes fractions of '
+                              'classes)') if 'dtype' in msg else '')
     actual = to_numpy(actual)
     new = sorted(set(numpy.unique(actual).tolist()) - set(numpy.unique(label).tolist()))
     if new:
-        return 'the result holds values that are not in the input: {} (new "classes")'.format(
+        return gettext('the result holds values that are not in the input: {} (new '
+                       '"classes")').format(
             new[:5])
     rows = nearest_candidates(label.shape[0], h)
     cols = nearest_candidates(label.shape[1], w)
@@ -37,7 +40,8 @@ def _check_nearest(expected, actual, label, size):
         for j in range(w):
             ok = {int(label[r, c]) for r in rows[i] for c in cols[j]}
             if int(actual[i, j]) not in ok:
-                return ('pixel {} is {}, but the input pixel nearest to its centre holds {}'
+                return (gettext('pixel {} is {}, but the input pixel nearest to its centre holds '
+                                '{}')
                         .format((i, j), int(actual[i, j]), ' or '.join(map(str, sorted(ok)))))
     return None
 

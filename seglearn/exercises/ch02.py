@@ -8,6 +8,7 @@ import numpy
 from seglearn import models
 from seglearn.exercises import probes
 from seglearn.exercises.core import Case, Exercise, Property, allclose, register
+from seglearn.messages import gettext
 
 
 # --------------------------------------------------------------------------- softmax
@@ -46,7 +47,8 @@ def _sums_to_one_on_huge_logits(fn):
     x = numpy.array([[1000., 0., -1000.], [3000., 3000., 3000.]], numpy.float32)
     y = numpy.asarray(fn(x, axis=1), dtype=numpy.float64)
     if not numpy.isfinite(y).all():
-        return 'logits like 1000 give inf/nan: exp overflows float32 (exp(89) is already inf)'
+        return gettext('logits like 1000 give inf/nan: exp overflows float32 (exp(89) is already '
+                       'inf)')
     return None
 
 

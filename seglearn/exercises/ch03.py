@@ -6,6 +6,7 @@ import numpy
 from seglearn import arithmetic, functions, upsampling
 from seglearn.exercises.core import (Case, Exercise, Property, allclose, expect_int,
                                      expect_sequence, register)
+from seglearn.messages import gettext
 
 # --------------------------------------------------------------------------- round trip
 
@@ -51,7 +52,8 @@ def _chainer_agrees(fn):
             y = F.convolution_2d(x, w, stride=(1, s), pad=(0, p))
             back = F.deconvolution_2d(y, w, stride=(1, s), pad=(0, p)).shape[3]
             if back != n:
-                return ('k={}, s={}, p={}: Chainer maps {} to {} and back to {}, not {}'.format(
+                return (gettext('k={}, s={}, p={}: Chainer maps {} to {} and back to {}, not '
+                                '{}').format(
                     k, s, p, n, y.shape[3], back, n))
     return None
 
@@ -122,23 +124,24 @@ def _check_params(expected, actual, scale):
             return '{}: {}'.format(name, msg)
     k, s, p = (int(v) for v in actual)
     if k < 1 or s < 1 or p < 0:
-        return 'ksize and stride must be >= 1 and pad >= 0; got {}'.format((k, s, p))
+        return gettext('ksize and stride must be >= 1 and pad >= 0; got {}').format((k, s, p))
     for n in range(1, 40):
         out = s * (n - 1) + k - 2 * p
         if out != scale * n:
-            return '1. n = {} gives s(n−1)+k−2p = {}, not {}·{} = {}'.format(n, out, scale, n,
-                                                                            scale * n)
+            return gettext('1. n = {} gives s(n−1)+k−2p = {}, not {}·{} = {}').format(
+                n, out, scale, n, scale * n)
     weights = upsampling.bilinear_weights_1d(k).astype(numpy.float64)
     phases = [float(weights[r::s].sum()) for r in range(s)]
     if max(phases) - min(phases) > 1e-6:
-        return ('2. the bilinear kernel of {} taps has phase sums {} at stride {}: a constant '
-                'input comes out striped'.format(k, [round(v, 3) for v in phases], s))
+        return (gettext('2. the bilinear kernel of {} taps has phase sums {} at stride {}: a '
+                        'constant input comes out '
+                        'striped').format(k, [round(v, 3) for v in phases], s))
     if scale > 1 and k <= s:
-        return ('3. ksize {} <= stride {}: the stamps do not overlap (nearest-neighbour blocks, '
-                'no interpolation)'.format(k, s))
+        return (gettext('3. ksize {} <= stride {}: the stamps do not overlap (nearest-neighbour '
+                        'blocks, no interpolation)').format(k, s))
     if k > 2 * scale:
-        return ('3. ksize {} > 2·scale = {}: wider than the triangle of linear interpolation '
-                '(the output is blurred)'.format(k, 2 * scale))
+        return (gettext('3. ksize {} > 2·scale = {}: wider than the triangle of linear '
+                        'interpolation (the output is blurred)').format(k, 2 * scale))
     return None
 
 

@@ -5,6 +5,7 @@ import numpy
 
 from seglearn import upsampling
 from seglearn.exercises.core import Case, Exercise, Property, allclose, register
+from seglearn.messages import gettext
 
 
 # --------------------------------------------------------------------------- 1-D weights
@@ -29,7 +30,8 @@ def _sums_to_scale(fn):
         for k in (2 * s, 2 * s - 1):
             total = float(numpy.sum(fn(k)))
             if abs(total - s) > 1e-5:
-                return 'k = {} (scale {}): the weights sum to {:.4g}, not {}'.format(k, s, total, s)
+                return gettext('k = {} (scale {}): the weights sum to {:.4g}, not {}').format(
+                    k, s, total, s)
     return None
 
 
@@ -37,7 +39,7 @@ def _symmetric(fn):
     for k in range(1, 12):
         w = numpy.asarray(fn(k), dtype=numpy.float64)
         if not numpy.allclose(w, w[::-1], atol=1e-6):
-            return 'k = {}: the weights {} are not symmetric'.format(k, numpy.round(w, 3))
+            return gettext('k = {}: the weights {} are not symmetric').format(k, numpy.round(w, 3))
     return None
 
 
@@ -97,7 +99,7 @@ def _kernel_sums(fn):
         kernel = numpy.asarray(fn(2, 2, 2 * s), dtype=numpy.float64)
         for c in range(2):
             if abs(kernel[c, c].sum() - s * s) > 1e-4:
-                return 'k = {}: kernel[{c}, {c}] sums to {:.4g}, not s² = {}'.format(
+                return gettext('k = {}: kernel[{c}, {c}] sums to {:.4g}, not s² = {}').format(
                     2 * s, kernel[c, c].sum(), s * s, c=c)
     return None
 
@@ -178,7 +180,7 @@ def _ramp_interior(fn):
         rows = slice(s, 5 * s)
         want = numpy.broadcast_to(xs[inside], (4 * s, int(inside.sum())))
         if not numpy.allclose(out[rows][:, inside], want, atol=1e-4):
-            return 'scale {}: the interior of an upsampled ramp is not the ramp'.format(s)
+            return gettext('scale {}: the interior of an upsampled ramp is not the ramp').format(s)
     return None
 
 

@@ -8,6 +8,7 @@ from seglearn.arithmetic import Conv, Crop, Deconv, Pool
 from seglearn.exercises.core import (Case, Exercise, Property, allclose, expect_sequence,
                                      format_value, is_real, register)
 from seglearn.models import fcn
+from seglearn.messages import gettext
 
 
 # --------------------------------------------------------------------------- coordinate maps
@@ -19,9 +20,9 @@ def _compare_map(expected, actual):
         return msg + ' (a, b)'
     for name, e, a in zip('ab', expected, actual):
         if not is_real(a):
-            return '{} must be a number, got {}'.format(name, format_value(a, short=True))
+            return gettext('{} must be a number, got {}').format(name, format_value(a, short=True))
         if abs(float(a) - float(e)) > 1e-9:
-            return '{} = {} is wrong'.format(name, format_value(a, short=True))
+            return gettext('{} = {} is wrong').format(name, format_value(a, short=True))
     return None
 
 
@@ -54,8 +55,9 @@ def _maps_compose(fn):
         a2, b2 = (Fraction(v).limit_denominator(10 ** 6) for v in fn(second))
         a, b = (float(v) for v in fn(first + second))
         if abs(a - float(a1 * a2)) > 1e-9 or abs(b - float(a1 * b2 + b1)) > 1e-9:
-            return ('map(first + second) = ({}, {}) but composing map(first) = ({}, {}) with '
-                    'map(second) = ({}, {}) gives ({}, {}); first = {}, second = {}'.format(
+            return (gettext('map(first + second) = ({}, {}) but composing map(first) = ({}, {}) '
+                            'with map(second) = ({}, {}) gives ({}, {}); first = {}, second = '
+                            '{}').format(
                         a, b, a1, b1, a2, b2, float(a1 * a2), float(a1 * b2 + b1), first, second))
     return None
 
@@ -237,15 +239,16 @@ def _fc_equivalent(fn):
     W = rng.randn(out, c * k * k).astype(numpy.float32)
     kernel = numpy.asarray(fn(W.copy(), c, k), dtype=numpy.float32)
     if kernel.shape != (out, c, k, k):
-        return 'expected shape {}, got {}'.format((out, c, k, k), kernel.shape)
+        return gettext('expected shape {}, got {}').format((out, c, k, k), kernel.shape)
     x = rng.randn(1, c, k + 2, k + 3).astype(numpy.float32)
     y = F.convolution_2d(x, kernel).array[0]
     for i in range(3):
         for j in range(4):
             window = x[0, :, i:i + k, j:j + k].reshape(-1)
             if not numpy.allclose(y[:, i, j], W @ window, atol=1e-4):
-                return ('the convolution at output ({}, {}) differs from the linear layer applied '
-                        'to the window x[:, {}:{}, {}:{}]'.format(i, j, i, i + k, j, j + k))
+                return (gettext('the convolution at output ({}, {}) differs from the linear layer '
+                          'applied to the window x[:, {}:{}, {}:{}]').format(
+                            i, j, i, i + k, j, j + k))
     return None
 
 

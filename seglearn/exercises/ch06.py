@@ -11,6 +11,7 @@ from seglearn.exercises.core import Case, Exercise, Property, register
 from seglearn.models import fcn
 from seglearn.models.common import BilinearUpsampling2D, crop
 from seglearn.upsampling import bilinear_kernel
+from seglearn.messages import gettext
 
 
 # --------------------------------------------------------------------------- first padding
@@ -73,8 +74,9 @@ def _rejects_odd_kernels(fn):
             got = fn(1, 7, up_ksize)
         except ValueError:
             continue
-        return ('with up_ksize={} the upsampled scores sit half a pixel off the input for every '
-                'padding, but you returned {!r} instead of raising ValueError'.format(up_ksize,
+        return (gettext('with up_ksize={} the upsampled scores sit half a pixel off the input for '
+                        'every padding, but you returned {!r} instead of raising '
+                        'ValueError').format(up_ksize,
                                                                                     got))
     return None
 
@@ -190,7 +192,8 @@ def _starts_at_zero(fn):
     if 'error' in obs:
         return obs['error']
     if numpy.abs(obs['output']).max() != 0:
-        return 'a freshly built head gives scores up to {:.3g}: score starts at zero'.format(
+        return gettext('a freshly built head gives scores up to {:.3g}: score starts at '
+                       'zero').format(
             float(numpy.abs(obs['output']).max()))
     return None
 

@@ -10,6 +10,7 @@ from seglearn.exercises import probes
 from seglearn.exercises.core import Case, Exercise, Property, register
 from seglearn.models import fcn
 from seglearn.models.common import crop
+from seglearn.messages import gettext
 
 
 # --------------------------------------------------------------------------- crops of any FCN
@@ -242,8 +243,8 @@ def _adds_nothing_at_first(fn):
         return obs['error']
     upscore = case.args[1][0]
     if not numpy.array_equal(obs['output'], upscore):
-        return ('a freshly built fusion changes the coarse scores (by up to {:.3g}): score_pool '
-                'starts at zero, so the sum must equal upscore exactly'.format(
+        return (gettext('a freshly built fusion changes the coarse scores (by up to {:.3g}): '
+                        'score_pool starts at zero, so the sum must equal upscore exactly').format(
                     float(numpy.abs(obs['output'] - upscore).max())))
     return None
 

@@ -4,6 +4,7 @@ import numpy
 from seglearn import losses
 from seglearn.exercises.core import Case, Exercise, Property, allclose, register
 from seglearn.models import unet
+from seglearn.messages import gettext
 
 
 # --------------------------------------------------------------------------- output size
@@ -20,9 +21,11 @@ def _rejects_invalid(fn):
         except ValueError:
             continue
         except Exception as e:
-            return 'for size {} you raised {} instead of ValueError'.format(size, type(e).__name__)
-        return 'size {} is not a valid input (a pooled map would be odd or the output empty), ' \
-               'but you returned {!r} instead of raising ValueError'.format(size, out)
+            return gettext('for size {} you raised {} instead of ValueError').format(
+                size, type(e).__name__)
+        return gettext('size {} is not a valid input (a pooled map would be odd or the output '
+                       'empty), but you returned {!r} instead of raising '
+                       'ValueError').format(size, out)
     return None
 
 

@@ -12,6 +12,7 @@ from seglearn.exercises.core import Case, Exercise, Property, allclose, register
 from seglearn.models import unet
 from seglearn.models.common import center_crop, crop
 from seglearn.transforms import mirror_pad
+from seglearn.messages import gettext
 
 
 # --------------------------------------------------------------------------- valid input size
@@ -91,14 +92,15 @@ def _is_valid_and_smallest(fn):
             for size in range(1, 230, 7):
                 got = fn(size, depth, ksize)
                 if not isinstance(got, (int, numpy.integer)) or isinstance(got, bool):
-                    return 'expected an int, got {!r}'.format(got)
+                    return gettext('expected an int, got {!r}').format(got)
                 if got < size or not _is_valid(got, depth, ksize):
-                    return '{} is not a valid input size >= {} (depth={}, ksize={})'.format(
+                    return gettext('{} is not a valid input size >= {} (depth={}, '
+                                   'ksize={})').format(
                         got, size, depth, ksize)
                 smaller = [s for s in range(size, got) if _is_valid(s, depth, ksize)]
                 if smaller:
-                    return ('{} is valid for size={}, depth={}, ksize={}, but so is the smaller '
-                            '{}'.format(got, size, depth, ksize, smaller[0]))
+                    return (gettext('{} is valid for size={}, depth={}, ksize={}, but so is the '
+                                    'smaller {}').format(got, size, depth, ksize, smaller[0]))
     return None
 
 
@@ -189,12 +191,12 @@ def _mirror_is_a_mirror(fn):
     img = numpy.arange(5 * 6, dtype=numpy.float32).reshape(1, 5, 6)
     out = numpy.asarray(fn(img.copy(), 3))
     if out.shape != (1, 11, 12):
-        return 'a (1, 5, 6) image with margin 3 gave shape {}'.format(out.shape)
+        return gettext('a (1, 5, 6) image with margin 3 gave shape {}').format(out.shape)
     if not numpy.array_equal(out[:, 3:8, 3:9], img):
-        return 'the image itself must sit unchanged in the centre'
+        return gettext('the image itself must sit unchanged in the centre')
     for i in range(1, 4):
         if not numpy.array_equal(out[:, 3 - i, 3:9], img[:, i]):
-            return 'row {} above the image must equal image row {}'.format(i, i)
+            return gettext('row {} above the image must equal image row {}').format(i, i)
     return None
 
 
@@ -279,9 +281,10 @@ def _concat_fits(fn):
     skip = rng.randn(4, 136, 136).astype(numpy.float32)  # level 1 of a 572 U-Net at depth 4 → 392
     out = numpy.asarray(fn(skip.copy(), (104, 104)))
     if out.shape != (4, 104, 104):
-        return 'a (4, 136, 136) skip cropped to (104, 104) gave shape {}'.format(out.shape)
+        return gettext('a (4, 136, 136) skip cropped to (104, 104) gave shape '
+                       '{}').format(out.shape)
     if not numpy.array_equal(out, skip[:, 16:120, 16:120]):
-        return 'the 136 → 104 crop must remove 16 pixels on every side (the paper\'s crop)'
+        return gettext("the 136 → 104 crop must remove 16 pixels on every side (the paper's crop)")
     return None
 
 

@@ -4,6 +4,7 @@ import math
 
 from seglearn.exercises.core import Case, Exercise, Property, register
 from seglearn.models import DenseBlock, DenseLayer, FCDenseNet, count_params
+from seglearn.messages import gettext
 
 # the paper's three configurations: (layers per block, growth rate)
 CONFIGS = {
@@ -144,10 +145,10 @@ def _channels_new_only_down(blocks, k, first=48, compression=1.0):
 def _final_channels_103(fn):
     got = list(fn([4, 5, 7, 10, 12, 15, 12, 10, 7, 5, 4], 16, 48))
     if len(got) != 11:
-        return 'FC-DenseNet103 has 11 dense blocks; got {} numbers'.format(len(got))
+        return gettext('FC-DenseNet103 has 11 dense blocks; got {} numbers').format(len(got))
     if got[5] != 896:
-        return 'the bottleneck of FC-DenseNet103 has 656 + 15·16 = 896 channels; got {}'.format(
-            got[5])
+        return gettext('the bottleneck of FC-DenseNet103 has 656 + 15·16 = 896 channels; '
+                 'got {}').format(got[5])
     return None
 
 
@@ -232,8 +233,8 @@ def _grows_quadratically(fn):
     values = [fn(c, n, k) for n in range(1, 6)]
     second = {values[i + 2] - 2 * values[i + 1] + values[i] for i in range(3)}
     if second != {9 * k * k + 2 * k}:
-        return ('adding a layer should add more parameters each time (its input is k channels '
-                'wider): second differences {} for n = 1..5, expected {}'.format(
+        return (gettext('adding a layer should add more parameters each time (its input is k '
+                        'channels wider): second differences {} for n = 1..5, expected {}').format(
                     sorted(second), 9 * k * k + 2 * k))
     return None
 

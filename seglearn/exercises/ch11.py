@@ -8,6 +8,7 @@ import numpy
 from seglearn.exercises import probes
 from seglearn.exercises.core import Case, Exercise, Property, register
 from seglearn.models import DenseBlock, DenseLayer, FCDenseNet, TransitionDown, count_params
+from seglearn.messages import gettext
 
 _103 = [4, 5, 7, 10, 12, 15, 12, 10, 7, 5, 4]
 
@@ -91,8 +92,8 @@ def _params_no_td(blocks, k, n_class, in_channels=3, first=48):
 def _paper_scale(fn):
     got = fn(list(_103), 16, 11)
     if not 9.2e6 < got < 9.45e6:
-        return ('FC-DenseNet103 with 11 classes should have about 9.3M parameters (the paper '
-                'says 9.4M); got {:,}'.format(got))
+        return (gettext('FC-DenseNet103 with 11 classes should have about 9.3M parameters (the '
+                        'paper says 9.4M); got {:,}').format(got))
     return None
 
 

@@ -3,6 +3,7 @@ import numpy
 
 from seglearn import inference
 from seglearn.exercises.core import Case, Exercise, Property, allclose, register
+from seglearn.messages import gettext
 
 
 # --------------------------------------------------------------------------- sliding window
@@ -131,11 +132,12 @@ def _matches_constant(fn):
     got = numpy.asarray(fn(PixelwiseScores(), img.copy(), 8, 3))
     want = img.sum(axis=0)[None]
     if got.shape != want.shape:
-        return 'expected shape {}, got {}'.format(want.shape, got.shape)
+        return gettext('expected shape {}, got {}').format(want.shape, got.shape)
     if not numpy.allclose(got, want, rtol=1e-5, atol=1e-3):
         bad = numpy.argwhere(~numpy.isclose(got, want, rtol=1e-5, atol=1e-3))[0]
-        return ('with scores that do not depend on the window position the average must equal '
-                'the scores of the whole image; first difference at {}'.format(tuple(bad)))
+        return (gettext('with scores that do not depend on the window position the average must '
+                        'equal the scores of the whole image; first difference at '
+                        '{}').format(tuple(bad)))
     return None
 
 
@@ -226,8 +228,8 @@ def _robust(fn):
     steps = [2.0, 0.1, 0.1, 0.1, 0.1, 5.0, 0.1]
     got = fn(list(steps), 4, 1)
     if abs(got - 40.0) > 1e-6:
-        return ('one slow step (5 s, another process took the CPU) must not change the result: '
-                'steps {} at batch 4 give 40 images/s, got {}'.format(steps, got))
+        return (gettext('one slow step (5 s, another process took the CPU) must not change the '
+                        'result: steps {} at batch 4 give 40 images/s, got {}').format(steps, got))
     return None
 
 

@@ -16,8 +16,9 @@ import numpy
 from seglearn import backend
 from seglearn.exercises.core import (Skip, allclose, expect_array, format_value, to_numpy,
                                      type_name)
+from seglearn.messages import gettext, gettext_noop
 
-_NO_GPU = 'no CUDA device here; the GPU path is checked where CuPy sees one'
+_NO_GPU = gettext_noop('no CUDA device here; the GPU path is checked where CuPy sees one')
 
 
 def parameter_value(name, shape):
@@ -60,16 +61,16 @@ def network(cls, ctor_args, forward_args, fresh=False, device='@numpy'):
     """
     dev = _devices(device)
     if dev is None:
-        return {'skipped': _NO_GPU}
+        return {'skipped': gettext(_NO_GPU)}
     net = cls(*ctor_args)
     if not isinstance(net, chainer.Link):
-        return {'error': '{}(...) built a {}, not a chainer.Chain'.format(
-            getattr(cls, '__name__', 'the class'), type_name(net))}
+        return {'error': gettext('{}(...) built a {}, not a chainer.Chain').format(
+            getattr(cls, '__name__', gettext('the class')), type_name(net))}
     params = sorted(net.namedparams(), key=lambda item: item[0])
     for name, param in params:
         if param.array is None:
-            return {'error': 'parameter {} has no value after __init__: give its layer the '
-                             'input channels so it is built at once'.format(name)}
+            return {'error': gettext('parameter {} has no value after __init__: give its layer '
+                                     'the input channels so it is built at once').format(name)}
         if not fresh:
             param.array[...] = parameter_value(name, param.shape)
     net.to_device(dev)
@@ -81,10 +82,10 @@ def network(cls, ctor_args, forward_args, fresh=False, device='@numpy'):
         y = net(*inputs)
     if not isinstance(y, chainer.Variable):
         if not isinstance(y, dev.xp.ndarray):
-            return {'error': 'forward returned {}, not one array'.format(type_name(y))}
+            return {'error': gettext('forward returned {}, not one array').format(type_name(y))}
         y = chainer.Variable(y)
     if y.dtype != numpy.float32:
-        return {'error': 'forward returned dtype {}, not float32'.format(y.dtype)}
+        return {'error': gettext('forward returned dtype {}, not float32').format(y.dtype)}
     out = {'params': [[name, list(param.shape)] for name, param in params],
            'output': to_numpy(y.array)}
     projection = numpy.random.RandomState(1).standard_normal(y.shape).astype(y.dtype)
@@ -99,7 +100,7 @@ def network_on_both(cls, ctor_args, forward_args):
     """:func:`network` on the CPU and on the GPU (``{'skipped': why}`` without a GPU, before
     the answer runs at all)."""
     if _devices('@cupy:0') is None:
-        return {'skipped': _NO_GPU}
+        return {'skipped': gettext(_NO_GPU)}
     return {'cpu': network(cls, ctor_args, forward_args),
             'gpu': network(cls, ctor_args, forward_args, device='@cupy:0')}
 
@@ -113,12 +114,12 @@ def compare_networks(expected, actual, *case_args):
         return _param_difference(expected['params'], actual['params'])
     msg = expect_array(actual['output'], expected['output'].shape, expected['output'].dtype)
     if msg:
-        return 'the output: ' + msg
+        return gettext('the output: ') + msg
     msg = allclose(rtol=1e-4, atol=1e-4)(expected['output'], actual['output'])
     if msg:
-        return ('with the same weights, the output differs from the reference\'s: ' + msg)
+        return (gettext('with the same weights, the output differs from the reference\'s: ') + msg)
     if actual['no_grad']:
-        return 'no gradient reaches {} (is it used in forward?)'.format(
+        return gettext('no gradient reaches {} (is it used in forward?)').format(
             ', '.join(actual['no_grad']))
     return None
 
@@ -130,13 +131,15 @@ def _param_difference(expected, actual):
     missing = [n for n in want if n not in have]
     extra = [n for n in have if n not in want]
     if missing:
-        parts.append('missing {}'.format(', '.join('{} {}'.format(n, want[n]) for n in missing)))
+        parts.append(gettext('missing {}').format(', '.join('{} {}'.format(n, want[n])
+                                                      for n in missing)))
     if extra:
-        parts.append('unexpected {}'.format(', '.join('{} {}'.format(n, have[n])
+        parts.append(gettext('unexpected {}').format(', '.join('{} {}'.format(n, have[n])
                                                       for n in extra)))
-    parts += ['{} has shape {}, expected {}'.format(n, have[n], want[n])
+    parts += [gettext('{} has shape {}, expected {}').format(n, have[n], want[n])
               for n in want if n in have and have[n] != want[n]]
-    return ('the parameters differ from what the stub asks for ({} in all, expected {}): {}'
+    return (gettext('the parameters differ from what the stub asks for ({} in all, expected {}): '
+                    '{}')
             .format(sum(int(numpy.prod(s)) for s in have.values()),
                     sum(int(numpy.prod(s)) for s in want.values()), '; '.join(parts)))
 
@@ -151,7 +154,7 @@ def same_network_on_gpu(fn, ctor_args, forward_args):
         if 'error' in both[key]:
             return both[key]['error']
     msg = allclose(rtol=1e-4, atol=1e-4)(both['cpu']['output'], both['gpu']['output'])
-    return 'on CuPy the output differs from NumPy\'s: ' + msg if msg else None
+    return gettext('on CuPy the output differs from NumPy\'s: ') + msg if msg else None
 
 
 # --------------------------------------------------------------------------- losses
@@ -165,14 +168,15 @@ def loss(fn, logits, labels, weight_map, device='@numpy'):
     """
     dev = _devices(device)
     if dev is None:
-        return {'skipped': _NO_GPU}
+        return {'skipped': gettext(_NO_GPU)}
     x = chainer.Variable(dev.send(logits))
     out = fn(x, dev.send(labels), dev.send(weight_map))
     if not isinstance(out, chainer.Variable):
-        return {'error': 'expected a chainer.Variable (so that backward() can run), got {} {}'
+        return {'error': gettext('expected a chainer.Variable (so that backward() can run), got '
+                                 '{} {}')
                 .format(type_name(out), format_value(out, short=True))}
     if out.size != 1:
-        return {'error': 'expected a scalar loss, got shape {}'.format(out.shape)}
+        return {'error': gettext('expected a scalar loss, got shape {}').format(out.shape)}
     F.sum(out).backward()
     return {'value': float(out.array), 'dtype': str(out.dtype),
             'grad': None if x.grad is None else to_numpy(x.grad)}
@@ -181,7 +185,7 @@ def loss(fn, logits, labels, weight_map, device='@numpy'):
 def loss_on_both(fn, logits, labels, weight_map):
     """:func:`loss` on the CPU and on the GPU (``{'skipped': why}`` without a GPU)."""
     if _devices('@cupy:0') is None:
-        return {'skipped': _NO_GPU}
+        return {'skipped': gettext(_NO_GPU)}
     return {'cpu': loss(fn, logits, labels, weight_map),
             'gpu': loss(fn, logits, labels, weight_map, device='@cupy:0')}
 
@@ -191,14 +195,15 @@ def compare_losses(expected, actual, *case_args):
     if 'error' in actual:
         return actual['error']
     if actual['dtype'] != expected['dtype']:
-        return 'expected a {} loss, got {}'.format(expected['dtype'], actual['dtype'])
+        return gettext('expected a {} loss, got {}').format(expected['dtype'], actual['dtype'])
     msg = allclose(rtol=1e-4, atol=1e-5)(expected['value'], actual['value'])
     if msg:
-        return 'the loss is {:.6g}, expected {:.6g}'.format(actual['value'], expected['value'])
+        return gettext('the loss is {:.6g}, expected '
+                       '{:.6g}').format(actual['value'], expected['value'])
     if actual['grad'] is None:
-        return 'no gradient reaches the logits (did the loss go through .array or NumPy?)'
+        return gettext('no gradient reaches the logits (did the loss go through .array or NumPy?)')
     msg = allclose(rtol=1e-3, atol=1e-5)(expected['grad'], actual['grad'])
-    return 'the gradient with respect to the logits differs: ' + msg if msg else None
+    return gettext('the gradient with respect to the logits differs: ') + msg if msg else None
 
 
 def same_loss_on_gpu(fn, logits, labels, weight_map):
@@ -217,7 +222,7 @@ def on_cupy(fn, *args):
     runs)."""
     dev = _devices('@cupy:0')
     if dev is None:
-        return {'skipped': _NO_GPU}
+        return {'skipped': gettext(_NO_GPU)}
     out = fn(*[dev.send(a) if isinstance(a, numpy.ndarray) else a for a in args])
     return {'module': type(out).__module__.split('.')[0], 'value': to_numpy(out)}
 
@@ -229,6 +234,7 @@ def same_on_cupy(fn, reference, *args):
     if 'skipped' in out:
         raise Skip(out['skipped'])
     if out['module'] != 'cupy':
-        return 'given CuPy arrays it returned a {} value, not a CuPy array'.format(out['module'])
+        return gettext('given CuPy arrays it returned a {} value, not a CuPy array').format(
+            out['module'])
     msg = allclose(rtol=1e-5, atol=1e-6)(reference(*args), out['value'])
-    return 'on CuPy arrays the values differ from NumPy\'s: ' + msg if msg else None
+    return gettext('on CuPy arrays the values differ from NumPy\'s: ') + msg if msg else None

@@ -1072,6 +1072,134 @@ MESSAGES = {
         '中央値を取る前に、最初の `warmup` ステップを除いてください。',
     'Use the median: one step slowed down by something else would move the mean.':
         '中央値を使ってください。ほかの原因で遅くなった 1 ステップで平均は動いてしまいます。',
+    # failure reasons written inside the exercises (seglearn/exercises/chNN.py, probes.py)
+    'your function changed the image it was given': '関数が受け取った画像を書き換えています',
+    ' (interpolation makes fractions of classes)': ' (補間するとクラスの端数ができます)',
+    'the result holds values that are not in the input: {} (new "classes")':
+        '結果に入力にない値があります: {} (新しい「クラス」)',
+    'pixel {} is {}, but the input pixel nearest to its centre holds {}':
+        '画素 {} が {} ですが、その中心に最も近い入力画素は {} です',
+    'logits like 1000 give inf/nan: exp overflows float32 (exp(89) is already inf)':
+        '1000 のようなロジットで inf/nan になります。exp が float32 であふれます '
+        '(exp(89) で既に inf です)',
+    'ksize and stride must be >= 1 and pad >= 0; got {}':
+        'ksize と stride は 1 以上、pad は 0 以上でなければなりませんが、{} です',
+    '2. the bilinear kernel of {} taps has phase sums {} at stride {}: a constant input comes '
+    'out striped':
+        '2. {0} タップの双線形カーネルは、ストライド {2} で位相ごとの和が {1} です。一定の入力が'
+        '縞模様になって出てきます',
+    '3. ksize {} <= stride {}: the stamps do not overlap (nearest-neighbour blocks, no '
+    'interpolation)':
+        '3. ksize {} <= stride {} です。スタンプが重なりません (最近傍のブロックになり、補間に'
+        'なりません)',
+    '3. ksize {} > 2·scale = {}: wider than the triangle of linear interpolation (the output is '
+    'blurred)':
+        '3. ksize {} > 2·scale = {} です。線形補間の三角形より広くなります (出力がぼやけます)',
+    '1. n = {} gives s(n−1)+k−2p = {}, not {}·{} = {}':
+        '1. n = {} で s(n−1)+k−2p = {} になり、{}·{} = {} になりません',
+    'k={}, s={}, p={}: Chainer maps {} to {} and back to {}, not {}':
+        'k={}, s={}, p={}: Chainer は {} を {} に写し、戻すと {} になります ({} になりません)',
+    'k = {}: the weights {} are not symmetric': 'k = {}: 重み {} が対称ではありません',
+    'scale {}: the interior of an upsampled ramp is not the ramp':
+        'scale {}: アップサンプリングしたランプの内側がランプになっていません',
+    'k = {} (scale {}): the weights sum to {:.4g}, not {}':
+        'k = {} (scale {}): 重みの和が {:.4g} で、{} ではありません',
+    'k = {}: kernel[{c}, {c}] sums to {:.4g}, not s² = {}':
+        'k = {}: kernel[{c}, {c}] の和が {:.4g} で、s² = {} ではありません',
+    'expected shape {}, got {}': '形状 {} が必要ですが、{} です',
+    '{} must be a number, got {}': '{} は数値でなければなりませんが、{} です',
+    '{} = {} is wrong': '{} = {} は違います',
+    'map(first + second) = ({}, {}) but composing map(first) = ({}, {}) with map(second) = '
+    '({}, {}) gives ({}, {}); first = {}, second = {}':
+        'map(first + second) = ({}, {}) ですが、map(first) = ({}, {}) と map(second) = ({}, {}) '
+        'を合成すると ({}, {}) になります。first = {}、second = {}',
+    'the convolution at output ({}, {}) differs from the linear layer applied to the window '
+    'x[:, {}:{}, {}:{}]':
+        '出力 ({}, {}) での畳み込みが、窓 x[:, {}:{}, {}:{}] に全結合層を適用した結果と違います',
+    'with up_ksize={} the upsampled scores sit half a pixel off the input for every padding, but '
+    'you returned {!r} instead of raising ValueError':
+        'up_ksize={} では、どのパディングでもアップサンプリングしたスコアが入力から半画素ずれます'
+        'が、ValueError を送出せずに {!r} を返しています',
+    'a freshly built head gives scores up to {:.3g}: score starts at zero':
+        '作ったばかりのヘッドが最大 {:.3g} のスコアを出しています。score はゼロから始めます',
+    'a freshly built fusion changes the coarse scores (by up to {:.3g}): score_pool starts at '
+    'zero, so the sum must equal upscore exactly':
+        '作ったばかりの融合が粗いスコアを変えています (最大 {:.3g})。score_pool はゼロから'
+        '始まるので、和は upscore とちょうど等しくなければなりません',
+    'size {} is not a valid input (a pooled map would be odd or the output empty), but you '
+    'returned {!r} instead of raising ValueError':
+        'size {} は有効な入力ではありません (プーリングするマップが奇数になるか、出力が空に'
+        'なります) が、ValueError を送出せずに {!r} を返しています',
+    'for size {} you raised {} instead of ValueError':
+        'size {} で ValueError ではなく {} を送出しています',
+    'the image itself must sit unchanged in the centre':
+        '画像そのものは変わらずに中央になければなりません',
+    "the 136 → 104 crop must remove 16 pixels on every side (the paper's crop)":
+        '136 → 104 のクロップでは各辺から 16 画素を除かなければなりません (論文のクロップ)',
+    'a (1, 5, 6) image with margin 3 gave shape {}':
+        '(1, 5, 6) の画像をマージン 3 で拡張すると形状が {} になりました',
+    'a (4, 136, 136) skip cropped to (104, 104) gave shape {}':
+        '(4, 136, 136) のスキップを (104, 104) にクロップすると形状が {} になりました',
+    'row {} above the image must equal image row {}':
+        '画像の {} 行上の行は画像の {} 行目と等しくなければなりません',
+    'expected an int, got {!r}': 'int が必要ですが、{!r} です',
+    '{} is not a valid input size >= {} (depth={}, ksize={})':
+        '{} は {} 以上の有効な入力サイズではありません (depth={}, ksize={})',
+    '{} is valid for size={}, depth={}, ksize={}, but so is the smaller {}':
+        '{} は size={}, depth={}, ksize={} で有効ですが、より小さい {} も有効です',
+    'FC-DenseNet103 has 11 dense blocks; got {} numbers':
+        'FC-DenseNet103 のデンスブロックは 11 個ですが、数が {} 個です',
+    'the bottleneck of FC-DenseNet103 has 656 + 15·16 = 896 channels; got {}':
+        'FC-DenseNet103 のボトルネックは 656 + 15·16 = 896 チャネルですが、{} です',
+    'adding a layer should add more parameters each time (its input is k channels wider): second '
+    'differences {} for n = 1..5, expected {}':
+        '層を 1 つ足すごとに増えるパラメータは毎回多くなるはずです (入力が k チャネル広いため)。'
+        'n = 1..5 の 2 階差分が {} ですが、{} のはずです',
+    'FC-DenseNet103 with 11 classes should have about 9.3M parameters (the paper says 9.4M); '
+    'got {:,}':
+        '11 クラスの FC-DenseNet103 のパラメータは約 9.3M のはずです (論文では 9.4M) が、{:,} です',
+    'with scores that do not depend on the window position the average must equal the scores of '
+    'the whole image; first difference at {}':
+        '窓の位置によらないスコアでは、平均は画像全体のスコアと等しくなければなりません。'
+        '最初に違うのは {} です',
+    'one slow step (5 s, another process took the CPU) must not change the result: steps {} at '
+    'batch 4 give 40 images/s, got {}':
+        '遅いステップが 1 つあっても (5 秒、ほかのプロセスが CPU を使った) 結果は変わっては'
+        'いけません。ステップ {} はバッチ 4 で 40 画像/秒ですが、{} です',
+    'no CUDA device here; the GPU path is checked where CuPy sees one':
+        'ここには CUDA デバイスがありません。GPU の経路は CuPy がデバイスを認識できる環境で'
+        'チェックします',
+    'no gradient reaches the logits (did the loss go through .array or NumPy?)':
+        'ロジットに勾配が届いていません (損失の計算が .array か NumPy を経由していませんか?)',
+    'the output: ': '出力: ',
+    "with the same weights, the output differs from the reference's: ":
+        '同じ重みで、出力が模範解答と違います: ',
+    'the parameters differ from what the stub asks for ({} in all, expected {}): {}':
+        'パラメータがスタブの指定と違います (全部で {} 個、必要なのは {} 個): {}',
+    "on CuPy the output differs from NumPy's: ": 'CuPy での出力が NumPy での出力と違います: ',
+    'the gradient with respect to the logits differs: ': 'ロジットについての勾配が違います: ',
+    "on CuPy arrays the values differ from NumPy's: ": 'CuPy 配列での値が NumPy での値と違います: ',
+    'no gradient reaches {} (is it used in forward?)':
+        '{} に勾配が届いていません (forward で使っていますか?)',
+    '{} has shape {}, expected {}': '{} の形状が {} ですが、{} が必要です',
+    'expected a {} loss, got {}': '{} の損失が必要ですが、{} です',
+    'the loss is {:.6g}, expected {:.6g}': '損失が {:.6g} ですが、{:.6g} のはずです',
+    'given CuPy arrays it returned a {} value, not a CuPy array':
+        'CuPy 配列を渡すと、CuPy 配列ではなく {} の値を返しています',
+    '{}(...) built a {}, not a chainer.Chain':
+        '{}(...) が作ったのは chainer.Chain ではなく {} です',
+    'forward returned dtype {}, not float32': 'forward が float32 ではなく dtype {} を返しています',
+    'missing {}': '{} がありません',
+    'unexpected {}': '余分な {} があります',
+    'expected a chainer.Variable (so that backward() can run), got {} {}':
+        'chainer.Variable が必要です (backward() を実行できるように) が、{} {} です',
+    'expected a scalar loss, got shape {}': 'スカラーの損失が必要ですが、形状が {} です',
+    'parameter {} has no value after __init__: give its layer the input channels so it is built '
+    'at once':
+        'パラメータ {} に __init__ の後で値がありません。すぐに作られるよう、その層に入力チャネル数'
+        'を渡してください',
+    'the class': 'そのクラス',
+    'forward returned {}, not one array': 'forward が 1 つの配列ではなく {} を返しています',
 }
 
 LABELS = {
