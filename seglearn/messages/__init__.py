@@ -4,7 +4,8 @@ One catalogue per language, a module of this package (:mod:`seglearn.messages.ja
 English text itself (as gettext's msgids are) rather than by ids, because:
 
 * the exercise modules (``seglearn/exercises/chNN.py``) keep their English hints, labels and
-  descriptions as they are, and the checker translates them when it shows them;
+  descriptions as they are, and the checker translates them when it shows them (their failure
+  reasons are templates passed to :func:`gettext` where they are formatted);
 * the English output is the key itself, so it stays byte for byte what it was;
 * a new or changed English text has no entry: it is shown in English, and
   ``tests/test_messages.py`` names it (and any entry that nothing shows any more).
