@@ -1,5 +1,6 @@
 """The Japanese edition kept in step with the English one (seglearn.course.editions): what
 problems() reports and names, what update() keeps, and the real chapters/ja/ folder."""
+import json
 from pathlib import Path
 
 import nbformat
@@ -119,6 +120,27 @@ def test_update_keeps_the_translations_whose_english_is_unchanged(pair):
     assert [line.split(' (')[0] for line in found] == ['03_demo.ipynb cell 3',
                                                        '03_demo.ipynb cell 4']
     assert editions.problems(en, ja, untranslated=False) == []
+
+
+def test_update_gives_kept_translations_the_english_ids_or_none(pair):
+    en, ja = pair
+    en_nb = nbformat.read(str(en), 4)
+    en_nb.cells[0]['id'] = 'intro-renamed'
+    nbformat.write(en_nb, str(en))
+    editions.update(en, ja)
+    assert nbformat.read(str(ja), 4).cells[1]['id'] == 'intro-renamed'
+    # the chapters are nbformat 4.4, where only the language cell has an id: a kept
+    # translation gets none (not id None)
+    for path in (en, ja):
+        nb = nbformat.read(str(path), 4)
+        nb.nbformat_minor = 4
+        for cell in nb.cells:
+            if cell.get('id') != editions.LANGUAGE_CELL_ID:
+                del cell['id']
+        nbformat.write(nb, str(path))
+    editions.update(en, ja)
+    kept = json.loads(ja.read_text())['cells'][1]
+    assert ''.join(kept['source']) == '# 題名\n\nこの章の内容。' and 'id' not in kept
 
 
 def test_main_lists_what_is_out_of_step(pair, tmp_path, capsys):

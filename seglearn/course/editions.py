@@ -121,7 +121,10 @@ def update(en_path, ja_path):
             done = translations.get(en_sha256(cell))
             if done:
                 translated = done.pop(0)
-                translated['id'] = cell.get('id', translated.get('id'))
+                if 'id' in cell:
+                    translated['id'] = cell['id']
+                else:
+                    translated.pop('id', None)
                 cell = translated
             else:
                 todo += 1
