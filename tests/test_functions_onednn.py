@@ -125,22 +125,6 @@ def test_library_path_from_the_environment_hides_onednn():
 
 
 @needs_onednn
-@pytest.mark.parametrize('given, expected', [(None, 1), ('2', 2)])
-def test_one_openmp_thread_unless_the_environment_says_otherwise(given, expected):
-    """A fresh process: oneDNN's OpenMP runs one thread by default, ``OMP_NUM_THREADS`` wins."""
-    env = dict(os.environ)
-    env.pop('OMP_NUM_THREADS', None)
-    if given is not None:
-        env['OMP_NUM_THREADS'] = given
-    code = ('import threadpoolctl; from seglearn.functions import _dnnl; _dnnl.library(); '
-            "print([i['num_threads'] for i in threadpoolctl.threadpool_info() "
-            "if i['user_api'] == 'openmp'])")
-    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
-                         check=True).stdout
-    assert out.strip() == str([expected])
-
-
-@needs_onednn
 def test_unsupported_geometry_uses_the_numpy_kernel_and_is_not_retried(monkeypatch, spy):
     builds = []
 

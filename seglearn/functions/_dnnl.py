@@ -10,15 +10,8 @@ engine and one in-order stream, and wraps the calls of the v3 C API that
 arguments are memory objects made once, with no buffer, and pointed at the NumPy arrays of each
 call (``dnnl_memory_set_data_handle``), then ``dnnl_primitive_execute`` and ``dnnl_stream_wait``.
 
-Threads: oneDNN runs on GNU OpenMP's threads (``OMP_NUM_THREADS``; ``threadpoolctl`` limits them
-like the BLAS). Unless ``OMP_NUM_THREADS`` is already set, seglearn sets it to ``1`` before the
-library loads, for two measured reasons: with two threads the same training gave different
-numbers when the machine was busy (a U-Net of chapter 12, seed 0: 0.866 mIoU quiet, 0.878 beside a
-busy loop, 39 s and 70 s), with one thread the same numbers either way (0.843, 43 s and 40 s),
-so a chapter's run repeats on its machine; and at the course's sizes one thread was as fast or
-faster on the 2-core benchmark VM (``benchmarks/RESULTS.md``, run N: FCN-8s 9.84 against 9.29,
-FC-DenseNet56 5.49 against 1.75 images/s). Set ``OMP_NUM_THREADS`` before importing seglearn to
-use more cores on larger images. Unless ``OMP_WAIT_POLICY`` is already set, it is set
+Threads: oneDNN runs on GNU OpenMP's threads (``OMP_NUM_THREADS``, default one per core;
+``threadpoolctl`` limits them like the BLAS). Unless ``OMP_WAIT_POLICY`` is already set, it is set
 to ``PASSIVE`` before the library loads: idle OpenMP workers then sleep instead of spinning. On a
 machine whose cores are shared (a notebook server, a browser, other jobs) spinning workers take
 cores from the thread that has work, and one descheduled worker stalls every barrier: on the
@@ -151,8 +144,7 @@ class Library(object):
 
     def __init__(self, path):
         self.path = path
-        os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # both read when libgomp loads
-        os.environ.setdefault('OMP_NUM_THREADS', '1')
+        os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # read when libgomp loads
         self._c = ctypes.CDLL(path)
         version = self._c.dnnl_version
         version.restype = ctypes.POINTER(_Version)
