@@ -88,7 +88,7 @@ def test_check_reports_a_wrong_answer_with_values_and_hint(exercises, capsys):
     out = capsys.readouterr().out
     assert result.status == FAILED and not result.passed
     assert '✘ t99_scale(4, factor=3)' in out
-    assert 'expected: 12' in out and 'got:      7' in out
+    assert 'expected:   12' in out and 'got:        7' in out
     assert 'Hint: add is not multiply' in out      # the matching mistake's hint
     assert result.details.strip() == out.strip()
 
@@ -118,7 +118,7 @@ def test_report_lines_are_wrapped_at_90_columns(exercises):
         return img.transpose(2, 1, 0).astype(numpy.float32)
     details = check(to_chw, verbose=False).details
     assert max(len(line) for line in details.splitlines()) <= core.WIDTH
-    assert 'expected: array([[[ 0.,  3.],\n' + ' ' * 22 + '[ 6.,  9.]],' in details
+    assert 'expected:   array([[[ 0.,  3.],\n' + ' ' * 24 + '[ 6.,  9.]],' in details
 
 
 def test_check_survives_an_exception(exercises, capsys):

@@ -307,7 +307,7 @@ def test_check_speaks_japanese_for_a_right_answer(japanese, capsys):
 def test_check_speaks_japanese_for_a_wrong_answer(japanese):
     details = check(_rescaled, name='to_chw', verbose=False).details
     assert '✘ to_chw(2×5×3、高さ ≠ 幅)' in details
-    assert '    期待値:   array(' in details and '    戻り値:   array(' in details
+    assert '    期待値:     array(' in details and '    戻り値:     array(' in details
     assert re.search(r'不合格: 固定ケース 3 件中 3 件、ランダムケース \d+ 件中 \d+ 件', details)
     assert 'ヒント: このコースでは画素値を 0–255 のまま扱います。スケールを変えないでください。' in details
     assert 'Hint' not in details and 'expected' not in details and 'values differ' not in details
@@ -335,7 +335,7 @@ def test_check_keeps_its_english(capsys):
     out = capsys.readouterr().out
     assert result.status == FAILED
     assert '✘ to_chw(2×5×3, height ≠ width)' in out
-    assert '    expected: array(' in out and '    got:      array(' in out
+    assert '    expected:   array(' in out and '    got:        array(' in out
     assert 'Hint: The course keeps pixel values in 0–255; do not rescale.' in out
     assert all(width(line) == len(line) for line in out.splitlines()), 'no wide character'
     check(to_chw)
@@ -356,10 +356,20 @@ def test_japanese_verdicts_stay_aligned_by_display_width(japanese):
     assert expected
     for i in expected:       # the values of 期待値 and 戻り値 start in the same column
         got = next(j for j in range(i + 1, len(lines)) if lines[j].startswith('    戻り値:'))
-        assert _column(lines[i], 'array(') == _column(lines[got], 'array(') == 14
+        assert _column(lines[i], 'array(') == _column(lines[got], 'array(') == 16
         rows = lines[i + 1:got]           # an array's further rows sit under its first bracket
         assert all(_column(row, '[') >= _column(lines[i], '[') + 1 for row in rows)
     assert max(width(line) for line in lines) <= core.WIDTH
+
+
+@pytest.mark.parametrize('language', ['en', 'ja'])
+def test_every_label_s_value_starts_in_one_column(language):
+    """'one answer:' (正解の一例:) is the widest label: 'got:' (戻り値:) is padded to it."""
+    with config.using_language(language):
+        for any_answer in (False, True):
+            lines = core.CaseResult('f(3)', False, expected='(5, 3, 1)', actual='(6, 3, 1)',
+                                    any_answer=any_answer).lines()
+            assert _column(lines[1], '(5') == _column(lines[2], '(6') == 16, lines
 
 
 def test_long_japanese_lines_wrap_by_display_width_under_their_text(japanese, monkeypatch):

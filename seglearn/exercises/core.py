@@ -35,7 +35,7 @@ CRASHED = N_('crashed')
 DEFAULT_TIMEOUT = 5.0
 REFERENCE = "the exercise's reference"   # the name the sandbox reports the reference's code by
 WIDTH = 90               # check()'s report is wrapped to this many columns
-_LABEL_COLUMNS = 9       # 'expected:' and 'got:' are padded to it; their values start at column 14
+_LABEL_COLUMNS = 11      # the widest label, 'one answer:' (正解の一例:); values start at column 16
 _SHOWN_FAILURES = 3      # failing cases shown in full per section
 
 
