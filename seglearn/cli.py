@@ -98,14 +98,56 @@ class _Formatter(argparse.HelpFormatter):
             return super()._fill_text(text, width, indent)
         return '\n'.join(wrap(indent + ' '.join(text.split()), width, indent))
 
+    def _format_usage(self, usage, actions, groups, prefix):
+        # argparse indents the usage's further lines by len(prefix): lay it out with a stand-in
+        # of the prefix's display width, then put the prefix back
+        prefix = _('usage: ') if prefix is None else prefix
+        stand_in = ' ' * display_width(prefix)
+        return prefix + super()._format_usage(usage, actions, groups, stand_in)[len(stand_in):]
+
 
 class _RawDescriptionFormatter(argparse.RawDescriptionHelpFormatter, _Formatter):
     """The description and epilog as written, the options' help as :class:`_Formatter`'s."""
 
 
+# argparse's own messages a learner can meet (Python's templates), kept in the catalogue
+_ARGPARSE_MESSAGES = (
+    N_('usage: '), N_('argument %(argument_name)s: %(message)s'),
+    N_('unrecognized arguments: %s'), N_('not allowed with argument %s'),
+    N_('ignored explicit argument %r'), N_('the following arguments are required: %s'),
+    N_('one of the arguments %s is required'), N_('expected one argument'),
+    N_('expected at most one argument'), N_('expected at least one argument'),
+    N_('ambiguous option: %(option)s could match %(matches)s'),
+    N_('invalid %(type)s value: %(value)r'),
+    N_('invalid choice: %(value)r (choose from %(choices)s)'))
+
+
+@contextlib.contextmanager
+def _argparse_speaks_our_language():
+    """argparse's own templates (its module-level ``_``) through seglearn's catalogue."""
+    saved = argparse._
+    argparse._ = _
+    try:
+        yield
+    finally:
+        argparse._ = saved
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse's parser in seglearn's language (headings and ``-h`` from the catalogue); an
-    error raises :class:`CLIError`."""
+    """argparse's parser in seglearn's language (headings, ``-h`` and argparse's own messages
+    from the catalogue); an error raises :class:`CLIError`."""
+
+    def parse_known_args(self, *args, **kwargs):
+        with _argparse_speaks_our_language():
+            return super().parse_known_args(*args, **kwargs)
+
+    def format_usage(self):
+        with _argparse_speaks_our_language():
+            return super().format_usage()
+
+    def format_help(self):
+        with _argparse_speaks_our_language():
+            return super().format_help()
 
     def __init__(self, *args, formatter_class=_Formatter, **kwargs):
         super().__init__(*args, formatter_class=formatter_class, add_help=False, **kwargs)

@@ -1,6 +1,7 @@
 """The message catalogue (seglearn.messages): every English message has a Japanese one, with the
 same format fields; check() and make check's table speak Japanese when asked and keep their
 English otherwise, aligned by display width either way; seglearn.config.language is checked."""
+import argparse
 import ast
 import os
 import re
@@ -459,6 +460,24 @@ def test_the_command_line_speaks_japanese(japanese, capsys, monkeypatch):
     assert len(err.splitlines()) == 1
     assert cli.main(['train', 'unet', '--data', 'cells', '--epochs', '0']) == 2
     assert "正の整数でなければなりません ('0' が指定されました)" in capsys.readouterr().err
+
+
+def test_argparse_s_own_messages_speak_japanese(japanese, capsys, monkeypatch):
+    from seglearn import cli
+    monkeypatch.setenv('COLUMNS', '80')
+    assert cli.main(['nosuch']) == 2
+    assert "エラー: 引数 COMMAND: 無効な選択肢: 'nosuch' ('train'" in capsys.readouterr().err
+    assert cli.main(['train', 'unet']) == 2
+    assert 'エラー: 次の引数が必要です: --data' in capsys.readouterr().err
+    assert cli.main(['train', 'unet', '--data', 'cells', '--optimizer']) == 2
+    assert '引数 --optimizer: 値が 1 つ必要です' in capsys.readouterr().err
+    assert cli.main(['train', '--help']) == 0
+    usage = capsys.readouterr().out.split('\n\n')[0].splitlines()
+    assert usage[0].startswith('使い方: seglearn train [-h]') and len(usage) > 1
+    # the usage's further lines start under its first argument, by display width
+    assert {len(line) - len(line.lstrip()) for line in usage[1:]} == {
+        width('使い方: seglearn train ')}
+    assert argparse._('usage: ') == 'usage: '     # argparse itself is left as it was
 
 
 def test_the_command_line_keeps_its_english(capsys, monkeypatch):

@@ -133,6 +133,21 @@ MESSAGES = {
     'positional arguments': '位置引数',
     'options': 'オプション',
     'show this help message and exit': 'このヘルプを表示して終了する',
+    'usage: ': '使い方: ',
+    'argument %(argument_name)s: %(message)s': '引数 %(argument_name)s: %(message)s',
+    'unrecognized arguments: %s': '認識できない引数: %s',
+    'not allowed with argument %s': '引数 %s とは同時に使えません',
+    'ignored explicit argument %r': '明示された引数 %r は無視されました',
+    'the following arguments are required: %s': '次の引数が必要です: %s',
+    'one of the arguments %s is required': '引数 %s のどれか 1 つが必要です',
+    'expected one argument': '値が 1 つ必要です',
+    'expected at most one argument': '値は多くても 1 つです',
+    'expected at least one argument': '値が 1 つ以上必要です',
+    'ambiguous option: %(option)s could match %(matches)s':
+        'あいまいなオプション: %(option)s は %(matches)s のどれにも当てはまります',
+    'invalid %(type)s value: %(value)r': '%(type)s の値として無効です: %(value)r',
+    'invalid choice: %(value)r (choose from %(choices)s)':
+        '無効な選択肢: %(value)r (%(choices)s から選んでください)',
     'Semantic segmentation from the papers, in Chainer: train, evaluate and run FCN, U-Net and '
     'FC-DenseNet.':
         '論文から学ぶセマンティックセグメンテーション (Chainer): FCN、U-Net、FC-DenseNet '
