@@ -110,8 +110,9 @@ class _RawDescriptionFormatter(argparse.RawDescriptionHelpFormatter, _Formatter)
     """The description and epilog as written, the options' help as :class:`_Formatter`'s."""
 
 
-# argparse's own messages a learner can meet (Python's templates), kept in the catalogue
+# argparse's own texts a learner can meet (Python's templates), kept in the catalogue
 _ARGPARSE_MESSAGES = (
+    N_('positional arguments'), N_('options'), N_('show this help message and exit'),
     N_('usage: '), N_('argument %(argument_name)s: %(message)s'),
     N_('unrecognized arguments: %s'), N_('not allowed with argument %s'),
     N_('ignored explicit argument %r'), N_('the following arguments are required: %s'),
@@ -134,8 +135,8 @@ def _argparse_speaks_our_language():
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse's parser in seglearn's language (headings, ``-h`` and argparse's own messages
-    from the catalogue); an error raises :class:`CLIError`."""
+    """argparse's parser with argparse's own texts (headings, ``-h``, usage, errors) from
+    seglearn's catalogue; an error raises :class:`CLIError`."""
 
     def parse_known_args(self, *args, **kwargs):
         with _argparse_speaks_our_language():
@@ -150,11 +151,8 @@ class _Parser(argparse.ArgumentParser):
             return super().format_help()
 
     def __init__(self, *args, formatter_class=_Formatter, **kwargs):
-        super().__init__(*args, formatter_class=formatter_class, add_help=False, **kwargs)
-        self._positionals.title = _('positional arguments')
-        self._optionals.title = _('options')
-        self.add_argument('-h', '--help', action='help', default=argparse.SUPPRESS,
-                          help=_('show this help message and exit'))
+        with _argparse_speaks_our_language():   # its headings and -h's help
+            super().__init__(*args, formatter_class=formatter_class, **kwargs)
 
     def error(self, message):
         raise CLIError(message, self.prog)
