@@ -1,5 +1,6 @@
 """The fake device (seglearn.course.fake_device) and the chapter runner's --device option."""
 import json
+import os
 
 import chainer
 import chainer.functions as F
@@ -103,6 +104,22 @@ def test_override_device_replaces_the_chapters_device_line(tmp_path):
     with pytest.raises(ValueError, match='DEVICE'):
         override_device(nbformat.read(str(_write_notebook(tmp_path / 'n.ipynb', 'x = 1')), 4),
                         'fake')
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('last_cell', ['y = 2', 'raise ValueError("a failing cell")'])
+def test_execute_notebook_shuts_its_kernel_down(tmp_path, last_cell):
+    # make test runs every chapter in one process: a kernel left running per chapter held on to
+    # its trained models (0.2-0.7 GB each, 13 kernels by the end)
+    pid_file = tmp_path / 'pid'
+    path = _write_notebook(tmp_path / '98_pid.ipynb',
+                           'import os\nopen({!r}, "w").write(str(os.getpid()))'.format(
+                               str(pid_file)), last_cell)
+    seconds, error = execute_notebook(path)
+    assert (error is None) == (last_cell == 'y = 2'), error
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
 
 
 @pytest.mark.slow

@@ -100,6 +100,7 @@ def execute_notebook(path, out_path=None, timeout=CELL_TIMEOUT, device=None):
 
     Returns:
         (float, str or None): seconds taken and an error summary (None when every cell ran).
+        The kernel has been shut down, whether the cells ran or failed.
     """
     path = Path(path)
     nb = nbformat.read(str(path), as_version=4)
@@ -111,7 +112,7 @@ def execute_notebook(path, out_path=None, timeout=CELL_TIMEOUT, device=None):
     start = time.perf_counter()
     error = None
     try:
-        client.execute()
+        client.execute(cleanup_kc=True)  # a client given its km would leave the kernel running
     except (CellExecutionError, CellTimeoutError, RuntimeError) as e:  # RuntimeError: dead kernel
         error = _error_summary(e, nb)
     seconds = time.perf_counter() - start
