@@ -10,6 +10,9 @@ PYTHON := $(VENV)/bin/python
 COMMA := ,
 PIP := $(PYTHON) -m pip --disable-pip-version-check
 STAMP := $(VENV)/.seglearn-installed
+# make test and test-fast: one pytest-xdist worker per core, one OpenMP thread each
+# (tests/conftest.py), work stealing so that an idle worker takes tests from a busy one.
+PARALLEL ?= -n auto --dist worksteal
 
 .PHONY: help setup lab chapters test test-fast test-modern modern-smoke check bench gpu-check gpu-compat gpu-wheels chainer-wheel clean
 help:
@@ -54,10 +57,10 @@ chapters: $(STAMP)
 	$(PYTHON) -m seglearn.course.run_chapters chapters build/chapters
 
 test: $(STAMP)
-	$(PYTHON) -m pytest tests
+	$(PYTHON) -m pytest tests $(PARALLEL)
 
 test-fast: $(STAMP)
-	$(PYTHON) -m pytest tests -m "not slow and not gpu"
+	$(PYTHON) -m pytest tests -m "not slow and not gpu" $(PARALLEL)
 
 test-modern:
 	@if [ -z "$(PY312)" ]; then echo "modern-stack smoke run skipped: no working python3.12 found (install one, e.g. pyenv install 3.12)"; \

@@ -1,6 +1,8 @@
 """Shared pytest set-up: seglearn before chainer, GPU tests skipped cleanly, the ``spy`` and
-``kernels`` fixtures."""
+``kernels`` fixtures, and what a parallel run (``pytest -n``, as ``make test`` runs) needs: one
+OpenMP thread per worker and the longest tests first."""
 import collections
+import os
 
 import numpy
 import pytest
@@ -55,9 +57,28 @@ def kernels(request, monkeypatch):
         yield _CPU_KERNELS[request.param]
 
 
+def pytest_configure(config):
+    """Under pytest-xdist (``-n``), each worker and every chapter kernel it starts gets one OpenMP
+    thread unless ``OMP_NUM_THREADS`` is set: two processes side by side on one thread each train
+    1.55x as many steps as one on two threads, while two on two threads each contend (1.24x;
+    benchmarks/RESULTS.md, "Chapters on an AVX2-only machine"). The controller sets it before it
+    starts the workers, which inherit it."""
+    if getattr(config.option, 'numprocesses', None):
+        os.environ.setdefault('OMP_NUM_THREADS', '1')
+
+
+def heavy_minutes(item):
+    """The minutes of the item's ``heavy`` mark (0 without one)."""
+    mark = item.get_closest_marker('heavy')
+    return mark.args[0] if mark is not None else 0
+
+
 def pytest_collection_modifyitems(config, items):
     """Every fast CPU test also runs in the modern-stack smoke run (``-m modern``; slow tests opt in
-    with ``@pytest.mark.modern``); ``gpu`` tests skip cleanly without CuPy and a device."""
+    with ``@pytest.mark.modern``); ``gpu`` tests skip cleanly without CuPy and a device. The
+    ``heavy`` tests come first, longest first (the others keep their order): pytest-xdist's work
+    stealing hands out the queue's tail, so a long test collected late would run last, alone."""
+    items.sort(key=lambda item: -heavy_minutes(item))
     gpu = cupy_available()
     skip = pytest.mark.skip(reason='needs CuPy and a CUDA device')
     for item in items:

@@ -583,6 +583,7 @@ def test_help_lists_every_recipe_and_what_it_takes():
 
 @pytest.mark.parametrize('model', ['fcn8s', 'fcdensenet56'])
 @pytest.mark.slow
+@pytest.mark.heavy(4)
 def test_the_defaults_learn_the_built_in_shapes(model, tmp_path, capsys):
     out = str(tmp_path / model)
     assert main(['train', model, '--data', 'shapes', '--out', out, '--device', '@numpy',

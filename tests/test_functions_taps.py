@@ -145,9 +145,13 @@ def test_one_blas_thread_limits_and_restores():
     blas = [p for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas']
     if not blas:
         pytest.skip('threadpoolctl reaches no BLAS here')
-    before = [p['num_threads'] for p in blas]
-    with _taps.one_blas_thread():
-        inside = [p['num_threads'] for p in threadpoolctl.threadpool_info()
+    with threadpoolctl.threadpool_limits(limits=2, user_api='blas'):  # not 1 already (pytest -n)
+        before = [p['num_threads'] for p in threadpoolctl.threadpool_info()
                   if p['user_api'] == 'blas']
-    after = [p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas']
+        with _taps.one_blas_thread():
+            inside = [p['num_threads'] for p in threadpoolctl.threadpool_info()
+                      if p['user_api'] == 'blas']
+        after = [p['num_threads'] for p in threadpoolctl.threadpool_info()
+                 if p['user_api'] == 'blas']
+    assert before == [2] * len(blas)
     assert inside == [1] * len(blas) and after == before
