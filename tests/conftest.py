@@ -59,9 +59,9 @@ def kernels(request, monkeypatch):
 
 def pytest_configure(config):
     """Under pytest-xdist (``-n``), each worker and every chapter kernel it starts gets one OpenMP
-    thread unless ``OMP_NUM_THREADS`` is set: two processes side by side on one thread each train
-    1.55x as many steps as one on two threads, while two on two threads each contend (1.24x;
-    benchmarks/RESULTS.md, "Chapters on an AVX2-only machine"). The controller sets it before it
+    thread unless ``OMP_NUM_THREADS`` is set: on 2 cores two processes side by side on one thread
+    each train 1.55-1.70x as many steps as one on two threads, two on two threads each only
+    1.24-1.34x (benchmarks/RESULTS.md, "make test in parallel"). The controller sets it before it
     starts the workers, which inherit it."""
     if getattr(config.option, 'numprocesses', None):
         os.environ.setdefault('OMP_NUM_THREADS', '1')

@@ -38,6 +38,11 @@ def test_there_are_chapters():
     assert PATHS, 'no NN_name.ipynb notebooks in {}'.format(CHAPTERS)
 
 
+def test_every_heavy_chapter_exists():
+    missing = set(MINUTES) - {path.name[:2] for path in PATHS}
+    assert not missing, 'MINUTES names chapters that are not there: {}'.format(sorted(missing))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize('path', [_param(p) for p in PATHS])
 def test_chapter_executes(path, tmp_path):
