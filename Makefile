@@ -13,6 +13,8 @@ STAMP := $(VENV)/.seglearn-installed
 # make test and test-fast: one pytest-xdist worker per core, one OpenMP thread each
 # (tests/conftest.py), work stealing so that an idle worker takes tests from a busy one.
 PARALLEL ?= -n auto --dist worksteal
+# make chapters: one chapter per core, one OpenMP thread each, the trainings first (run_chapters)
+CHAPTER_JOBS ?= auto
 
 .PHONY: help setup lab chapters test test-fast test-modern modern-smoke check bench gpu-check gpu-compat gpu-wheels chainer-wheel clean
 help:
@@ -54,7 +56,7 @@ lab: $(STAMP)
 	cd chapters && ../$(VENV)/bin/jupyter lab
 
 chapters: $(STAMP)
-	$(PYTHON) -m seglearn.course.run_chapters chapters build/chapters
+	$(PYTHON) -m seglearn.course.run_chapters chapters build/chapters --jobs $(CHAPTER_JOBS)
 
 test: $(STAMP)
 	$(PYTHON) -m pytest tests $(PARALLEL)

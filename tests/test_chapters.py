@@ -18,18 +18,15 @@ import nbformat
 import pytest
 
 import seglearn  # noqa: F401
-from seglearn.course.run_chapters import chapter_paths, execute_notebook
+from seglearn.course.run_chapters import HEAVY_MINUTES, chapter_paths, execute_notebook
 
 CHAPTERS = Path(__file__).resolve().parent.parent / 'chapters'
 PATHS = chapter_paths(CHAPTERS)
 JA_SAMPLE = CHAPTERS / 'ja' / '04_bilinear_kernel.ipynb'
-# Minutes the chapters that train took in make test on 2 cores (benchmarks/RESULTS.md, "Chapters
-# on an AVX2-only machine"): the ``heavy`` marks that put them first, longest first.
-MINUTES = {'07': 19, '12': 9, '11': 8, '06': 4, '09': 2}
 
 
 def _param(path):
-    minutes = MINUTES.get(path.name[:2])
+    minutes = HEAVY_MINUTES.get(path.name[:2])  # the heavy marks put them first, longest first
     marks = [pytest.mark.heavy(minutes)] if minutes else []
     return pytest.param(path, marks=marks, id=path.stem)
 
@@ -39,8 +36,9 @@ def test_there_are_chapters():
 
 
 def test_every_heavy_chapter_exists():
-    missing = set(MINUTES) - {path.name[:2] for path in PATHS}
-    assert not missing, 'MINUTES names chapters that are not there: {}'.format(sorted(missing))
+    missing = set(HEAVY_MINUTES) - {path.name[:2] for path in PATHS}
+    assert not missing, 'HEAVY_MINUTES names chapters that are not there: {}'.format(
+        sorted(missing))
 
 
 @pytest.mark.slow

@@ -1,5 +1,6 @@
 """The exercise framework itself: check(), the type policy, the report, and where answers run
 (seglearn.exercises.sandbox). The grader (make check) has its own module, test_grader.py."""
+import argparse
 import fractions
 import os
 import pickle
@@ -8,6 +9,7 @@ import sys
 import threading
 import time
 import types
+from pathlib import Path
 
 import numpy
 import pytest
@@ -572,6 +574,54 @@ def test_run_chapters_executes_and_reports(tmp_path, capsys):
     assert (tmp_path / 'out' / '00_ok.ipynb').exists()
     assert 'ZeroDivisionError' in out and '1 failed' in out
     assert run_chapters.main([str(src), str(tmp_path / 'out'), '--only', '00']) == 0
+
+
+@pytest.mark.slow
+def test_run_chapters_side_by_side_keeps_the_order_and_limits_the_threads(tmp_path, capsys,
+                                                                          monkeypatch):
+    monkeypatch.delenv('OMP_NUM_THREADS', raising=False)   # make test's workers set it
+    src = tmp_path / 'src'
+    src.mkdir()
+    write = 'import os, time\nopen("{0}.txt", "w").write(os.environ.get("OMP_NUM_THREADS", "-"))'
+    _notebook(src, '00_slow.ipynb', [(write.format('00') + '\ntime.sleep(4)', None)])
+    _notebook(src, '01_quick.ipynb', [(write.format('01'), None)])
+    _notebook(src, '02_bad.ipynb', [('1 / 0', None)])
+    status = run_chapters.main([str(src), str(tmp_path / 'out'), '--jobs', '2'])
+    out = capsys.readouterr().out
+    assert status == 1 and '1 failed' in out and 'of wall-clock time' in out
+    threads = str(max(1, run_chapters.cores() // 2))
+    assert [(src / name).read_text() for name in ('00.txt', '01.txt')] == [threads, threads]
+    # the quick chapter finished first, but the table keeps the chapters' order
+    assert out.index('01_quick.ipynb passed') < out.index('00_slow.ipynb passed')
+    table = out[out.index('chapter  '):]
+    assert table.index('00_slow') < table.index('01_quick') < table.index('02_bad')
+    assert 'ZeroDivisionError' in table
+    assert all((tmp_path / 'out' / name).exists() for name in ('00_slow.ipynb', '02_bad.ipynb'))
+    monkeypatch.setenv('OMP_NUM_THREADS', '3')            # a setting of the user's is kept
+    assert run_chapters.main([str(src), str(tmp_path / 'out'), '--jobs', '2', '--only', '01']) == 0
+    assert (src / '01.txt').read_text() == '3'
+
+
+def test_longest_first_puts_the_trainings_first_in_their_order():
+    names = ['00_a', '06_b', '07_c', '08_d', '09_e', '11_f', '12_g']
+    assert [Path(p).name for p in run_chapters.longest_first(names)] == [
+        '07_c', '12_g', '11_f', '06_b', '09_e', '00_a', '08_d']
+    assert run_chapters.longest_first(['03_x', '01_y']) == ['03_x', '01_y']   # stable
+
+
+def test_jobs_and_the_kernel_environment(monkeypatch):
+    assert run_chapters.jobs_arg('3') == 3 and run_chapters.jobs_arg('auto') == run_chapters.cores()
+    for bad in ('0', '-2', 'two', '1.5'):
+        with pytest.raises(argparse.ArgumentTypeError, match='number >= 1 or auto'):
+            run_chapters.jobs_arg(bad)
+    monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+    monkeypatch.setattr(run_chapters, 'cores', lambda: 8)
+    assert run_chapters.kernel_env(1) is None
+    assert run_chapters.kernel_env(2)['OMP_NUM_THREADS'] == '4'
+    assert run_chapters.kernel_env(16)['OMP_NUM_THREADS'] == '1'
+    assert run_chapters.kernel_env(2)['PATH'] == os.environ['PATH']
+    monkeypatch.setenv('OMP_NUM_THREADS', '2')
+    assert run_chapters.kernel_env(4) is None
 
 
 @pytest.mark.slow

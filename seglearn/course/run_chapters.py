@@ -1,7 +1,7 @@
-"""Execute the chapter notebooks headless, in order, and print a table of chapter, seconds, result.
+"""Execute the chapter notebooks headless and print a table of chapter, seconds, result.
 
     python -m seglearn.course.run_chapters chapters build/chapters [--timeout 600] [--only 03]
-        [--device @cupy:0 | fake]
+        [--device @cupy:0 | fake] [--jobs 2 | auto]
 
 Each notebook runs in a fresh kernel of *this* interpreter (so the project's environment is
 used whatever kernels are installed elsewhere), with the chapters folder as working directory.
@@ -10,9 +10,19 @@ fails; a failure names the cell (its index among all cells, and its id) and the 
 ``--device`` runs the chapters on another device: the chapter's own ``DEVICE = ...`` line is
 replaced by one setting it (``fake``: :mod:`seglearn.course.fake_device`), so cells and line
 numbers stay as they are.
+
+``--jobs N`` runs N chapters side by side (``auto``: one per core), each kernel on
+``cores // N`` OpenMP threads (``OMP_NUM_THREADS``, which oneDNN and OpenBLAS read, unless it is
+set already), the chapters that train first, longest first (:data:`HEAVY_MINUTES`). On 2 cores
+two one-thread trainings side by side did 1.55–1.70× the steps of one on two threads
+(benchmarks/RESULTS.md, "make test in parallel"); the numbers a chapter prints are then those of
+one thread, as in ``make test``. The table keeps the chapters' order.
 ``tests/test_chapters.py`` calls :func:`execute_notebook` too.
 """
 import argparse
+import concurrent.futures
+import multiprocessing
+import os
 import re
 import sys
 import time
@@ -26,6 +36,10 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
 CELL_TIMEOUT = 600
 BUDGET_SECONDS = 180
+#: dict: minutes the chapters that train took in ``make test`` on 2 cores (benchmarks/RESULTS.md,
+#: "Chapters on an AVX2-only machine"): side by side they start first, longest first (the tests'
+#: ``heavy`` marks come from here too).
+HEAVY_MINUTES = {'07': 19, '12': 9, '11': 8, '06': 4, '09': 2}
 
 
 class _ThisInterpreterKernels(KernelSpecManager):
@@ -88,7 +102,7 @@ def _error_summary(error, nb=None):
     return '{}: {}'.format(type(error).__name__, error)[:300]
 
 
-def execute_notebook(path, out_path=None, timeout=CELL_TIMEOUT, device=None):
+def execute_notebook(path, out_path=None, timeout=CELL_TIMEOUT, device=None, env=None):
     """Run a notebook top to bottom in a fresh kernel.
 
     Args:
@@ -97,6 +111,7 @@ def execute_notebook(path, out_path=None, timeout=CELL_TIMEOUT, device=None):
         timeout (int): seconds allowed per cell.
         device (str or None): run with ``DEVICE`` set to this (``'fake'``: the fake device);
             None = the chapter's own.
+        env (dict or None): the kernel's environment (None: this process's).
 
     Returns:
         (float, str or None): seconds taken and an error summary (None when every cell ran).
@@ -112,7 +127,8 @@ def execute_notebook(path, out_path=None, timeout=CELL_TIMEOUT, device=None):
     start = time.perf_counter()
     error = None
     try:
-        client.execute(cleanup_kc=True)  # a client given its km would leave the kernel running
+        # a client given its km would leave the kernel running without cleanup_kc
+        client.execute(cleanup_kc=True, **({} if env is None else {'env': env}))
     except (CellExecutionError, CellTimeoutError, RuntimeError) as e:  # RuntimeError: dead kernel
         error = _error_summary(e, nb)
     seconds = time.perf_counter() - start
@@ -131,8 +147,31 @@ def chapter_paths(src_dir, only=None):
     return paths
 
 
-def format_rows(rows, budget=BUDGET_SECONDS):
-    """Table text for rows of (name, seconds, error)."""
+def longest_first(paths):
+    """``paths`` with the chapters of :data:`HEAVY_MINUTES` first, longest first; the others
+    after them in their order."""
+    return sorted(paths, key=lambda p: -HEAVY_MINUTES.get(Path(p).name[:2], 0))
+
+
+def cores():
+    """The number of cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def kernel_env(jobs):
+    """The environment of each kernel when ``jobs`` chapters run side by side: None for one at a
+    time, else this one with ``OMP_NUM_THREADS = max(1, cores() // jobs)`` unless it is set."""
+    if jobs == 1 or 'OMP_NUM_THREADS' in os.environ:
+        return None
+    return dict(os.environ, OMP_NUM_THREADS=str(max(1, cores() // jobs)))
+
+
+def format_rows(rows, budget=BUDGET_SECONDS, wall=None):
+    """Table text for rows of (name, seconds, error); ``wall``: the seconds the whole run took,
+    when chapters ran side by side."""
     width = max([len('chapter')] + [len(name) for name, _, _ in rows])
     out = ['{:<{w}}  {:>8}  {}'.format('chapter', 'seconds', 'result', w=width),
            '{}  {}  {}'.format('-' * width, '-' * 8, '-' * 6)]
@@ -143,25 +182,68 @@ def format_rows(rows, budget=BUDGET_SECONDS):
         out.append('{:<{w}}  {:>8.1f}  {}'.format(name, seconds, result, w=width))
     total = sum(s for _, s, _ in rows)
     n_fail = sum(e is not None for _, _, e in rows)
-    out.append('{} chapters, {:.0f} s in all, {} failed'.format(len(rows), total, n_fail))
+    out.append('{} chapters, {:.0f} s in all{}, {} failed'.format(
+        len(rows), total, '' if wall is None else ' ({:.0f} s of wall-clock time)'.format(wall),
+        n_fail))
     return '\n'.join(out)
 
 
-def run_chapters(src_dir, out_dir, timeout=CELL_TIMEOUT, only=None, verbose=True, device=None):
-    """Execute every chapter of ``src_dir`` in order, writing executed copies to ``out_dir``
+def run_chapters(src_dir, out_dir, timeout=CELL_TIMEOUT, only=None, verbose=True, device=None,
+                 jobs=1):
+    """Execute every chapter of ``src_dir``, writing executed copies to ``out_dir``
     (``device``: see :func:`execute_notebook`).
 
+    Args:
+        jobs (int): chapters run side by side (1: one after the other, in order; more: in
+            processes of their own, :func:`longest_first`, kernels in :func:`kernel_env`).
+
     Returns:
-        list[(str, float, str or None)]: chapter file name, seconds, error summary.
+        list[(str, float, str or None)]: chapter file name, seconds, error summary, in the
+        chapters' order.
     """
-    rows = []
-    for path in chapter_paths(src_dir, only):
-        if verbose:
-            print('running {} …'.format(path.name), flush=True)
-        seconds, error = execute_notebook(path, Path(out_dir) / path.name, timeout=timeout,
-                                          device=device)
-        rows.append((path.name, seconds, error))
-    return rows
+    paths = chapter_paths(src_dir, only)
+    if jobs == 1 or len(paths) < 2:
+        rows = []
+        for path in paths:
+            if verbose:
+                print('running {} …'.format(path.name), flush=True)
+            seconds, error = execute_notebook(path, Path(out_dir) / path.name, timeout=timeout,
+                                              device=device)
+            rows.append((path.name, seconds, error))
+        return rows
+    env = kernel_env(jobs)
+    if verbose:
+        print('running {} chapters, {} at a time ({} OpenMP thread(s) each), the longest first'
+              .format(len(paths), jobs, (env or os.environ).get('OMP_NUM_THREADS', 'all')),
+              flush=True)
+    results = {}
+    # spawn: each worker starts clean, with no ZeroMQ context or thread copied from this process
+    context = multiprocessing.get_context('spawn')
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        futures = {pool.submit(execute_notebook, path, Path(out_dir) / path.name, timeout,
+                               device, env): path.name for path in longest_first(paths)}
+        for future in concurrent.futures.as_completed(futures):
+            name = futures[future]
+            results[name] = future.result()
+            if verbose:
+                seconds, error = results[name]
+                print('{} {} in {:.0f} s ({} of {})'.format(
+                    name, 'passed' if error is None else 'FAILED', seconds, len(results),
+                    len(paths)), flush=True)
+    return [(path.name,) + results[path.name] for path in paths]
+
+
+def jobs_arg(text):
+    """``--jobs``: a number >= 1, or ``auto`` (one per core)."""
+    if text == 'auto':
+        return cores()
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError('expected a number >= 1 or auto, got {!r}'.format(text))
+    return jobs
 
 
 def main(argv=None):
@@ -172,13 +254,17 @@ def main(argv=None):
     parser.add_argument('--only', nargs='*', help='chapter numbers to run, e.g. 03 04')
     parser.add_argument('--device', help="set every chapter's DEVICE to this, e.g. @cupy:0, or "
                         '"fake" (CPU arrays held to the GPU rules)')
+    parser.add_argument('--jobs', type=jobs_arg, default=1,
+                        help='chapters run side by side, each on cores/jobs threads (a number, '
+                        'or auto: one per core; default 1)')
     args = parser.parse_args(argv)
+    start = time.perf_counter()
     rows = run_chapters(args.src, args.out, timeout=args.timeout, only=args.only,
-                        device=args.device)
+                        device=args.device, jobs=args.jobs)
     if not rows:
         print('no NN_name.ipynb notebooks in {}'.format(args.src))
         return 1
-    print(format_rows(rows))
+    print(format_rows(rows, wall=time.perf_counter() - start if args.jobs > 1 else None))
     return 1 if any(e is not None for _, _, e in rows) else 0
 
 
