@@ -583,7 +583,10 @@ def test_run_chapters_side_by_side_keeps_the_order_and_limits_the_threads(tmp_pa
     src = tmp_path / 'src'
     src.mkdir()
     write = 'import os, time\nopen("{0}.txt", "w").write(os.environ.get("OMP_NUM_THREADS", "-"))'
-    _notebook(src, '00_slow.ipynb', [(write.format('00') + '\ntime.sleep(4)', None)])
+    # 00 ends only after 01 has run: side by side, or it fails after 60 s
+    wait = ('\nstart = time.time()\nwhile not os.path.exists("01.txt"):\n'
+            '    assert time.time() < start + 60\n    time.sleep(0.1)\ntime.sleep(2)')
+    _notebook(src, '00_slow.ipynb', [(write.format('00') + wait, None)])
     _notebook(src, '01_quick.ipynb', [(write.format('01'), None)])
     _notebook(src, '02_bad.ipynb', [('1 / 0', None)])
     status = run_chapters.main([str(src), str(tmp_path / 'out'), '--jobs', '2'])
@@ -600,6 +603,21 @@ def test_run_chapters_side_by_side_keeps_the_order_and_limits_the_threads(tmp_pa
     monkeypatch.setenv('OMP_NUM_THREADS', '3')            # a setting of the user's is kept
     assert run_chapters.main([str(src), str(tmp_path / 'out'), '--jobs', '2', '--only', '01']) == 0
     assert (src / '01.txt').read_text() == '3'
+
+
+@pytest.mark.slow
+def test_run_chapters_side_by_side_starts_nothing_more_after_an_error(tmp_path):
+    src = tmp_path / 'src'
+    src.mkdir()
+    (src / '00_broken.ipynb').write_text('not a notebook')   # execute_notebook raises at once
+    for i in range(1, 6):
+        _notebook(src, '0{}_ok.ipynb'.format(i), [('x = 1', None)])
+    with pytest.raises(Exception):
+        run_chapters.run_chapters(src, tmp_path / 'out', jobs=2, verbose=False)
+    ran = sorted(p.name for p in (tmp_path / 'out').glob('*.ipynb'))
+    # the one that ran beside it, and the next one if the freed thread took it before the pool
+    # was shut down; none after those
+    assert set(ran) <= {'01_ok.ipynb', '02_ok.ipynb'}, ran
 
 
 def test_longest_first_puts_the_trainings_first_in_their_order():

@@ -13,15 +13,14 @@ numbers stay as they are.
 
 ``--jobs N`` runs N chapters side by side (``auto``: one per core), each kernel on
 ``cores // N`` OpenMP threads (``OMP_NUM_THREADS``, which oneDNN and OpenBLAS read, unless it is
-set already), the chapters that train first, longest first (:data:`HEAVY_MINUTES`). On 2 cores
-two one-thread trainings side by side did 1.55–1.70× the steps of one on two threads
-(benchmarks/RESULTS.md, "make test in parallel"); the numbers a chapter prints are then those of
-one thread, as in ``make test``. The table keeps the chapters' order.
+set already), the chapters that train first, longest first (:data:`HEAVY_MINUTES`). On a 2-core
+VM the thirteen chapters took 18 minutes this way and 33 one at a time on two threads
+(benchmarks/RESULTS.md, "make chapters side by side"); the numbers a chapter prints are then
+those of one thread, as in ``make test``. The table keeps the chapters' order.
 ``tests/test_chapters.py`` calls :func:`execute_notebook` too.
 """
 import argparse
 import concurrent.futures
-import multiprocessing
 import os
 import re
 import sys
@@ -194,8 +193,8 @@ def run_chapters(src_dir, out_dir, timeout=CELL_TIMEOUT, only=None, verbose=True
     (``device``: see :func:`execute_notebook`).
 
     Args:
-        jobs (int): chapters run side by side (1: one after the other, in order; more: in
-            processes of their own, :func:`longest_first`, kernels in :func:`kernel_env`).
+        jobs (int): chapters run side by side (1: one after the other, in order; more:
+            :func:`longest_first`, kernels in :func:`kernel_env`).
 
     Returns:
         list[(str, float, str or None)]: chapter file name, seconds, error summary, in the
@@ -217,9 +216,10 @@ def run_chapters(src_dir, out_dir, timeout=CELL_TIMEOUT, only=None, verbose=True
               .format(len(paths), jobs, (env or os.environ).get('OMP_NUM_THREADS', 'all')),
               flush=True)
     results = {}
-    # spawn: each worker starts clean, with no ZeroMQ context or thread copied from this process
-    context = multiprocessing.get_context('spawn')
-    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+    # threads: each chapter runs in a kernel process of its own, started and awaited from a
+    # thread here (nbclient runs an event loop per thread); a queued chapter can be cancelled
+    pool = concurrent.futures.ThreadPoolExecutor(jobs)
+    try:
         futures = {pool.submit(execute_notebook, path, Path(out_dir) / path.name, timeout,
                                device, env): path.name for path in longest_first(paths)}
         for future in concurrent.futures.as_completed(futures):
@@ -230,6 +230,8 @@ def run_chapters(src_dir, out_dir, timeout=CELL_TIMEOUT, only=None, verbose=True
                 print('{} {} in {:.0f} s ({} of {})'.format(
                     name, 'passed' if error is None else 'FAILED', seconds, len(results),
                     len(paths)), flush=True)
+    finally:  # on Ctrl-C (which interrupts the kernels too) or an error, no chapter starts
+        pool.shutdown(cancel_futures=True)
     return [(path.name,) + results[path.name] for path in paths]
 
 
