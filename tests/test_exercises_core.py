@@ -612,7 +612,7 @@ def test_run_chapters_side_by_side_starts_nothing_more_after_an_error(tmp_path):
     (src / '00_broken.ipynb').write_text('not a notebook')   # execute_notebook raises at once
     for i in range(1, 6):
         _notebook(src, '0{}_ok.ipynb'.format(i), [('x = 1', None)])
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match='Notebook does not appear to be JSON'):
         run_chapters.run_chapters(src, tmp_path / 'out', jobs=2, verbose=False)
     ran = sorted(p.name for p in (tmp_path / 'out').glob('*.ipynb'))
     # the one that ran beside it, and the next one if the freed thread took it before the pool
