@@ -367,7 +367,7 @@ def run_torch(python, cases, repeats, warmup, device):
     request = [dict(c.torch_spec, key=c.key, shape=list(c.shape)) for c in cases]
     cmd = [python, os.path.join(HERE, 'torch_models.py'), '--device', device,
            '--repeats', str(repeats), '--warmup', str(warmup),
-           '--threads', str(_threads()), json.dumps(request)]
+           '--threads', str(config.cpu_cores()), json.dumps(request)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode:
         print('PyTorch comparison skipped: {}'.format(proc.stderr.strip().splitlines()[-1:]),
@@ -376,16 +376,12 @@ def run_torch(python, cases, repeats, warmup, device):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _threads():
-    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
-
-
 def environment():
     """Machine and versions, for the results table."""
     info = dict(date=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
                 python=platform.python_version(), numpy=numpy.__version__,
                 chainer=chainer.__version__, seglearn=getattr(seglearn, '__version__', '?'),
-                machine=platform.machine(), cores=_threads(),
+                machine=platform.machine(), cores=config.cpu_cores(),
                 cpu=_cpu_name(), load=os.getloadavg()[0] if hasattr(os, 'getloadavg') else None)
     return info
 
@@ -580,7 +576,7 @@ def main(argv=None):
         text = format_gpu(report)
     else:
         threads = ([int(n) for n in args.threads.split(',')] if args.threads
-                   else [n for n in (1, 2) if n <= _threads()])
+                   else [n for n in (1, 2) if n <= config.cpu_cores()])
         report = cpu_benchmark(cases, args.repeats, args.warmup, torch_python, threads)
         text = format_cpu(report)
     print(text)

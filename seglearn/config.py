@@ -18,6 +18,9 @@ context manager. The switch is read when a function is called, so it also applie
 earlier. :func:`cpu_kernels` says which kernels run now and :func:`describe` why (``seglearn
 doctor`` prints it). The GPU path is always Chainer's own.
 
+:func:`cpu_cores` is the number of cores this process may run on (``make chapters`` and the
+benchmarks share the threads out by it).
+
 ``language`` is the language of the learner-facing messages (:mod:`seglearn.messages`):
 ``'en'`` (the default) or ``'ja'``. Set it before import with ``SEGLEARN_LANG``, or at run time
 with ``seglearn.config.language = 'ja'`` (the first cell of every Japanese chapter does) or the
@@ -82,6 +85,18 @@ def cpu_kernels():
         warnings.warn('seglearn.config.fast_cpu is "onednn" but oneDNN did not load; using the '
                       'NumPy kernels ({})'.format(describe()))
     return 'numpy'
+
+
+def cpu_cores():
+    """The number of cores this process may run on (its CPU affinity on Linux).
+
+    Returns:
+        int: at least 1.
+    """
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def describe():

@@ -592,7 +592,7 @@ def test_run_chapters_side_by_side_keeps_the_order_and_limits_the_threads(tmp_pa
     status = run_chapters.main([str(src), str(tmp_path / 'out'), '--jobs', '2'])
     out = capsys.readouterr().out
     assert status == 1 and '1 failed' in out and 'of wall-clock time' in out
-    threads = str(max(1, run_chapters.cores() // 2))
+    threads = str(max(1, run_chapters.cpu_cores() // 2))
     assert [(src / name).read_text() for name in ('00.txt', '01.txt')] == [threads, threads]
     # the quick chapter finished first, but the table keeps the chapters' order
     assert out.index('01_quick.ipynb passed') < out.index('00_slow.ipynb passed')
@@ -628,12 +628,12 @@ def test_longest_first_puts_the_trainings_first_in_their_order():
 
 
 def test_jobs_and_the_kernel_environment(monkeypatch):
-    assert run_chapters.jobs_arg('3') == 3 and run_chapters.jobs_arg('auto') == run_chapters.cores()
+    assert run_chapters.jobs_arg('3') == 3 and run_chapters.jobs_arg('auto') == run_chapters.cpu_cores()
     for bad in ('0', '-2', 'two', '1.5'):
         with pytest.raises(argparse.ArgumentTypeError, match='number >= 1 or auto'):
             run_chapters.jobs_arg(bad)
     monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
-    monkeypatch.setattr(run_chapters, 'cores', lambda: 8)
+    monkeypatch.setattr(run_chapters, 'cpu_cores', lambda: 8)
     assert run_chapters.kernel_env(1) is None
     assert run_chapters.kernel_env(2)['OMP_NUM_THREADS'] == '4'
     assert run_chapters.kernel_env(16)['OMP_NUM_THREADS'] == '1'

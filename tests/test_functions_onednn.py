@@ -59,6 +59,16 @@ def test_parse_warns_on_unknown_values():
         assert config.parse('mkl') is True
 
 
+def test_cpu_cores_is_the_affinity_and_falls_back_to_the_count(monkeypatch):
+    if hasattr(os, 'sched_getaffinity'):
+        assert config.cpu_cores() == len(os.sched_getaffinity(0))
+    monkeypatch.delattr(os, 'sched_getaffinity', raising=False)   # as on macOS and Windows
+    monkeypatch.setattr(os, 'cpu_count', lambda: 6)
+    assert config.cpu_cores() == 6
+    monkeypatch.setattr(os, 'cpu_count', lambda: None)            # undeterminable
+    assert config.cpu_cores() == 1
+
+
 def test_using_fast_cpu_checks_its_value():
     with pytest.raises(ValueError, match='fast_cpu must be'):
         with config.using_fast_cpu('cuda'):

@@ -33,6 +33,8 @@ from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
+from seglearn.config import cpu_cores
+
 CELL_TIMEOUT = 600
 BUDGET_SECONDS = 180
 #: dict: minutes the chapters that train took in ``make test`` on 2 cores (benchmarks/RESULTS.md,
@@ -152,20 +154,12 @@ def longest_first(paths):
     return sorted(paths, key=lambda p: -HEAVY_MINUTES.get(Path(p).name[:2], 0))
 
 
-def cores():
-    """The number of cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def kernel_env(jobs):
     """The environment of each kernel when ``jobs`` chapters run side by side: None for one at a
-    time, else this one with ``OMP_NUM_THREADS = max(1, cores() // jobs)`` unless it is set."""
+    time, else this one with ``OMP_NUM_THREADS = max(1, cpu_cores() // jobs)`` unless it is set."""
     if jobs == 1 or 'OMP_NUM_THREADS' in os.environ:
         return None
-    return dict(os.environ, OMP_NUM_THREADS=str(max(1, cores() // jobs)))
+    return dict(os.environ, OMP_NUM_THREADS=str(max(1, cpu_cores() // jobs)))
 
 
 def format_rows(rows, budget=BUDGET_SECONDS, wall=None):
@@ -195,33 +189,31 @@ def run_chapters(src_dir, out_dir, timeout=CELL_TIMEOUT, only=None, verbose=True
     Args:
         jobs (int): chapters run side by side (1: one after the other, in order; more:
             :func:`longest_first`, kernels in :func:`kernel_env`).
+        verbose (bool): print a line as each chapter starts and as it ends.
 
     Returns:
         list[(str, float, str or None)]: chapter file name, seconds, error summary, in the
         chapters' order.
     """
     paths = chapter_paths(src_dir, only)
-    if jobs == 1 or len(paths) < 2:
-        rows = []
-        for path in paths:
-            if verbose:
-                print('running {} …'.format(path.name), flush=True)
-            seconds, error = execute_notebook(path, Path(out_dir) / path.name, timeout=timeout,
-                                              device=device)
-            rows.append((path.name, seconds, error))
-        return rows
     env = kernel_env(jobs)
     if verbose:
-        print('running {} chapters, {} at a time ({} OpenMP thread(s) each), the longest first'
-              .format(len(paths), jobs, (env or os.environ).get('OMP_NUM_THREADS', 'all')),
-              flush=True)
+        print('{} chapters, {} at a time, OpenMP threads: {}'.format(
+            len(paths), jobs, (env or os.environ).get('OMP_NUM_THREADS', 'the default')),
+            flush=True)
+
+    def run(path):
+        if verbose:
+            print('running {} …'.format(path.name), flush=True)
+        return execute_notebook(path, Path(out_dir) / path.name, timeout, device, env)
+
     results = {}
     # threads: each chapter runs in a kernel process of its own, started and awaited from a
     # thread here (nbclient runs an event loop per thread); a queued chapter can be cancelled
     pool = concurrent.futures.ThreadPoolExecutor(jobs)
     try:
-        futures = {pool.submit(execute_notebook, path, Path(out_dir) / path.name, timeout,
-                               device, env): path.name for path in longest_first(paths)}
+        futures = {pool.submit(run, path): path.name
+                   for path in (paths if jobs == 1 else longest_first(paths))}
         for future in concurrent.futures.as_completed(futures):
             name = futures[future]
             results[name] = future.result()
@@ -238,7 +230,7 @@ def run_chapters(src_dir, out_dir, timeout=CELL_TIMEOUT, only=None, verbose=True
 def jobs_arg(text):
     """``--jobs``: a number >= 1, or ``auto`` (one per core)."""
     if text == 'auto':
-        return cores()
+        return cpu_cores()
     try:
         jobs = int(text)
     except ValueError:
